@@ -1,0 +1,186 @@
+"""Areas: England -> region -> upper tier (county / unitary / metropolitan district) -> district.
+
+An area is defined by its ``params/<area>.yaml``; this module loads and validates it into one typed
+object, and resolves districts by code or name with a clear error for anything unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from suna import paths
+from suna.errors import ParametersError, UnknownAreaError
+
+ENGLAND_CODE = "E92000001"
+ENGLAND_NAME = "England"
+AREA_TYPES = ("county", "unitary", "metropolitan district", "london borough")
+
+
+@dataclass(frozen=True)
+class District:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Area:
+    """One local authority as SUNA reports on it."""
+
+    slug: str
+    code: str
+    name: str
+    type: str
+    region_code: str
+    region_name: str
+    district_type: str
+    districts: tuple[District, ...]
+    comparators: tuple[str, ...] = (ENGLAND_CODE,)
+    period: str = "2023/24"
+    data_dir: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def is_county(self) -> bool:
+        return self.type == "county"
+
+    @property
+    def district_codes(self) -> list[str]:
+        return [d.code for d in self.districts]
+
+    def district(self, code_or_name: str) -> District:
+        """The district with this code or name (case and spaces forgiven)."""
+        key = str(code_or_name).strip().casefold()
+        for d in self.districts:
+            if key in (d.code.casefold(), d.name.casefold()):
+                return d
+        raise UnknownAreaError(str(code_or_name), [d.name for d in self.districts], kind=f"district of {self.name}")
+
+    def district_names(self) -> dict[str, str]:
+        return {d.code: d.name for d in self.districts}
+
+    def hierarchy(self) -> pd.DataFrame:
+        """One row per area SUNA reports for this authority, with its parent and level."""
+        rows = [
+            {"area_code": ENGLAND_CODE, "area_name": ENGLAND_NAME, "area_level": "england", "parent_code": None},
+            {"area_code": self.region_code, "area_name": self.region_name, "area_level": "region", "parent_code": ENGLAND_CODE},
+            {"area_code": self.code, "area_name": self.name, "area_level": "upper_tier", "parent_code": self.region_code},
+        ]
+        rows += [
+            {"area_code": d.code, "area_name": d.name, "area_level": "district", "parent_code": self.code}
+            for d in self.districts
+        ]
+        return pd.DataFrame(rows)
+
+    def area_name(self, code: str) -> str:
+        """The official name of any area in this authority's hierarchy."""
+        names = dict(zip(self.hierarchy()["area_code"], self.hierarchy()["area_name"]))
+        if code not in names:
+            raise UnknownAreaError(code, list(names), kind=f"area code in {self.name}'s hierarchy")
+        return names[code]
+
+
+def available_areas() -> list[str]:
+    """Slugs of every area with a params file."""
+    return sorted(p.stem for p in paths.params_dir().glob("*.yaml"))
+
+
+def params_path(slug: str) -> Path:
+    path = paths.params_dir() / f"{slug}.yaml"
+    if not path.exists():
+        raise UnknownAreaError(slug, available_areas(), kind="local authority (params/<area>.yaml)")
+    return path
+
+
+def read_params(slug_or_path: str | Path) -> dict[str, Any]:
+    """The raw parameters mapping of an area, from its slug or a YAML path."""
+    path = Path(slug_or_path)
+    if path.suffix not in (".yaml", ".yml"):
+        path = params_path(str(slug_or_path))
+    try:
+        with open(path, encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        raise ParametersError(str(path), "(file)", f"is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ParametersError(str(path), "(file)", "must be a mapping of parameter names to values")
+    return raw
+
+
+def area_from_params(raw: dict[str, Any], source: str = "parameters") -> Area:
+    """Validate a parameters mapping (as in params/<area>.yaml) into an Area."""
+    for key in ("area", "area_definition"):
+        if key not in raw:
+            raise ParametersError(source, key, "is missing")
+    definition = raw["area_definition"]
+    if not isinstance(definition, dict):
+        raise ParametersError(source, "area_definition", "must be a mapping")
+    for key in ("code", "name", "type", "region_code", "region_name", "districts"):
+        if key not in definition:
+            raise ParametersError(source, f"area_definition.{key}", "is missing")
+    if definition["type"] not in AREA_TYPES:
+        raise ParametersError(source, "area_definition.type", f"is {definition['type']!r}; expected one of {', '.join(AREA_TYPES)}")
+    districts = definition["districts"]
+    if not isinstance(districts, list) or not districts:
+        raise ParametersError(source, "area_definition.districts", "must be a non-empty list of {code, name}")
+    parsed = []
+    for i, d in enumerate(districts):
+        if not isinstance(d, dict) or not d.get("code") or not d.get("name"):
+            raise ParametersError(source, f"area_definition.districts[{i}]", "must have a code and a name")
+        parsed.append(District(str(d["code"]), str(d["name"])))
+    codes = [d.code for d in parsed]
+    dupes = sorted({c for c in codes if codes.count(c) > 1})
+    if dupes:
+        raise ParametersError(source, "area_definition.districts", f"lists {', '.join(dupes)} more than once")
+    period = str(raw.get("period", "2023/24"))
+    if not _is_financial_year(period):
+        raise ParametersError(source, "period", f"is {period!r}; expected a financial year like '2023/24'")
+    return Area(
+        slug=str(raw["area"]),
+        code=str(definition["code"]),
+        name=str(definition["name"]),
+        type=str(definition["type"]),
+        region_code=str(definition["region_code"]),
+        region_name=str(definition["region_name"]),
+        district_type=str(definition.get("district_type", "district")),
+        districts=tuple(parsed),
+        comparators=tuple(definition.get("comparators", [ENGLAND_CODE, definition["region_code"]])),
+        period=period,
+        data_dir=str(raw.get("data_dir") or ""),
+    )
+
+
+def _is_financial_year(period: str) -> bool:
+    parts = period.split("/")
+    return (
+        len(parts) == 2 and len(parts[0]) == 4 and len(parts[1]) == 2 and parts[0].isdigit() and parts[1].isdigit()
+        and (int(parts[0]) + 1) % 100 == int(parts[1])
+    )
+
+
+def load_area(slug_or_path: str | Path, definition: dict[str, Any] | None = None) -> Area:
+    """Load and validate an area from its slug (params/<slug>.yaml), a YAML path, or a mapping.
+
+    Notebooks call this first so a wrong parameter fails early with SUNA's own message.
+    """
+    if definition:
+        return area_from_params({"area": str(slug_or_path), "area_definition": definition}, source="area_definition parameter")
+    raw = read_params(slug_or_path)
+    return area_from_params(raw, source=str(params_path(str(slug_or_path)) if Path(str(slug_or_path)).suffix == "" else slug_or_path))
+
+
+def load_all_areas() -> list[Area]:
+    return [load_area(slug) for slug in available_areas()]
+
+
+def find_area(code_or_name: str) -> Area:
+    """The SUNA area whose slug, GSS code or name matches (case forgiven)."""
+    key = str(code_or_name).strip().casefold()
+    for area in load_all_areas():
+        if key in (area.slug.casefold(), area.code.casefold(), area.name.casefold()):
+            return area
+    raise UnknownAreaError(str(code_or_name), available_areas(), kind="local authority")

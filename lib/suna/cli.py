@@ -1,0 +1,165 @@
+"""The `suna` command line: the one place that prints.
+
+Every error a user can cause arrives as a SunaError and is printed as one message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from suna.errors import SunaError
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from suna.sources import sample
+
+    written = sample.build_sample(out_dir=Path(args.out) if args.out else None, seed=args.seed, scale=args.scale)
+    for table, path in written.items():
+        print(f"{table:<12} {path}")
+    print(sample.SYNTHETIC_NOTICE)
+    return 0
+
+
+def _cmd_indicators(args: argparse.Namespace) -> int:
+    from suna import pipeline, schemas
+
+    result = pipeline.area_indicators(args.la, period=args.period, data_dir=args.data)
+    table = result.table
+    if args.csv:
+        from suna.sources.store import write_csv
+
+        write_csv(schemas.to_fingertips_layout(table), Path(args.csv))
+        print(f"Wrote {len(table):,} rows in the Fingertips CSV layout to {args.csv}")
+    else:
+        print(pipeline.summary_text(result))
+    return 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from suna import batch
+
+    result = batch.run_batch(
+        areas=args.area or None,
+        jobs=args.jobs,
+        force=args.force,
+        scheduler=args.scheduler,
+        data_dir=args.data,
+        out_dir=Path(args.out) if args.out else None,
+    )
+    print(batch.format_summary(result))
+    return result.exit_code
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    from suna import app_server
+
+    return app_server.serve(port=args.port, open_browser=not args.no_browser)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from suna.sources import validation
+
+    code, text = validation.run_validate(Path(args.file), args.kind)
+    print(text)
+    return code
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    if args.what == "fingertips":
+        from suna.sources import fingertips
+        from suna.sources.store import write_csv
+        from suna import schemas
+
+        ids = [int(x) for x in args.indicators.split(",") if x.strip()]
+        table = fingertips.fetch_fingertips(ids, area_type_id=args.area_type, parent_area_type_id=args.parent_area_type)
+        out = Path(args.out or f"fingertips_{'_'.join(map(str, ids))}_{args.area_type}.csv")
+        write_csv(schemas.to_fingertips_layout(table), out)
+        print(f"Wrote {len(table):,} rows to {out}")
+        return 0
+    from suna import shapes
+
+    path = shapes.fetch_shapes(args.layer, out_path=Path(args.out) if args.out else None)
+    print(f"Wrote {path}")
+    return 0
+
+
+def _cmd_shapes(args: argparse.Namespace) -> int:
+    from suna import areas, shapes
+
+    for area in areas.load_all_areas() if not args.area else [areas.load_area(a) for a in args.area]:
+        layer = shapes.district_layer(area)
+        print(f"{area.name:<16} {len(layer):>3} {area.district_type}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="suna", description="SUNA: Substance Use Needs Assessment for English local authorities.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sample", help="build the embedded synthetic sample data")
+    p.add_argument("--out", help="folder to write to (default data/sample)")
+    p.add_argument("--seed", type=int, default=2024)
+    p.add_argument("--scale", type=float, default=1.0, help="multiply record volumes (benchmarks)")
+    p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("indicators", help="print or export the computed indicators for an area")
+    p.add_argument("--la", required=True, help="area slug, code or name (params/<area>.yaml)")
+    p.add_argument("--period", help="financial year, e.g. 2023/24 (default: the area's)")
+    p.add_argument("--data", help="folder of the council's own extracts (default: sample)")
+    p.add_argument("--csv", help="write the table to this file in the Fingertips CSV layout")
+    p.set_defaults(func=_cmd_indicators)
+
+    p = sub.add_parser("batch", help="run every notebook for every area with papermill and publish HTML reports")
+    p.add_argument("--area", action="append", help="only this area (repeatable)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel jobs (default: the machine's cores)")
+    p.add_argument("--force", action="store_true", help="rerun even what is up to date")
+    p.add_argument("--scheduler", help="Dask distributed scheduler address, e.g. tcp://host:8786")
+    p.add_argument("--data", help="folder of the council's own extracts for every area")
+    p.add_argument("--out", help="reports folder (default reports/)")
+    p.set_defaults(func=_cmd_batch)
+
+    p = sub.add_parser("app", help="serve the district explorer with Voilà on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8866)
+    p.add_argument("--no-browser", action="store_true")
+    p.set_defaults(func=_cmd_app)
+
+    p = sub.add_parser("validate", help="check a council extract or a Fingertips CSV and list every problem")
+    p.add_argument("file")
+    p.add_argument("--kind", required=True, choices=["treatment", "admissions", "deaths", "population", "indicators"])
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("fetch", help="download published data (Fingertips) or ONS boundaries")
+    p.add_argument("what", choices=["fingertips", "shapes"])
+    p.add_argument("--indicators", default="", help="Fingertips indicator ids, comma separated")
+    p.add_argument("--area-type", type=int, default=502, help="Fingertips area type id (502 = counties & UAs from April 2023)")
+    p.add_argument("--parent-area-type", type=int, default=None)
+    p.add_argument("--layer", default="lad", help="boundary layer for `fetch shapes`: lad or wards")
+    p.add_argument("--out", help="output file")
+    p.set_defaults(func=_cmd_fetch)
+
+    p = sub.add_parser("shapes", help="build the offline district boundary cache from the shipped ONS geometry")
+    p.add_argument("--area", action="append")
+    p.set_defaults(func=_cmd_shapes)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except SunaError as exc:
+        print(f"suna: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("suna: interrupted; outputs already written are left as they were.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

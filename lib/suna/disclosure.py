@@ -1,0 +1,884 @@
+"""Disclosure control: the one engine every SUNA output passes through before anyone sees it.
+
+Small counts are suppressed by the rule of the source they come from (thresholds live in
+``data/reference/disclosure_rules.yaml``): NDTMS-derived counts 1-4, HES-derived counts 1-7 (other
+HES counts rounded to the nearest 5), ONS death counts 1-2. Rates are not calculated under the
+ONS/PHE minimum counts and flagged as unreliable under 20 events.
+
+Primary suppression alone is not enough: a hidden cell can be worked out from a total and the cells
+beside it. So the caller declares how the table adds up (its dimensions and which values of a
+dimension are totals of others) and the engine adds secondary (complementary) suppression until no
+hidden cell is determined by the visible figures. It first makes sure that no additive relation
+has exactly one hidden member (the classic "suppress the next smallest cell in the row/column"
+rule, iterated until stable), then checks the whole system by linear algebra: a hidden cell can be
+recovered exactly if and only if its unit vector lies in the row space of the constraint matrix
+restricted to the unknowns (Cox 1980, "Suppression methodology and statistical disclosure control",
+JASA 75:377-385; Hundepool et al. 2012, "Statistical Disclosure Control", ch. 4). While any cell is
+still determined, one more cell of a relation it depends on is hidden.
+
+Choices, stated once:
+
+* A true zero is shown (the NDTMS, HES and ONS rules do not suppress zeros). Zeros are not used as
+  complementary cells unless nothing else is left (a warning is logged): a hidden zero protects
+  nothing against a reader who guesses it is an impossible combination, and with non-negativity a
+  ring of hidden zeros can pin a small cell down exactly. Because every hidden cell is then at
+  least 1, "not determined by the linear relations" also means "not determined by the relations
+  plus non-negativity".
+* HES tables get the same secondary suppression as the others (conservative: rounding already
+  blurs differences), and rounding means rows and margins need not add up; the footnote says so.
+* A margin whose true value differs from the sum of the children present (people with no known
+  district, categories outside the table) has an unpublished remainder, which the engine treats
+  as unknown to a reader. A child row that is absent is taken as zero when the sum holds.
+* A count that is missing in the input (for example suppressed at source) is unknown to a reader
+  and is left as it is; the engine protects the cells it hides itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from suna import reference
+from suna.errors import DisclosureError
+
+logger = logging.getLogger(__name__)
+
+SUPPRESSED = "*"
+VALUE_COLUMNS = (
+    "value",
+    "value_lower_ci95",
+    "value_upper_ci95",
+    "value_lower_ci998",
+    "value_upper_ci998",
+)
+MEASURES = ("count", "crude_rate", "dsr", "proportion")
+RECORD_COLUMNS = ["row", "cell", "column", "rule", "action", "threshold", "measure", "note"]
+
+_RULE_ORDER = ("ndtms", "hes", "ons_deaths")
+_LABELS = {"ndtms": "NDTMS", "hes": "HES", "ons_deaths": "ONS"}
+_NOUNS = {"ndtms": "people", "hes": "admissions", "ons_deaths": "deaths"}
+_TOTAL_CATEGORY = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One source's small-number rule, as read from disclosure_rules.yaml."""
+
+    name: str
+    suppress_below: int
+    suppress_zero: bool
+    round_to: int
+
+    @property
+    def label(self) -> str:
+        return _LABELS.get(self.name, self.name.upper())
+
+    @property
+    def noun(self) -> str:
+        return _NOUNS.get(self.name, "events")
+
+    def is_primary(self, values: np.ndarray) -> np.ndarray:
+        """True where a count must be hidden by this rule (NaN is never primary)."""
+        with np.errstate(invalid="ignore"):
+            small = (values > 0) & (values < self.suppress_below)
+            if self.suppress_zero:
+                small = small | (values == 0)
+        return small
+
+    def rounded(self, values: np.ndarray) -> np.ndarray:
+        """Counts rounded to the nearest ``round_to`` (halves go up, as in the HES guide's examples)."""
+        if self.round_to <= 1:
+            return values.astype(float)
+        return np.floor(values.astype(float) / self.round_to + 0.5) * self.round_to
+
+
+@dataclass(frozen=True)
+class Protected:
+    """A table after disclosure control, with the record of what was hidden and why."""
+
+    table: pd.DataFrame
+    record: pd.DataFrame
+
+    @property
+    def footnote(self) -> str:
+        return footnote(self.record)
+
+
+def rule(name: str) -> Rule:
+    """The named rule (``ndtms``, ``hes`` or ``ons_deaths``) from the reference file.
+
+    Raises:
+        DisclosureError: the name is not a rule in disclosure_rules.yaml.
+    """
+    rules = reference.disclosure_rules()
+    known = [k for k in rules if k != "rates"]
+    if name not in known:
+        raise DisclosureError(
+            f"Unknown disclosure rule {name!r}. Expected one of: {', '.join(known)} "
+            "(data/reference/disclosure_rules.yaml)."
+        )
+    spec = rules[name]
+    return Rule(
+        name=name,
+        suppress_below=int(spec["suppress_below"]),
+        suppress_zero=bool(spec.get("suppress_zero", False)),
+        round_to=int(spec.get("round_to", 1)),
+    )
+
+
+def _rate_thresholds() -> dict[str, int]:
+    rates = reference.disclosure_rules()["rates"]
+    return {k: int(v) for k, v in rates.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# The core: cells, additive relations, secondary suppression
+# --------------------------------------------------------------------------------------------
+
+Equation = tuple[int, tuple[int, ...]]  # (position of the margin cell, positions of its children)
+
+
+def _key_value(value: Any) -> Any:
+    """A dimension value usable as a dict key (NaN and None become None)."""
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def _normalise_margins(
+    frame: pd.DataFrame, dims: Sequence[str], margins: Mapping[str, Any] | None
+) -> dict[str, list[tuple[Any, list[Any]]]]:
+    """Margins as ``{dim: [(total, [children, ...]), ...]}``.
+
+    A string names the total of all other values of the dimension; a mapping gives each total its
+    children (a hierarchy); a sequence of pairs lets one total have several breakdowns.
+    """
+    out: dict[str, list[tuple[Any, list[Any]]]] = {}
+    for dim, spec in (margins or {}).items():
+        if dim not in dims:
+            raise DisclosureError(
+                f"Margins are declared for {dim!r}, which is not one of the table's dimensions "
+                f"({', '.join(dims)})."
+            )
+        if isinstance(spec, str) or not isinstance(spec, (Mapping, Sequence)):
+            total = _key_value(spec)
+            others = [v for v in pd.unique(frame[dim].map(_key_value)) if v != total]
+            out[dim] = [(total, others)]
+        elif isinstance(spec, Mapping):
+            out[dim] = [(_key_value(t), [_key_value(c) for c in kids]) for t, kids in spec.items()]
+        else:
+            out[dim] = [(_key_value(t), [_key_value(c) for c in kids]) for t, kids in spec]
+    return out
+
+
+def _cell_keys(frame: pd.DataFrame, dims: Sequence[str], where: str) -> list[tuple[Any, ...]]:
+    columns = [frame[d].map(_key_value).tolist() for d in dims]
+    keys = list(zip(*columns)) if columns else [() for _ in range(len(frame))]
+    seen: dict[tuple[Any, ...], int] = {}
+    duplicates = []
+    for i, key in enumerate(keys):
+        if key in seen:
+            duplicates.append(key)
+        seen[key] = i
+    if duplicates:
+        shown = "; ".join(", ".join(f"{d}={v}" for d, v in zip(dims, key)) for key in duplicates[:5])
+        raise DisclosureError(
+            f"{where}: {len(duplicates)} cell(s) appear more than once for the dimensions "
+            f"{', '.join(dims)} ({shown}). Each cell must be one row; add the missing dimension."
+        )
+    return keys
+
+
+def _equations(
+    keys: Sequence[tuple[Any, ...]], dims: Sequence[str], margins: Mapping[str, list[tuple[Any, list[Any]]]]
+) -> list[Equation]:
+    """Every additive relation ``margin = sum(children)`` among the rows present."""
+    index = {key: i for i, key in enumerate(keys)}
+    equations: list[Equation] = []
+    for d_pos, dim in enumerate(dims):
+        for total, children in margins.get(dim, []):
+            for i, key in enumerate(keys):
+                if key[d_pos] != total:
+                    continue
+                kids = []
+                for child in children:
+                    j = index.get(key[:d_pos] + (child,) + key[d_pos + 1 :])
+                    if j is not None and j != i:
+                        kids.append(j)
+                if kids:
+                    equations.append((i, tuple(kids)))
+    return equations
+
+
+def _slacks(values: np.ndarray, equations: Sequence[Equation]) -> np.ndarray:
+    """True for relations whose children do not add up to the margin (an unpublished remainder)."""
+    slack = np.zeros(len(equations), dtype=bool)
+    short = 0
+    for e, (m, kids) in enumerate(equations):
+        cells = values[[m, *kids]]
+        if np.isnan(cells).any():
+            continue  # a missing count is already an unknown; assume no extra remainder
+        remainder = values[m] - values[list(kids)].sum()
+        if abs(remainder) > 1e-9:
+            slack[e] = True
+            short += remainder < 0
+    if short:
+        logger.info(
+            "%d relation(s) have children adding to more than their total (overlapping categories?); "
+            "treated as having an unknown remainder.",
+            short,
+        )
+    return slack
+
+
+def _undetermined_check(
+    n_cells: int,
+    equations: Sequence[Equation],
+    slack: np.ndarray,
+    unknown: np.ndarray,
+    targets: np.ndarray,
+) -> tuple[list[int], np.ndarray, list[int]]:
+    """Hidden target cells that the visible figures determine exactly.
+
+    Returns the determined cells, the constraint matrix restricted to unknowns, and the equation
+    numbers of its rows. A cell is determined iff every vector of the null space of that matrix is
+    zero at the cell (Cox 1980).
+    """
+    unknown_cells = np.flatnonzero(unknown)
+    column_of = {int(c): k for k, c in enumerate(unknown_cells)}
+    slack_eqs = np.flatnonzero(slack)
+    slack_col = {int(e): len(unknown_cells) + k for k, e in enumerate(slack_eqs)}
+    n_cols = len(unknown_cells) + len(slack_eqs)
+    rows: list[np.ndarray] = []
+    row_eqs: list[int] = []
+    for e, (m, kids) in enumerate(equations):
+        row = np.zeros(n_cols)
+        touched = False
+        if unknown[m]:
+            row[column_of[m]] += 1.0
+            touched = True
+        for k in kids:
+            if unknown[k]:
+                row[column_of[k]] -= 1.0
+                touched = True
+        if slack[e]:
+            row[slack_col[e]] -= 1.0
+        if touched:
+            rows.append(row)
+            row_eqs.append(e)
+    if not rows:
+        return [], np.zeros((0, n_cols)), []
+    matrix = np.vstack(rows)
+    _, sing, vt = np.linalg.svd(matrix, full_matrices=True)
+    tol = (sing.max() if sing.size else 0.0) * max(matrix.shape) * np.finfo(float).eps
+    rank = int((sing > tol).sum())
+    null = vt[rank:].T  # n_cols x (n_cols - rank)
+    determined = []
+    for k, cell in enumerate(unknown_cells):
+        if targets[cell] and (null.shape[1] == 0 or np.linalg.norm(null[k]) < 1e-8):
+            determined.append(int(cell))
+    return determined, matrix, row_eqs
+
+
+def _protect_cells(
+    values: np.ndarray, primary: np.ndarray, equations: Sequence[Equation]
+) -> np.ndarray:
+    """Secondary suppression: the cells to hide so that no primary or secondary cell is recoverable.
+
+    Args:
+        values: true counts by cell position (NaN where the input has no count).
+        primary: cells hidden by the source rule.
+        equations: additive relations ``margin = sum(children)``.
+
+    Returns:
+        A boolean mask of the extra (secondary) cells.
+    """
+    n = len(values)
+    missing = np.isnan(values)
+    unknown = primary | missing
+    secondary = np.zeros(n, dtype=bool)
+    if not primary.any() or not equations:
+        return secondary
+    slack = _slacks(values, equations)
+    eqs_of: list[list[int]] = [[] for _ in range(n)]
+    for e, (m, kids) in enumerate(equations):
+        for c in (m, *kids):
+            eqs_of[c].append(e)
+
+    def n_unknown(e: int) -> int:
+        m, kids = equations[e]
+        return int(unknown[m]) + int(unknown[list(kids)].sum()) + int(slack[e])
+
+    def pick(candidate_eqs: Sequence[int]) -> int | None:
+        pool: dict[int, bool] = {}
+        for e in candidate_eqs:
+            m, kids = equations[e]
+            for c in (m, *kids):
+                if not unknown[c]:
+                    pool[c] = pool.get(c, False) or c == m
+        if not pool:
+            return None
+        nonzero = [c for c in pool if values[c] > 0]
+        if not nonzero:
+            logger.warning("Only zero cells were left to protect a suppressed cell; a zero is hidden.")
+        choices = nonzero or list(pool)
+
+        def helps(c: int) -> int:
+            return sum(1 for e in eqs_of[c] if n_unknown(e) == 1)
+
+        return min(choices, key=lambda c: (pool[c], values[c], -helps(c), c))
+
+    def hide(c: int) -> None:
+        unknown[c] = True
+        secondary[c] = True
+
+    targets = primary.copy()
+    for _ in range(n + 1):
+        # 1. no relation may have exactly one hidden cell (the "next smallest" rule, until stable)
+        changed = True
+        while changed:
+            changed = False
+            for e, (m, kids) in enumerate(equations):
+                if slack[e] or n_unknown(e) != 1:
+                    continue
+                lone = m if unknown[m] else next(k for k in kids if unknown[k])
+                if not targets[lone]:
+                    continue  # a count missing in the input, not ours to protect
+                c = pick([e])
+                if c is not None:
+                    hide(c)
+                    targets[c] = True
+                    changed = True
+        # 2. the whole system: is any hidden cell still determined?
+        determined, matrix, row_eqs = _undetermined_check(n, equations, slack, unknown, targets)
+        if not determined:
+            return secondary
+        cell = determined[0]
+        column = int(np.flatnonzero(np.flatnonzero(unknown) == cell)[0])
+        unit = np.zeros(matrix.shape[1])
+        unit[column] = 1.0
+        weights = np.linalg.lstsq(matrix.T, unit, rcond=None)[0]
+        used = [row_eqs[r] for r in np.flatnonzero(np.abs(weights) > 1e-9)]
+        c = pick(used) if used else None
+        if c is None:
+            c = pick(eqs_of[cell])
+        if c is None:
+            raise DisclosureError(
+                "Disclosure control could not protect a suppressed cell: every figure around it is "
+                "already hidden yet it can still be worked out. Check the declared margins."
+            )
+        hide(c)
+        targets[c] = True
+    raise DisclosureError("Disclosure control did not settle; check the declared margins.")  # pragma: no cover
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------
+
+
+def _numeric(frame: pd.DataFrame, column: str, where: str) -> np.ndarray:
+    if column not in frame.columns:
+        raise DisclosureError(f"{where}: column {column!r} is missing; it should hold the counts to protect.")
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = np.isnan(values) & frame[column].notna().to_numpy()
+    if bad.any():
+        rows = ", ".join(str(r) for r in frame.index[bad][:10])
+        raise DisclosureError(f"{where}: column {column!r} has values that are not numbers (rows {rows}).")
+    negative = values < 0
+    if negative.any():
+        rows = ", ".join(str(r) for r in frame.index[negative][:10])
+        raise DisclosureError(f"{where}: column {column!r} has negative counts (rows {rows}); expected 0 or more.")
+    return values
+
+
+def _display(values: np.ndarray, hidden: np.ndarray) -> list[str]:
+    out = []
+    for v, h in zip(values, hidden):
+        if h:
+            out.append(SUPPRESSED)
+        elif np.isnan(v):
+            out.append("")
+        elif float(v).is_integer():
+            out.append(f"{int(v):,}")
+        else:
+            out.append(f"{v:,.1f}")
+    return out
+
+
+def _join_notes(existing: pd.Series, extra: Sequence[list[str]]) -> list[Any]:
+    out: list[Any] = []
+    for old, new in zip(existing.tolist(), extra):
+        parts = [] if old is None or (isinstance(old, float) and math.isnan(old)) or old == "" else [str(old)]
+        parts.extend(n for n in new if n not in parts)
+        out.append("; ".join(parts) if parts else None)
+    return out
+
+
+def _describe(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    pieces = [frame[c].astype(object).tolist() for c in columns]
+    return [", ".join(f"{c}={v}" for c, v in zip(columns, row) if _key_value(v) is not None) for row in zip(*pieces)]
+
+
+def _count_notes(r: Rule, primary: np.ndarray, secondary: np.ndarray, what: str = "Count") -> list[list[str]]:
+    notes: list[list[str]] = [[] for _ in range(len(primary))]
+    for i in np.flatnonzero(primary):
+        notes[i].append(f"{what} suppressed: fewer than {r.suppress_below} ({r.label} rule)")
+    for i in np.flatnonzero(secondary):
+        notes[i].append("Suppressed to protect another cell" if what == "Count" else f"{what} suppressed to protect another cell")
+    return notes
+
+
+def _records(
+    rows: Sequence[Any],
+    cells: Sequence[str],
+    column: str,
+    r: Rule,
+    primary: np.ndarray,
+    secondary: np.ndarray,
+    rounded: np.ndarray,
+    measure: str | None,
+    what: str = "Count",
+) -> list[dict[str, Any]]:
+    out = []
+    for mask, action in ((primary, "primary"), (secondary, "secondary"), (rounded, "rounded")):
+        for i in np.flatnonzero(mask):
+            if action == "primary":
+                note = f"{what} suppressed: fewer than {r.suppress_below} ({r.label} rule)"
+            elif action == "secondary":
+                note = "Suppressed to protect another cell"
+            else:
+                note = f"Rounded to the nearest {r.round_to} ({r.label} rule)"
+            out.append(
+                {
+                    "row": rows[i],
+                    "cell": cells[i],
+                    "column": column,
+                    "rule": r.name,
+                    "action": action,
+                    "threshold": r.suppress_below if action == "primary" else (r.round_to if action == "rounded" else None),
+                    "measure": measure,
+                    "note": note,
+                }
+            )
+    return out
+
+
+def _record_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(records, columns=RECORD_COLUMNS).astype({"threshold": "Int64"})
+
+
+def protect_table(
+    frame: pd.DataFrame,
+    count_col: str,
+    rule_name: str,
+    *,
+    dims: Sequence[str],
+    margins: Mapping[str, Any] | None = None,
+    value_cols: Sequence[str] | None = None,
+    note_col: str = "value_note",
+) -> Protected:
+    """Suppress small counts in one table and enough other cells that none can be worked out.
+
+    Args:
+        frame: one row per cell; not modified.
+        count_col: the column of counts.
+        rule_name: ``ndtms``, ``hes`` or ``ons_deaths``.
+        dims: the columns that identify a cell (e.g. ``["district", "sex"]``).
+        margins: which values of a dimension are totals of others. Per dimension, either the label
+            of the total of all other values (``{"sex": "Persons"}``), a mapping from each total to
+            its children (a hierarchy: ``{"area_code": {"E10000034": [district codes]}}``), or a
+            list of ``(total, children)`` pairs when one total has several breakdowns. A table with
+            an area total and its districts is one table: pass both so the whole-area figure is
+            treated as the margin of the district cells.
+        value_cols: columns derived from the count (rates, CIs) that are removed where the count is
+            hidden; by default the Fingertips value columns present.
+        note_col: the column that says why a figure is missing (created if absent).
+
+    Returns:
+        ``Protected``: ``table`` (hidden counts NaN, ``<count_col>_display`` with ``*`` or the shown
+        figure, HES counts rounded) and ``record`` (one row per hidden or rounded cell; no values).
+
+    Raises:
+        DisclosureError: unknown rule, missing or non-numeric count column, duplicate cells, or
+            margins declared for a column that is not a dimension.
+    """
+    where = f"table passed to protect_table (count column {count_col!r})"
+    r = rule(rule_name)
+    dims = list(dims)
+    missing_dims = [d for d in dims if d not in frame.columns]
+    if missing_dims:
+        raise DisclosureError(f"{where}: dimension column(s) {', '.join(map(repr, missing_dims))} are missing.")
+    values = _numeric(frame, count_col, where)
+    keys = _cell_keys(frame, dims, where)
+    equations = _equations(keys, dims, _normalise_margins(frame, dims, margins))
+    primary = r.is_primary(values)
+    secondary = _protect_cells(values, primary, equations)
+    hidden = primary | secondary
+
+    shown = np.where(hidden, np.nan, r.rounded(values))
+    rounded = (~hidden) & (shown > 0) & (r.round_to > 1)
+    table = frame.copy()
+    table[count_col] = shown
+    table[f"{count_col}_display"] = pd.Series(_display(shown, hidden), index=frame.index, dtype=object)
+    cols = [c for c in (VALUE_COLUMNS if value_cols is None else value_cols) if c in table.columns and c != count_col]
+    for c in cols:
+        table[c] = table[c].astype(float).where(~hidden, np.nan)
+    existing = table[note_col] if note_col in table.columns else pd.Series([None] * len(table), index=table.index)
+    table[note_col] = pd.Series(_join_notes(existing, _count_notes(r, primary, secondary)), index=table.index, dtype=object)
+
+    cells = _describe(frame, dims)
+    record = _record_frame(_records(list(frame.index), cells, count_col, r, primary, secondary, rounded, None))
+    logger.debug("protect_table: %d primary, %d secondary cells", int(primary.sum()), int(secondary.sum()))
+    return Protected(table=table, record=record)
+
+
+# --------------------------------------------------------------------------------------------
+# The indicators table
+# --------------------------------------------------------------------------------------------
+
+_REQUIRED = ("indicator_id", "area_code", "parent_code", "period", "count", "disclosure_rule", "measure")
+
+
+def _category_keys(frame: pd.DataFrame) -> pd.Series:
+    if "category_type" not in frame.columns:
+        return pd.Series([_TOTAL_CATEGORY] * len(frame), index=frame.index, dtype=object)
+    ctype = frame["category_type"].map(_key_value)
+    cat = frame["category"].map(_key_value) if "category" in frame.columns else pd.Series([None] * len(frame), index=frame.index)
+    keys = [
+        _TOTAL_CATEGORY if (t is None or t == "") else f"{t}\x1f{c}"
+        for t, c in zip(ctype.tolist(), cat.tolist())
+    ]
+    return pd.Series(keys, index=frame.index, dtype=object)
+
+
+def _indicator_margins(group: pd.DataFrame, where: str) -> dict[str, list[tuple[Any, list[Any]]]]:
+    margins: dict[str, list[tuple[Any, list[Any]]]] = {}
+    parents = group[["area_code", "parent_code"]].map(_key_value).drop_duplicates()
+    clash = parents["area_code"].duplicated(keep=False)
+    if clash.any():
+        codes = ", ".join(sorted(map(str, parents.loc[clash, "area_code"].unique())))
+        raise DisclosureError(f"{where}: area(s) {codes} have more than one parent_code; expected one each.")
+    present = set(parents["area_code"])
+    tree: dict[Any, list[Any]] = {}
+    for area, parent in zip(parents["area_code"], parents["parent_code"]):
+        if parent is not None and parent != area and parent in present:
+            tree.setdefault(parent, []).append(area)
+    margins["area_code"] = list(tree.items())
+    if "sex" in group.columns:
+        sexes = [s for s in pd.unique(group["sex"].map(_key_value)) if s is not None]
+        if "Persons" in sexes:
+            margins["sex"] = [("Persons", [s for s in sexes if s != "Persons"])]
+    by_type: dict[str, list[str]] = {}
+    for key in pd.unique(group["_category_key"]):
+        if key != _TOTAL_CATEGORY:
+            by_type.setdefault(key.split("\x1f")[0], []).append(key)
+    margins["_category_key"] = [(_TOTAL_CATEGORY, kids) for kids in by_type.values()]
+    return margins
+
+
+def protect_indicators(indicators: pd.DataFrame) -> Protected:
+    """Disclosure control for SUNA's indicators table (Fingertips layout, snake_case).
+
+    Each indicator x period (x age) is one linked table: an area is the margin of the rows whose
+    ``parent_code`` is its ``area_code`` (upper tier over districts, so a district cannot be worked
+    out from the whole-area figure shown in another filter of an app), ``sex`` "Persons" is the
+    margin of the other sexes, and the row with no ``category_type`` is the margin of each
+    breakdown's categories. Counts follow the row's ``disclosure_rule``; for ``measure`` proportion
+    the denominator is protected the same way. Values and CIs go where their count or denominator
+    is hidden, rates are not calculated under the ONS/PHE minimum counts, and values from fewer
+    than 20 events are flagged in ``value_note``.
+
+    Raises:
+        DisclosureError: a required column is missing, an indicator mixes rules or measures, a
+            rule or measure is unknown, or an area has two parents.
+    """
+    where = "indicators table passed to protect_indicators"
+    missing = [c for c in _REQUIRED if c not in indicators.columns]
+    if missing:
+        raise DisclosureError(f"{where}: column(s) {', '.join(map(repr, missing))} are missing.")
+    bad_measure = ~indicators["measure"].isin(MEASURES)
+    if bad_measure.any():
+        rows = ", ".join(str(r) for r in indicators.index[bad_measure][:10])
+        raise DisclosureError(f"{where}: column 'measure' must be one of {', '.join(MEASURES)} (rows {rows}).")
+    no_rule = indicators["disclosure_rule"].isna()
+    if no_rule.any():
+        rows = ", ".join(str(r) for r in indicators.index[no_rule][:10])
+        raise DisclosureError(f"{where}: column 'disclosure_rule' is empty (rows {rows}); expected ndtms, hes or ons_deaths.")
+    rules = {name: rule(name) for name in pd.unique(indicators["disclosure_rule"])}
+    mixed = indicators.groupby("indicator_id")[["disclosure_rule", "measure"]].nunique()
+    mixed = mixed[(mixed > 1).any(axis=1)]
+    if len(mixed):
+        ids = ", ".join(map(str, mixed.index[:10]))
+        raise DisclosureError(f"{where}: indicator(s) {ids} have more than one disclosure_rule or measure; expected one each.")
+
+    counts = _numeric(indicators, "count", where)
+    has_den = "denominator" in indicators.columns
+    dens = _numeric(indicators, "denominator", where) if has_den else np.full(len(indicators), np.nan)
+    n = len(indicators)
+    frame = indicators.reset_index(drop=True).assign(_category_key=_category_keys(indicators).to_numpy())
+    dims = ["area_code"] + (["sex"] if "sex" in frame.columns else []) + ["_category_key"]
+    group_cols = ["indicator_id", "period"] + (["age"] if "age" in frame.columns else [])
+
+    prim_c = np.zeros(n, dtype=bool)
+    sec_c = np.zeros(n, dtype=bool)
+    prim_d = np.zeros(n, dtype=bool)
+    sec_d = np.zeros(n, dtype=bool)
+    for key, group in frame.groupby(group_cols, sort=False, dropna=False):
+        pos = group.index.to_numpy()
+        label = ", ".join(f"{c}={v}" for c, v in zip(group_cols, key if isinstance(key, tuple) else (key,)))
+        gwhere = f"{where} ({label})"
+        r = rules[group["disclosure_rule"].iloc[0]]
+        keys = _cell_keys(group, dims, gwhere)
+        equations = _equations(keys, dims, _indicator_margins(group, gwhere))
+        p = r.is_primary(counts[pos])
+        prim_c[pos] = p
+        sec_c[pos] = _protect_cells(counts[pos], p, equations)
+        if group["measure"].iloc[0] == "proportion" and has_den:
+            pd_ = r.is_primary(dens[pos])
+            prim_d[pos] = pd_
+            sec_d[pos] = _protect_cells(dens[pos], pd_, equations)
+
+    return _finish_indicators(indicators, rules, counts, dens, has_den, prim_c, sec_c, prim_d, sec_d)
+
+
+def _finish_indicators(
+    indicators: pd.DataFrame,
+    rules: Mapping[str, Rule],
+    counts: np.ndarray,
+    dens: np.ndarray,
+    has_den: bool,
+    prim_c: np.ndarray,
+    sec_c: np.ndarray,
+    prim_d: np.ndarray,
+    sec_d: np.ndarray,
+) -> Protected:
+    """Apply the masks: hidden counts, rounding, values, rate thresholds, notes and the record."""
+    n = len(indicators)
+    rates = _rate_thresholds()
+    rule_names = indicators["disclosure_rule"].to_numpy()
+    measures = indicators["measure"].to_numpy()
+    hid_c = prim_c | sec_c
+    hid_d = prim_d | sec_d
+    shown_c = np.full(n, np.nan)
+    shown_d = np.full(n, np.nan)
+    for name, r in rules.items():
+        m = rule_names == name
+        shown_c[m] = r.rounded(counts[m])
+        shown_d[m] = r.rounded(dens[m])
+    shown_c[hid_c] = np.nan
+    shown_d[hid_d] = np.nan
+    round_by_row = np.array([rules[nm].round_to > 1 for nm in rule_names], dtype=bool)
+    rounded_c = round_by_row & ~hid_c & (shown_c > 0)
+    rounded_d = round_by_row & ~hid_d & (shown_d > 0) & (measures == "proportion")
+
+    notes: list[list[str]] = [[] for _ in range(n)]
+    drop_value = hid_c.copy()
+    extra_records: list[dict[str, Any]] = []
+    cells = _describe(indicators, [c for c in ("indicator_id", "period", "area_code", "sex", "age", "category_type", "category") if c in indicators.columns])
+    rows = list(indicators.index)
+    for i in range(n):
+        r = rules[rule_names[i]]
+        if prim_c[i]:
+            notes[i].append(f"Count suppressed: fewer than {r.suppress_below} ({r.label} rule)")
+        if sec_c[i]:
+            notes[i].append("Suppressed to protect another cell")
+        if prim_d[i]:
+            notes[i].append(f"Denominator suppressed: fewer than {r.suppress_below} ({r.label} rule)")
+        if sec_d[i]:
+            notes[i].append("Denominator suppressed to protect another cell")
+        measure = measures[i]
+        if measure == "proportion" and hid_d[i]:
+            drop_value[i] = True
+        if hid_c[i] or np.isnan(counts[i]) or (measure == "proportion" and hid_d[i]):
+            continue
+        count = counts[i]
+        floor = {"dsr": rates["dsr_min_count"], "crude_rate": rates["crude_min_count"]}.get(measure)
+        if floor is not None and count < floor:
+            drop_value[i] = True
+            text = f"Rate not calculated: fewer than {floor} {r.noun}"
+            notes[i].append(text)
+            extra_records.append(_extra(rows[i], cells[i], r, "not_calculated", floor, measure, text))
+        elif measure == "proportion" and not np.isnan(dens[i]) and dens[i] < rates["proportion_min_denominator"]:
+            drop_value[i] = True
+            text = f"Proportion not calculated: denominator fewer than {rates['proportion_min_denominator']}"
+            notes[i].append(text)
+            extra_records.append(_extra(rows[i], cells[i], r, "not_calculated", rates["proportion_min_denominator"], measure, text))
+        elif measure in ("dsr", "crude_rate") and count < rates["unreliable_below"]:
+            text = f"Value may be unreliable: fewer than {rates['unreliable_below']} {r.noun}"
+            notes[i].append(text)
+            extra_records.append(_extra(rows[i], cells[i], r, "unreliable", rates["unreliable_below"], measure, text))
+
+    table = indicators.copy()
+    table["count"] = shown_c
+    table["count_display"] = pd.Series(_display(shown_c, hid_c), index=table.index, dtype=object)
+    if has_den:
+        is_prop = measures == "proportion"
+        table["denominator"] = np.where(is_prop, shown_d, pd.to_numeric(indicators["denominator"], errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+        table["denominator_display"] = pd.Series(
+            _display(table["denominator"].to_numpy(dtype=float), hid_d), index=table.index, dtype=object
+        )
+    for c in VALUE_COLUMNS:
+        if c in table.columns:
+            table[c] = table[c].astype(float).where(~drop_value, np.nan)
+    if "value" in table.columns:
+        is_count = measures == "count"
+        table["value"] = np.where(is_count & ~drop_value, shown_c, table["value"].to_numpy(dtype=float))
+    existing = table["value_note"] if "value_note" in table.columns else pd.Series([None] * n, index=table.index)
+    table["value_note"] = pd.Series(_join_notes(existing, notes), index=table.index, dtype=object)
+
+    records: list[dict[str, Any]] = []
+    for name, r in rules.items():
+        m = rule_names == name
+        for column, p, s, rd in (("count", prim_c, sec_c, rounded_c), ("denominator", prim_d, sec_d, rounded_d)):
+            records.extend(_records(rows, cells, column, r, p & m, s & m, rd & m, None, "Count" if column == "count" else "Denominator"))
+    pos_of = {row: i for i, row in enumerate(rows)}
+    for rec in records:
+        rec["measure"] = measures[pos_of[rec["row"]]]
+    records.extend(extra_records)
+    return Protected(table=table, record=_record_frame(records))
+
+
+def _extra(row: Any, cell: str, r: Rule, action: str, threshold: int, measure: str, note: str) -> dict[str, Any]:
+    return {"row": row, "cell": cell, "column": "value", "rule": r.name, "action": action,
+            "threshold": threshold, "measure": measure, "note": note}
+
+
+# --------------------------------------------------------------------------------------------
+# Footnote, guard, narrative
+# --------------------------------------------------------------------------------------------
+
+
+def _range_text(upper: int) -> str:
+    if upper <= 1:
+        return "1"
+    if upper == 2:
+        return "1 or 2"
+    return f"1 to {upper}"
+
+
+def footnote(record: pd.DataFrame) -> str:
+    """Plain-English footnote for a table from its disclosure record ("" when nothing was done)."""
+    if record is None or len(record) == 0:
+        return ""
+    sentences: list[str] = []
+    names = [n for n in _RULE_ORDER if n in set(record["rule"])] + sorted(set(record["rule"]) - set(_RULE_ORDER))
+    denominators = False
+    for name in names:
+        r = rule(name)
+        rec = record[record["rule"] == name]
+        primary = int((rec["action"] == "primary").sum())
+        secondary = int((rec["action"] == "secondary").sum())
+        rounded = bool((rec["action"] == "rounded").any())
+        denominators = denominators or bool((rec["column"] == "denominator").any() & rec["action"].isin(["primary", "secondary"]).any())
+        if primary or secondary:
+            text = f"* Counts of {_range_text(r.suppress_below - 1)} are suppressed ({r.label} rule)"
+            if secondary:
+                cells = "cell is" if secondary == 1 else "cells are"
+                what = "it cannot" if primary == 1 else "these cannot"
+                text += f"; {secondary} further {cells} suppressed so that {what} be worked out from totals"
+            sentences.append(text + ".")
+        if r.round_to > 1 and (rounded or primary or secondary):
+            lead = "Other counts" if (primary or secondary) else "Counts"
+            sentences.append(
+                f"{lead} are rounded to the nearest {r.round_to} ({r.label} rule), so figures may not add up to the totals shown."
+            )
+    if denominators:
+        sentences.append("Proportions are not shown where their count or denominator is suppressed.")
+    for action in ("not_calculated", "unreliable"):
+        rec = record[record["action"] == action]
+        seen: list[str] = []
+        for measure, threshold, name in rec[["measure", "threshold", "rule"]].drop_duplicates().itertuples(index=False):
+            noun = rule(name).noun
+            if action == "unreliable":
+                text = f"Values based on fewer than {threshold} {noun} may be unreliable."
+            elif measure == "proportion":
+                text = f"Proportions are not calculated where the denominator is fewer than {threshold}."
+            else:
+                kind = "Directly standardised rates" if measure == "dsr" else "Crude rates"
+                text = f"{kind} are not calculated from fewer than {threshold} {noun}."
+            if text not in seen:
+                seen.append(text)
+        sentences.extend(seen)
+    return " ".join(sentences)
+
+
+def assert_protected(
+    frame: pd.DataFrame,
+    rule_name: str | None = None,
+    *,
+    count_cols: Sequence[str] = ("count",),
+    rule_col: str = "disclosure_rule",
+) -> pd.DataFrame:
+    """Last check before a frame is shown: no count the rules suppress, no value beside a hidden count.
+
+    Returns the frame unchanged so it chains with ``.pipe``. The rule is ``rule_name`` for every row,
+    or each row's ``rule_col``.
+
+    Raises:
+        DisclosureError: naming the column and rows (never the values) that would disclose.
+    """
+    if rule_name is None and rule_col not in frame.columns:
+        raise DisclosureError(
+            f"Cannot check disclosure: no rule given and no {rule_col!r} column in the table."
+        )
+    names = np.full(len(frame), rule_name, dtype=object) if rule_name is not None else frame[rule_col].to_numpy()
+    rules = {nm: rule(nm) for nm in pd.unique(names)}
+    for col in count_cols:
+        values = _numeric(frame, col, "table about to be shown")
+        bad = np.zeros(len(frame), dtype=bool)
+        for nm, r in rules.items():
+            m = names == nm
+            v = values[m]
+            wrong = r.is_primary(v)
+            if r.round_to > 1:
+                with np.errstate(invalid="ignore"):
+                    wrong = wrong | (~np.isnan(v) & (np.abs(v / r.round_to - np.round(v / r.round_to)) > 1e-9))
+            bad[m] = wrong
+        if bad.any():
+            rows = ", ".join(str(x) for x in frame.index[bad][:10])
+            labels = ", ".join(sorted(r.label for r in rules.values()))
+            raise DisclosureError(
+                f"{int(bad.sum())} row(s) would show a count that the {labels} rule suppresses or rounds "
+                f"(column {col!r}, rows {rows}). Pass the table through suna.disclosure.protect_table or "
+                "protect_indicators before showing it."
+            )
+        display = f"{col}_display"
+        if display in frame.columns:
+            hidden = (frame[display] == SUPPRESSED).to_numpy()
+            for vc in VALUE_COLUMNS:
+                if vc in frame.columns:
+                    leak = hidden & frame[vc].notna().to_numpy()
+                    if leak.any():
+                        rows = ", ".join(str(x) for x in frame.index[leak][:10])
+                        raise DisclosureError(
+                            f"Column {vc!r} shows a value where the {col} is suppressed (rows {rows}); "
+                            "the value would reveal the count."
+                        )
+    return frame
+
+
+def safe_count_text(count: float | int | None, rule_name: str) -> str:
+    """A count as it may appear in a sentence: "fewer than 5", "about 25" (HES), "1,234"."""
+    r = rule(rule_name)
+    if count is None or (isinstance(count, float) and math.isnan(count)) or pd.isna(count):
+        return "a suppressed number"
+    value = float(count)
+    if value < 0:
+        raise DisclosureError(f"A count of {value:g} cannot be shown: counts are 0 or more.")
+    if r.is_primary(np.array([value]))[0]:
+        return f"fewer than {r.suppress_below}"
+    if r.round_to > 1 and value > 0:
+        return f"about {int(r.rounded(np.array([value]))[0]):,}"
+    return f"{int(value):,}" if value.is_integer() else f"{value:,.1f}"

@@ -1,0 +1,134 @@
+"""One call from parameters to protected indicators: the spine every notebook, app and CLI uses.
+
+sources -> canonical tables -> indicators -> disclosure. The result is memoised per process, so the
+Voilà app answers a district change without reloading or recomputing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from suna import areas
+from suna.areas import Area
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AreaData:
+    """Everything the reports on one area need, already through disclosure control."""
+
+    area: Area
+    period: str
+    tables: dict[str, pd.DataFrame] = field(repr=False)
+    raw_indicators: pd.DataFrame = field(repr=False)
+    protected: Any = field(repr=False)  # suna.disclosure.Protected
+    is_synthetic: bool = True
+    data_source: str = ""
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The protected indicators table (what may be shown)."""
+        return self.protected.table
+
+    @property
+    def footnote(self) -> str:
+        return self.protected.footnote
+
+    @property
+    def synthetic_notice(self) -> str:
+        from suna.sources.sample import SYNTHETIC_NOTICE
+
+        return SYNTHETIC_NOTICE if self.is_synthetic else ""
+
+
+def load_area_data(
+    area: str | Area,
+    period: str | None = None,
+    data_dir: str | Path | None = None,
+    area_definition: dict[str, Any] | None = None,
+) -> AreaData:
+    """Load, validate, compute and protect everything for one local authority.
+
+    Notebooks call this in their third cell so a wrong parameter fails early with SUNA's own message.
+
+    Args:
+        area: slug of params/<area>.yaml, or an Area.
+        period: financial year reported (default: the area's own).
+        data_dir: folder of the council's extracts; empty or None means the embedded sample.
+        area_definition: the area mapping from a params file, when papermill passes it in.
+    """
+    if not isinstance(area, Area):
+        area = areas.load_area(area, definition=area_definition or None)
+    data_dir = str(data_dir) if data_dir else ""
+    return _load_cached(area, period or area.period, data_dir)
+
+
+@lru_cache(maxsize=8)
+def _load_cached(area: Area, period: str, data_dir: str) -> AreaData:
+    from suna import disclosure, indicators
+    from suna.sources import sample, store
+
+    folder = Path(data_dir) if data_dir else None
+    tables = _load_tables(area, folder)
+    raw = indicators.compute_indicators(area, tables, period=period)
+    protected = disclosure.protect_indicators(raw)
+    synthetic = sample.is_sample(folder)
+    source = "SUNA synthetic sample data" if synthetic else f"council extracts in {folder}"
+    log.info("loaded %s for %s: %d indicator rows", source, area.name, len(raw))
+    return AreaData(area, period, tables, raw, protected, synthetic, source)
+
+
+def _load_tables(area: Area, folder: Path | None) -> dict[str, pd.DataFrame]:
+    from suna.sources import store
+
+    if folder is None or any(folder.glob("*.parquet")) and not _has_extracts(folder):
+        return store.load_tables(area, folder)
+    from suna.sources import extracts
+
+    return extracts.load_extracts(area, folder)
+
+
+def _has_extracts(folder: Path) -> bool:
+    return any(p.suffix.lower() in (".csv", ".xlsx", ".xls") for p in folder.iterdir())
+
+
+def area_indicators(area: str, period: str | None = None, data_dir: str | None = None) -> AreaData:
+    """The CLI's entry: area by slug, GSS code or name."""
+    return load_area_data(areas.find_area(area), period=period, data_dir=data_dir)
+
+
+def summary_text(data: AreaData) -> str:
+    """A plain table of the area's latest indicators, for the terminal."""
+    from suna import formatting
+
+    table = data.table
+    upper = table[(table["area_code"] == data.area.code) & table["category_type"].isna()]
+    latest = upper.sort_values("period_sortable").groupby("indicator_id", sort=False).tail(1)
+    rows = []
+    for rec in latest.sort_values("indicator_id").to_dict("records"):
+        rows.append(
+            (
+                str(rec["indicator_name"])[:60],
+                str(rec["period"]),
+                formatting.format_value(rec.get("value"), rec.get("measure")),
+                str(rec.get("count_display") if rec.get("count_display") is not None else ""),
+                str(rec.get("compared_to_england") or ""),
+            )
+        )
+    header = ("Indicator", "Period", "Value", "Count", "Compared with England")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = [f"{data.area.name} ({data.area.code}): {data.source_line()}" if hasattr(data, "source_line") else f"{data.area.name} ({data.area.code}) — {data.data_source}"]
+    lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    if data.footnote:
+        lines.append(data.footnote)
+    if data.is_synthetic:
+        lines.append(data.synthetic_notice)
+    return "\n".join(lines)

@@ -1,0 +1,304 @@
+"""suna.batch and suna.publish: the papermill batch, its failures, up-to-date skipping and offline HTML.
+
+The notebooks are tiny fixtures in tests/fixtures/batch/ (each says in its first cell what makes it
+special); the params files are copies of the real essex and halton ones, plus a broken one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from suna import __version__, batch, paths, publish
+from suna.errors import ParametersError, UnknownAreaError
+
+pytestmark = pytest.mark.notebook
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "batch"
+CHART_NB = FIXTURES / "01_fixture_chart.ipynb"  # Altair mimetype renderer: a Vega-Lite mimebundle
+DEFAULT_NB = FIXTURES / "02_fixture_html_chart.ipynb"  # Altair 6 default renderer: HTML loading Vega from a CDN
+FAILING_NB = FIXTURES / "03_fixture_fails.ipynb"  # its fifth cell raises ValueError
+NOTEBOOKS = [CHART_NB, DEFAULT_NB, FAILING_NB]
+
+REMOTE_REF = re.compile(r"<(?:script|link)\b[^>]*(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.IGNORECASE)
+CDN = re.compile(r"jsdelivr|unpkg\.com|cdnjs", re.IGNORECASE)
+PREVIOUS_REPORT = "<html><body>previous good report</body></html>"
+
+
+def _project(root: Path) -> Path:
+    """A params folder with essex and halton (real files) and broken.yaml (not valid YAML)."""
+    params = root / "params"
+    params.mkdir(parents=True)
+    for area in ("essex", "halton"):
+        shutil.copy(paths.params_dir() / f"{area}.yaml", params)
+    (params / "broken.yaml").write_text("area: broken\narea_definition: [unclosed\n", encoding="utf-8")
+    return params
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory):
+    """One batch run shared by the tests that only read its outputs (notebook runs are slow)."""
+    root = tmp_path_factory.mktemp("batch")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SUNA_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "suna-cache"))
+        params = _project(root)
+        out = root / "reports"
+        # a good report from an earlier run, which the failing notebook must not replace
+        (out / "essex").mkdir(parents=True)
+        (out / "essex" / "03_fixture_fails.html").write_text(PREVIOUS_REPORT, encoding="utf-8")
+        result = batch.run_batch(notebooks=NOTEBOOKS, jobs=2, out_dir=out, params_dir=params, progress=False)
+        yield {"root": root, "params": params, "out": out, "result": result, "mp": mp}
+
+
+def _job(result: batch.BatchResult, area: str, notebook: Path) -> batch.JobResult:
+    (job,) = [j for j in result.jobs if j.area == area and j.notebook == notebook.stem]
+    return job
+
+
+def test_a_broken_params_file_fails_its_own_jobs_only(env):
+    result = env["result"]
+    assert len(result.jobs) == 9  # 3 notebooks x 3 params files
+    for area in ("essex", "halton"):
+        assert _job(result, area, CHART_NB).status == "ok"
+        assert _job(result, area, DEFAULT_NB).status == "ok"
+    broken = [j for j in result.jobs if j.area == "broken"]
+    assert [j.status for j in broken] == ["failed"] * 3
+    message = broken[0].error.message
+    assert "broken.yaml" in message and "not valid YAML" in message
+    assert result.exit_code == 1
+
+
+def test_a_failing_cell_is_reported_with_its_cell_and_error(env):
+    job = _job(env["result"], "essex", FAILING_NB)
+    assert job.status == "failed"
+    err = job.error
+    # parameterised notebook: 0 title, 1 parameters, 2 papermill's injected parameters, 3 load_area, 4 raise;
+    # code cells run as In [1] .. In [4]
+    assert err.cell_index == 4
+    assert err.exec_count == 4
+    assert err.ename == "ValueError"
+    assert err.evalue == "no treatment extract for essex"
+    assert err.source_first_line == "missing_table_count = 0"
+    kept = nbformat.read(err.notebook_path, as_version=4)  # papermill adds error-marker cells to it
+    (failed_cell,) = [c for c in kept.cells if c.cell_type == "code" and c.execution_count == 4]
+    assert [o.output_type for o in failed_cell.outputs] == ["error"]
+
+
+def test_a_failed_job_leaves_the_previous_report_in_place(env):
+    out = env["out"]
+    assert (out / "essex" / "03_fixture_fails.html").read_text(encoding="utf-8") == PREVIOUS_REPORT
+    assert not (out / "essex" / "03_fixture_fails.ipynb").exists()
+    assert not list(out.rglob(".*partial*")), "temporary files left behind"
+
+
+@pytest.mark.parametrize("notebook", [CHART_NB, DEFAULT_NB])
+def test_report_html_has_no_code_and_no_network(env, notebook):
+    page = (env["out"] / "halton" / f"{notebook.stem}.html").read_text(encoding="utf-8")
+    source = nbformat.read(notebook, as_version=4)
+    for cell in source.cells:
+        if cell.cell_type == "code":
+            for line in cell.source.splitlines():
+                if len(line.strip()) > 12:  # long enough not to occur by chance
+                    assert line.strip() not in page, f"code shown: {line!r}"
+    assert REMOTE_REF.findall(page) == []
+    assert CDN.findall(page) == []
+    assert page.count("window.vegaEmbed=") == 1  # the bundle, inline, once
+    title = source.cells[0].source.splitlines()[0].removeprefix("# ")
+    assert f"<title>{title}</title>" in page
+
+
+def _draw_in_node(page: Path) -> dict:
+    node = shutil.which("node")
+    if not node:
+        pytest.skip("node is not installed")
+    done = subprocess.run([node, str(FIXTURES / "render_report.js"), str(page)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize(("notebook", "title"), [(CHART_NB, "Fixture chart for Halton"), (DEFAULT_NB, "Default renderer chart for halton")])
+def test_report_chart_draws_offline(env, notebook, title):
+    """The page's scripts run in order with no network; the chart's spec draws (vl-convert) with its title."""
+    import vl_convert
+
+    drawn = _draw_in_node(env["out"] / "halton" / f"{notebook.stem}.html")
+    assert drawn["bundle_loaded"]
+    assert len(drawn["charts"]) == 1
+    chart = drawn["charts"][0]
+    assert chart["options"]["mode"] == "vega-lite"
+    assert chart["spec"]["title"] == title
+    svg = vl_convert.vegalite_to_svg(chart["spec"])
+    assert title in svg
+
+
+def test_index_lists_every_job(env):
+    page = (env["out"] / "index.html").read_text(encoding="utf-8")
+    for area in ("essex", "halton"):
+        for notebook in (CHART_NB, DEFAULT_NB):
+            assert f'href="{area}/{notebook.stem}.html"' in page
+    for job in env["result"].jobs:
+        assert job.notebook in page and job.area in page
+    assert "synthetic" in page and "not real people" in page
+    assert __version__ in page
+    assert "ValueError: no treatment extract for essex" in page
+    assert "missing_table_count = 0" in page
+    assert "not valid YAML" in page
+    assert REMOTE_REF.findall(page) == []
+
+
+def test_summary_names_every_failure(env):
+    text = batch.format_summary(env["result"])
+    assert "4 ran, 0 up to date, 5 failed" in text
+    assert "essex / 03_fixture_fails: cell 4 (In [4])" in text
+    assert "broken / 01_fixture_chart" in text
+    assert str(env["out"] / "index.html") in text
+
+
+def test_second_run_skips_up_to_date_jobs_and_force_reruns(env):
+    out, params = env["out"], env["params"]
+    html = out / "essex" / f"{CHART_NB.stem}.html"
+    before = html.stat().st_mtime_ns
+    again = batch.run_batch(notebooks=[CHART_NB, DEFAULT_NB], areas=["essex", "halton"], jobs=2, out_dir=out, params_dir=params, progress=False)
+    assert [j.status for j in again.jobs] == ["skipped"] * 4
+    assert again.exit_code == 0
+    assert html.stat().st_mtime_ns == before
+    # the index still shows the failing notebook's last run, from its stamp
+    assert any(j.notebook == FAILING_NB.stem for j in again.earlier)
+    assert "03_fixture_fails" in (out / "index.html").read_text(encoding="utf-8")
+
+    forced = batch.run_batch(notebooks=[CHART_NB], areas=["essex"], force=True, out_dir=out, params_dir=params, progress=False)
+    assert [j.status for j in forced.jobs] == ["ok"]
+    assert html.stat().st_mtime_ns != before
+
+
+def test_inputs_hash_follows_every_input(tmp_path):
+    notebook = tmp_path / "01_x.ipynb"
+    notebook.write_text("{}", encoding="utf-8")
+    params = tmp_path / "x.yaml"
+    params.write_text("area: x\n", encoding="utf-8")
+    base = dict(notebook=notebook, params_path=params, parameters={"area": "x"}, kernel_name="python3", lib_sig="L", data_sigs=[["d", [("a.csv", 10, 1)]]])
+    reference = batch.inputs_hash(**base)
+    assert batch.inputs_hash(**base) == reference
+    assert batch.inputs_hash(**{**base, "parameters": {"area": "x", "data_dir": "/elsewhere"}}) != reference
+    assert batch.inputs_hash(**{**base, "lib_sig": "changed library"}) != reference
+    assert batch.inputs_hash(**{**base, "data_sigs": [["d", [("a.csv", 10, 2)]]]}) != reference  # data file touched
+    notebook.write_text('{"cells": []}', encoding="utf-8")
+    assert batch.inputs_hash(**base) != reference
+
+
+def test_dask_local_cluster_runs_the_same_jobs(tmp_path, env):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+        result = batch.run_batch(
+            notebooks=[CHART_NB],
+            areas=["essex", "halton"],
+            scheduler=cluster.scheduler_address,
+            out_dir=tmp_path / "reports",
+            params_dir=env["params"],
+            progress=False,
+        )
+    assert [(j.area, j.status) for j in result.jobs] == [("essex", "ok"), ("halton", "ok")]
+    assert (tmp_path / "reports" / "halton" / f"{CHART_NB.stem}.html").exists()
+    assert result.exit_code == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Fast tests, no notebook runs
+
+
+def test_find_notebooks_takes_numbered_notebooks_only(tmp_path):
+    for name in ("01_a.ipynb", "02_b.ipynb", "scratch.ipynb", "1_x.ipynb", "apps/03_app.ipynb"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}", encoding="utf-8")
+    assert [p.name for p in batch.find_notebooks(tmp_path)] == ["01_a.ipynb", "02_b.ipynb"]
+
+
+def test_unknown_area_and_bad_jobs_raise_clear_errors(tmp_path):
+    params = _project(tmp_path)
+    with pytest.raises(UnknownAreaError, match="'atlantis'"):
+        batch.run_batch(areas=["atlantis"], notebooks=[CHART_NB], params_dir=params, out_dir=tmp_path / "r", progress=False)
+    with pytest.raises(ParametersError, match="jobs"):
+        batch.run_batch(jobs=0, notebooks=[CHART_NB], params_dir=params, out_dir=tmp_path / "r", progress=False)
+
+
+def test_params_missing_area_definition_is_reported(tmp_path):
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "nodef.yaml").write_text("area: nodef\nperiod: '2023/24'\n", encoding="utf-8")  # valid YAML, no definition
+    result = batch.run_batch(notebooks=[CHART_NB], params_dir=params, out_dir=tmp_path / "r", progress=False)
+    (job,) = result.jobs
+    assert job.status == "failed" and "'area_definition' is missing" in job.error.message
+    assert result.exit_code == 1
+
+
+SPEC = {
+    "$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json",
+    "data": {"values": [{"x": 1, "y": 2}]},
+    "mark": "point",
+    "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}},
+    "title": "A </script> title",  # must not end the page's script early
+}
+
+
+def _output(data: dict) -> nbformat.NotebookNode:
+    return nbformat.v4.new_output("display_data", data=data)
+
+
+@pytest.mark.parametrize("template", ["universal", "standard", "inline"])
+def test_altair_html_outputs_become_offline_embeds(template):
+    from altair.utils.html import spec_to_html
+
+    html = spec_to_html(SPEC, mode="vega-lite", vega_version="6", vegaembed_version="7", vegalite_version="6.4.1", fullhtml=False, template=template)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("chart", outputs=[_output({"text/html": html})])])
+    assert publish.offline_charts(nb) == 1
+    snippet = nb.cells[0].outputs[0].data["text/html"]
+    assert "jsdelivr" not in snippet and "</script> title" not in snippet
+    body = snippet[snippet.index("})(") + 3 :]
+    spec, _ = json.JSONDecoder().raw_decode(body)
+    assert spec == SPEC
+
+
+def test_notebook_to_html_with_a_vegalite_mimebundle_embeds_the_bundle_once():
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# A *small* report\n\nText."),
+            nbformat.v4.new_code_cell("secret_code_line = 1", outputs=[_output({"application/vnd.vegalite.v6+json": SPEC, "text/plain": "chart"})]),
+            nbformat.v4.new_code_cell("second_code_line = 2", outputs=[_output({"application/vnd.vegalite.v6+json": SPEC, "text/plain": "chart"})]),
+        ]
+    )
+    page = publish.notebook_to_html(nb, bundle="window.vegaEmbed=function(){};/*FAKE BUNDLE*/")
+    assert page.count("FAKE BUNDLE") == 1
+    assert page.count('class="suna-chart"') == 2
+    assert "secret_code_line" not in page and "second_code_line" not in page
+    assert "<title>A small report</title>" in page
+    assert REMOTE_REF.findall(page) == []
+    assert "application/vnd.vegalite.v6+json" in nb.cells[1].outputs[0].data  # input not modified
+
+
+def test_strip_remote_assets_removes_cdn_scripts_and_links():
+    page = '<head><script src="https://cdn.jsdelivr.net/npm/vega@6"></script><link rel="stylesheet" href="//unpkg.com/x.css"><script>ok()</script></head>'
+    assert publish.strip_remote_assets(page) == "<head><script>ok()</script></head>"
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
+    target = tmp_path / "report.html"
+    target.write_text("old", encoding="utf-8")
+    with pytest.raises(TypeError):
+        publish.atomic_write_bytes(target, "not bytes")  # type: ignore[arg-type]
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+    publish.atomic_write_text(target, "new")
+    assert target.read_text(encoding="utf-8") == "new"
+
+
+def test_altair6_dot_json_mimetype_is_drawn_offline_too():
+    """Altair 6's mimetype renderer writes application/vnd.vegalite.v6.json; stored as a JSON string."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("c", outputs=[_output({"application/vnd.vegalite.v6.json": json.dumps(SPEC)})])])
+    assert publish.offline_charts(nb) == 1
+    assert 'class="suna-chart"' in nb.cells[0].outputs[0].data["text/html"]

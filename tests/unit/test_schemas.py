@@ -1,0 +1,70 @@
+"""Schemas: a broken input is reported with table, column, row and the rule, every problem at once."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from suna import schemas
+from suna.errors import ValidationError
+
+
+def _deaths() -> pd.DataFrame:
+    """Two valid death registrations; tests break copies of them."""
+    return pd.DataFrame(
+        {
+            "death_id": ["d1", "d2"],
+            "registration_date": pd.to_datetime(["2021-03-01", "2021-06-01"]),
+            "occurrence_date": pd.to_datetime(["2020-11-20", "2021-05-02"]),
+            "utla_code": ["E10000012"] * 2,
+            "district_code": ["E07000076", "E07000071"],
+            "small_area_code": ["E01021895", None],
+            "age_years": [41, 38],
+            "sex": ["Male", "Female"],
+            "underlying_cause": ["X42", "F112"],
+            "has_controlled_drug_mention": [True, False],
+        },
+        index=[2, 3],  # file row numbers: the header is row 1
+    )
+
+
+def test_valid_table_passes_and_is_returned():
+    out = schemas.validate(_deaths(), "deaths")
+    assert len(out) == 2 and str(out["age_years"].dtype) == "Int64"
+
+
+def test_every_problem_is_named_with_row_and_column():
+    broken = _deaths().assign(sex=["Male", "M"], underlying_cause=["X42", "X4.2"], age_years=[41, 150])
+    with pytest.raises(ValidationError) as info:
+        schemas.validate(broken, "deaths", source="deaths.csv")
+    message = str(info.value)
+    assert message.startswith("deaths.csv (deaths): 3 problems found.")
+    assert "row 3, column 'sex': value 'M'; expected one of the sexes: Male, Female." in message
+    assert "row 3, column 'underlying_cause': value 'X4.2'" in message
+    assert "row 3, column 'age_years': value 150; expected an age in whole years from 0 to 120." in message
+    problems = info.value.problems
+    assert set(problems["row"]) == {3}
+
+
+def test_missing_column_is_named():
+    with pytest.raises(ValidationError, match="column 'sex': expected this column to be present"):
+        schemas.validate(_deaths().drop(columns=["sex"]), "deaths")
+
+
+def test_registration_before_occurrence_is_refused():
+    broken = _deaths().assign(occurrence_date=pd.to_datetime(["2021-04-01", "2021-05-02"]))
+    with pytest.raises(ValidationError, match="registration_date on or after occurrence_date"):
+        schemas.validate(broken, "deaths")
+
+
+def test_duplicated_ids_are_refused():
+    broken = _deaths().assign(death_id=["d1", "d1"])
+    with pytest.raises(ValidationError, match="not repeated in another row"):
+        schemas.validate(broken, "deaths")
+
+
+def test_fingertips_layout_round_trip():
+    frame = pd.DataFrame({"Indicator ID": [92432], "Area Code": ["E10000012"], "Time period": ["2019 - 21"], "Value": [8.9]})
+    ours = schemas.from_fingertips_layout(frame)
+    assert list(ours.columns) == ["indicator_id", "area_code", "period", "value"]
+    assert list(schemas.to_fingertips_layout(ours).columns) == list(frame.columns)
