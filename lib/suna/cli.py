@@ -92,7 +92,7 @@ def _cmd_shapes(args: argparse.Namespace) -> int:
 
     for area in areas.load_all_areas() if not args.area else [areas.load_area(a) for a in args.area]:
         layer = shapes.district_layer(area)
-        print(f"{area.name:<16} {len(layer):>3} {area.district_type}")
+        print(f"{area.name:<16} {len(layer):>3} {area.district_type:<45} {layer.attrs.get('bytes', 0):>9,} bytes")
     return 0
 
 

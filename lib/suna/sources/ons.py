@@ -569,5 +569,11 @@ def published_deaths_indicators(
         "compared_to_region": pd.NA,
         "period_sortable": float(span[0] * 10000),
         "measure_type": ["crude rate per 100,000" if c else "age-standardised rate per 100,000 (ONS)" for c in crude],
+        # What suna.disclosure and the charts need: one measure and rule per indicator.
+        "measure": "crude_rate" if crude.any() else "dsr",
+        "unit": "per 100,000",
+        "polarity": "high_is_bad",
+        "disclosure_rule": "ons_deaths",
+        "source": "ONS deaths related to drug poisoning by local authority; ONS mid-year population estimates",
     })
     return schemas.validate(out, "indicators", source="ONS published deaths and populations")
