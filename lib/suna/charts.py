@@ -30,7 +30,7 @@ import pandas as pd
 
 from suna import formatting as fmt
 from suna import narrative
-from suna.errors import SunaError, UnknownAreaError
+from suna.errors import DisclosureError, SunaError, UnknownAreaError
 
 if TYPE_CHECKING:
     import altair as alt
@@ -76,30 +76,31 @@ SERIES_DASHES = [[1, 0], [6, 3], [2, 2], [8, 2, 2, 2], [4, 4]]
 # --------------------------------------------------------------------------------------------------
 # Disclosure gate
 # --------------------------------------------------------------------------------------------------
-def assert_protected(frame: pd.DataFrame, rule: str | None = None) -> pd.DataFrame:
+def assert_protected(frame: pd.DataFrame, rule: str | None = None, count_cols: Sequence[str] = ("count",)) -> pd.DataFrame:
     """Refuse a frame that has not passed disclosure control; return it unchanged otherwise.
 
-    Calls ``suna.disclosure.assert_protected`` (imported lazily). While that module does not exist
-    the check is skipped with a warning; any other import failure is raised.
-    """
-    import importlib  # noqa: PLC0415
+    The frame must hold its counts and the ``<count>_display`` column that ``suna.disclosure``
+    (``protect_table`` / ``protect_indicators``) adds, and pass ``suna.disclosure.assert_protected``
+    (no count the rule suppresses, no value beside a hidden count). ``rule`` names the rule for every
+    row; by default each row's ``disclosure_rule``.
 
-    try:
-        disclosure = importlib.import_module("suna.disclosure")  # lazy: the engine is optional until wired
-    except ModuleNotFoundError as exc:
-        if exc.name != "suna.disclosure":
-            raise
-        log.warning("suna.disclosure is not installed: chart input was not checked for disclosure")
-        return frame
-    check = getattr(disclosure, "assert_protected", None)
-    if check is None:
-        log.warning("suna.disclosure has no assert_protected(): chart input was not checked for disclosure")
-        return frame
-    if rule is None:
-        check(frame)
-    else:
-        check(frame, rule=rule)
-    return frame
+    Raises:
+        DisclosureError: no count column, no display column, or a count or value that would disclose.
+    """
+    from suna import disclosure
+
+    present = [c for c in count_cols if c in frame.columns]
+    if not present:
+        raise DisclosureError(
+            f"The table to chart has no count column ({', '.join(map(repr, count_cols))}), so it cannot be "
+            "checked for disclosure. Keep the counts (as protected by suna.disclosure) beside the values.")
+    unchecked = [c for c in present if f"{c}_display" not in frame.columns]
+    if unchecked:
+        raise DisclosureError(
+            f"The table to chart has not been through disclosure control: it has no "
+            f"{', '.join(repr(c + '_display') for c in unchecked)} column. Pass it through "
+            "suna.disclosure.protect_table or protect_indicators first.")
+    return disclosure.assert_protected(frame, rule, count_cols=present)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -109,6 +110,25 @@ def _alt() -> Any:
     import altair as alt  # noqa: PLC0415  (heavy: imported when a chart is drawn)
 
     return alt
+
+
+def _chart(data: pd.DataFrame) -> Any:
+    """``alt.Chart`` on a copy whose missing cells become JSON null, never NaN.
+
+    Altair 6 writes a missing cell of a mixed object column (text and None) as NaN, which is not JSON;
+    giving such columns pandas' string dtype (or a float dtype when they hold numbers) avoids it.
+    """
+    frame = data.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values) or values.dtype == "str":
+            continue
+        numbers = pd.to_numeric(values, errors="coerce")
+        if values.notna().any() and numbers.notna().sum() == values.notna().sum():
+            frame[column] = numbers.astype(float)
+        else:
+            frame[column] = values.astype("str")
+    return _alt().Chart(frame)
 
 
 def _palette(name: str) -> dict[str, str]:
@@ -140,30 +160,48 @@ def _outcome_label(outcome: str | None, suppressed: bool = False) -> str:
 
 
 def _period_text(periods: Iterable[Any], sortable: Iterable[Any] | None = None) -> str:
+    """The period(s) a chart covers: "2023/24", "2019/20 to 2023/24", or for pooled periods
+    "4 periods, 2018 to 2020 up to 2021 to 2023" (never the ambiguous "2018 to 2020 to 2021 to 2023")."""
     values = [p for p in periods if not fmt.is_missing(p)]
     if not values:
         return fmt.NOT_AVAILABLE
-    order = pd.DataFrame({"period": values, "key": list(sortable) if sortable is not None else values})
+    keys = list(sortable) if sortable is not None else values
+    order = pd.DataFrame({"period": values, "key": [k for p, k in zip(periods, keys) if not fmt.is_missing(p)]})
     order = order.drop_duplicates("period").sort_values("key", kind="stable")
     labels = [fmt.format_period(p) for p in order["period"]]
-    return labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]}"
+    if len(labels) == 1:
+        return labels[0]
+    if any(" to " in label for label in labels):
+        return f"{len(labels)} periods, {labels[0]} up to {labels[-1]}"
+    return f"{labels[0]} to {labels[-1]}"
+
+
+SPINE_DOMAIN = [-0.04, 1.04]  # a little room beyond the extremes so an end marker is drawn whole
+LATEST_EACH = "the latest for each indicator, shown beside its name"
 
 
 def _default_footnote(frame: pd.DataFrame, label_column: str = "area_label") -> str | None:
-    """A footnote naming what was suppressed and why, when the caller gave none."""
-    if "is_suppressed" not in frame.columns or not frame["is_suppressed"].any():
-        return None
-    hidden = frame[frame["is_suppressed"]]
-    names = list(dict.fromkeys(hidden[label_column].astype(str))) if label_column in hidden.columns else []
-    notes = []
-    if "value_note" in hidden.columns:
-        notes = list(dict.fromkeys(str(n).strip().rstrip(".") for n in hidden["value_note"] if not fmt.is_missing(n)))
-    text = "Suppressed to protect confidentiality (small numbers)"
-    if names:
-        text += ": " + ", ".join(names[:12]) + (" and others" if len(names) > 12 else "")
-    if notes:
-        text += f" ({'; '.join(notes)})"
-    return text + "."
+    """A footnote naming what was suppressed, and what is not available and why, when the caller gave none.
+
+    Suppressed cells are named without a reason per cell: saying which were hidden for being small
+    and which to protect another would narrow them down. Pass ``Protected.footnote`` for the rules.
+    """
+    parts = []
+    labels = frame[label_column].astype(str) if label_column in frame.columns else pd.Series("", index=frame.index)
+    hidden = frame["is_suppressed"].astype(bool) if "is_suppressed" in frame.columns else pd.Series(False, index=frame.index)
+    if hidden.any():
+        names = list(dict.fromkeys(labels[hidden]))
+        text = "Suppressed to protect confidentiality (small numbers)"
+        if any(names):
+            text += ": " + ", ".join(names[:12]) + (" and others" if len(names) > 12 else "")
+        parts.append(text + ".")
+    if "value" in frame.columns and "value_note" in frame.columns:
+        gaps = frame[~hidden & frame["value"].isna() & frame["value_note"].map(lambda n: not fmt.is_missing(n))]
+        notes = [f"{label} ({str(note).strip().rstrip('.')})" for label, note in
+                 dict.fromkeys(zip(labels[gaps.index], gaps["value_note"]))]
+        if notes:
+            parts.append("Not available: " + "; ".join(notes[:12]) + ".")
+    return " ".join(parts) or None
 
 
 def _caption(source: str, period: str, footnote: str | None) -> list[str]:
@@ -238,6 +276,9 @@ def _display_frame(frame: pd.DataFrame, area: Area | None = None) -> pd.DataFram
         if column in out.columns:
             out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
             out.loc[out["is_suppressed"], column] = float("nan")  # belt and braces: never plot a suppressed value
+    for column in ("compared_to_england", "compared_to_region", "recent_trend"):
+        if column in out.columns:  # a hidden value's comparison or trend would say which side of England it lies
+            out[column] = out[column].astype(object).where(~out["is_suppressed"], None)
     return out
 
 
@@ -320,27 +361,27 @@ def trend_chart(
     series_scale = alt.Scale(domain=series_order, range=SERIES_COLOURS[: len(series_order)])
     dash_scale = alt.Scale(domain=series_order, range=SERIES_DASHES[: len(series_order)])
 
-    lines = alt.Chart(plotted).mark_line(strokeWidth=2).encode(
+    lines = _chart(plotted).mark_line(strokeWidth=2).encode(
         x=x, y=alt.Y("value:Q", title=y_title),
         color=alt.Color("series:N", scale=series_scale, title="Area"),
         strokeDash=alt.StrokeDash("series:N", scale=dash_scale, title="Area"),
         tooltip=tips,
     )
     local_plotted = plotted[plotted["area_code"] == area_code]
-    errors = alt.Chart(local_plotted.dropna(subset=["value_lower_ci95", "value_upper_ci95"])).mark_rule(
+    errors = _chart(local_plotted.dropna(subset=["value_lower_ci95", "value_upper_ci95"])).mark_rule(
         color=OUTLINE, strokeWidth=1.5
     ).encode(x=x, y="value_lower_ci95:Q", y2="value_upper_ci95:Q", tooltip=tips)
-    points = alt.Chart(local_plotted).mark_point(filled=True, size=90, stroke=OUTLINE, strokeWidth=1, opacity=1).encode(
+    points = _chart(local_plotted).mark_point(filled=True, size=90, stroke=OUTLINE, strokeWidth=1, opacity=1).encode(
         x=x, y="value:Q",
         fill=alt.Fill("outcome:N", scale=_colour_scale(local_plotted["outcome"], palette), title="Compared with England"),
         tooltip=tips,
     )
     gaps = local[local["is_suppressed"] | local["value"].isna()]
-    notes = alt.Chart(gaps).mark_text(angle=270, align="left", baseline="middle", fontSize=11, color=OUTLINE).encode(
+    notes = _chart(gaps).mark_text(angle=270, align="left", baseline="middle", fontSize=11, color=OUTLINE).encode(
         x=x, y=alt.value(height - 6), text="value_label:N", tooltip=tips,
     )
     layers = [lines, errors, points] + ([notes] if len(gaps) else [])
-    chart = alt.layer(*layers).resolve_scale(color="independent").properties(width=width, height=height)
+    chart = alt.layer(*layers).properties(width=width, height=height)
     area_name = local["area_label"].iloc[0]
     foot = footnote if footnote is not None else _default_footnote(local)
     caption = _caption(source, _period_text(rows["period"], rows["sort_key"]), foot)
@@ -402,25 +443,25 @@ def compare_areas_chart(
     y = alt.Y("area_label:N", sort=order, title=None)
     bars_data = shown[~shown["is_suppressed"] & shown["value"].notna()]
     x_title = _measure_title(rows)
-    bars = alt.Chart(bars_data).mark_bar(stroke=OUTLINE, strokeWidth=0.75).encode(
+    bars = _chart(bars_data).mark_bar(stroke=OUTLINE, strokeWidth=0.75).encode(
         x=alt.X("value:Q", title=x_title), y=y,
         fill=alt.Fill("outcome:N", scale=_colour_scale(bars_data["outcome"], palette), title="Compared with England"),
         tooltip=tips,
     )
-    errors = alt.Chart(bars_data.dropna(subset=["value_lower_ci95", "value_upper_ci95"])).mark_errorbar(
+    errors = _chart(bars_data.dropna(subset=["value_lower_ci95", "value_upper_ci95"])).mark_errorbar(
         ticks=True, color="#000000"
     ).encode(x=alt.X("value_lower_ci95:Q", title=x_title), x2="value_upper_ci95:Q", y=y, tooltip=tips)
     gaps = shown[shown["is_suppressed"] | shown["value"].isna()]
-    notes = alt.Chart(gaps).mark_text(align="left", dx=4, fontSize=11, fontStyle="italic", color=OUTLINE).encode(
+    notes = _chart(gaps).mark_text(align="left", dx=4, fontSize=11, fontStyle="italic", color=OUTLINE).encode(
         x=alt.value(0), y=y, text="value_label:N", tooltip=tips,
     )
     layers = [bars, errors] + ([notes] if len(gaps) else [])
     if len(bench) and bench["value"].notna().any():
         bench = bench.assign(bench_text=[f"{label} {value}" for label, value in zip(bench["area_label"], bench["value_label"])])
         btips = _tooltip(("area_label", "Benchmark"), ("value_label", "Value"), ("ci_label", "Confidence interval"))
-        layers.append(alt.Chart(bench).mark_rule(color="#000000", strokeWidth=2, strokeDash=[6, 3]).encode(
+        layers.append(_chart(bench).mark_rule(color="#000000", strokeWidth=2, strokeDash=[6, 3]).encode(
             x="value:Q", tooltip=btips))
-        layers.append(alt.Chart(bench).mark_text(align="left", dx=4, dy=-6, fontSize=11, baseline="bottom").encode(
+        layers.append(_chart(bench).mark_text(align="left", dx=4, dy=-6, fontSize=11, baseline="bottom").encode(
             x="value:Q", y=alt.value(0), text="bench_text:N", tooltip=btips))
     else:
         log.warning("Compare areas chart: no benchmark value for %s", benchmark_code)
@@ -436,6 +477,9 @@ FUNNEL_LIMITS = {  # PHStatsMethods.calculate_funnel_limits column -> label
     "lower_2s_limit": "95% limits", "upper_2s_limit": "95% limits",
     "lower_3s_limit": "99.8% limits", "upper_3s_limit": "99.8% limits",
     "baseline": "Average",
+    # the same limits as suna.stats.funnel_limits names them
+    "lower_limit_95": "95% limits", "upper_limit_95": "95% limits",
+    "lower_limit_998": "99.8% limits", "upper_limit_998": "99.8% limits",
 }
 _FUNNEL_POSITION = {
     "high (0.001)": ("higher", "above the upper 99.8% limit"),
@@ -443,6 +487,12 @@ _FUNNEL_POSITION = {
     "low (0.001)": ("lower", "below the lower 99.8% limit"),
     "low (0.025)": ("lower", "below the lower 95% limit"),
     "not significant": ("similar", "within the 95% limits"),
+    # the same positions as suna.stats.funnel_significance words them
+    "above 99.8% limit": ("higher", "above the upper 99.8% limit"),
+    "above 95% limit": ("higher", "above the upper 95% limit"),
+    "below 99.8% limit": ("lower", "below the lower 99.8% limit"),
+    "below 95% limit": ("lower", "below the lower 95% limit"),
+    "within limits": ("similar", "within the 95% limits"),
 }
 
 
@@ -457,7 +507,7 @@ def funnel_chart(
     x_title: str | None = None,
     y_title: str | None = None,
     area: Area | None = None,
-    title: str = "Funnel plot",
+    title: str | None = None,
     source: str = DEFAULT_SOURCE,
     footnote: str | None = None,
     palette: str = "accessible",
@@ -477,14 +527,14 @@ def funnel_chart(
     assert_protected(points, rule)
     _require_columns(points, (x, y), "funnel points")
     if limits_x is None:
-        limits_x = next((c for c in ("Population", "Events", "Observed_events", x) if c in limits.columns), None)
+        limits_x = next((c for c in ("Population", "Events", "Observed_events", "denominator", "events", x) if c in limits.columns), None)
     if limits_x is None or limits_x not in limits.columns:
         raise SunaError(f"The funnel limits table has no x column (Population, Events, Observed_events or {x!r}); "
                         f"it has: {', '.join(map(str, limits.columns))}.")
     present = [c for c in FUNNEL_LIMITS if c in limits.columns]
-    if not any(c.endswith("limit") for c in present):
-        raise SunaError("The funnel limits table has none of the columns lower_2s_limit, upper_2s_limit, "
-                        "lower_3s_limit, upper_3s_limit.")
+    if not any("limit" in c for c in present):
+        raise SunaError("The funnel limits table has none of the limit columns of suna.stats.funnel_limits "
+                        "(lower_limit_95, upper_limit_95, lower_limit_998, upper_limit_998).")
     long = limits[[limits_x, *present]].melt(id_vars=limits_x, var_name="limit", value_name="limit_value")
     long = long.rename(columns={limits_x: "limit_x"}).dropna(subset=["limit_value"])
     long["line"] = long["limit"].map(FUNNEL_LIMITS)
@@ -498,6 +548,8 @@ def funnel_chart(
         shown["area_code"] = shown["area_name"] if "area_name" in shown.columns else shown.index.astype(str)
     shown = _display_frame(shown, area)
     pol = polarity if polarity is not None else (shown["polarity"].dropna().iloc[0] if "polarity" in shown.columns and shown["polarity"].notna().any() else None)
+    if "significance" not in shown.columns and "funnel_significance" in shown.columns:
+        shown["significance"] = shown["funnel_significance"]
     if "significance" in shown.columns:
         outcomes, positions = [], []
         for sig, sup in zip(shown["significance"], shown["is_suppressed"]):
@@ -513,9 +565,12 @@ def funnel_chart(
     shown.loc[shown["is_suppressed"], y] = float("nan")
     shown["x_label"] = [fmt.format_number(v) for v in shown[x]]
     placed = shown[shown[y].notna() & shown[x].notna()]
+    if len(placed):  # draw the funnel over the areas' range, not from a denominator of 1 where it is unreadably wide
+        low = float(pd.to_numeric(placed[x]).min()) * 0.5
+        long = long[long["limit_x"] >= low]
     hidden = shown[~shown.index.isin(placed.index)]
 
-    lines = alt.Chart(long).mark_line(strokeWidth=1.25, color=OUTLINE).encode(
+    lines = _chart(long).mark_line(strokeWidth=1.25, color=OUTLINE).encode(
         x=alt.X("limit_x:Q", title=x_title or x.replace("_", " ").capitalize()),
         y=alt.Y("limit_value:Q", title=y_title or _measure_title(shown)),
         strokeDash=alt.StrokeDash("line:N", title="Control limits",
@@ -523,7 +578,7 @@ def funnel_chart(
         detail="limit:N",
         tooltip=_tooltip(("line", "Line"), ("x_label", "At"), ("limit_label", "Limit")),
     )
-    dots = alt.Chart(placed).mark_point(filled=True, size=80, stroke=OUTLINE, strokeWidth=1, opacity=1).encode(
+    dots = _chart(placed).mark_point(filled=True, size=80, stroke=OUTLINE, strokeWidth=1, opacity=1).encode(
         x=f"{x}:Q", y=f"{y}:Q",
         fill=alt.Fill("outcome:N", scale=_colour_scale(placed["outcome"], palette), title="Compared with the average"),
         tooltip=_tooltip(("area_label", "Area"), ("value_label", "Value"), ("x_label", x_title or x.replace("_", " ").capitalize()),
@@ -535,6 +590,9 @@ def funnel_chart(
         names = ", ".join(f"{label} ({value})" for label, value in zip(hidden["area_label"], hidden["value_label"]))
         foot = f"{foot + ' ' if foot else ''}Not plotted: {names}."
     period = _period_text(shown["period"]) if "period" in shown.columns else fmt.NOT_AVAILABLE
+    if title is None:
+        names = shown["indicator_name"].dropna() if "indicator_name" in shown.columns else pd.Series(dtype=object)
+        title = f"{names.iloc[0]}: funnel plot" if len(names) else "Funnel plot"
     return _finish(chart, title, _caption(source, period, foot))
 
 
@@ -611,7 +669,7 @@ def spine_chart(
         rows.append({
             "indicator": f"{me['indicator_name']} ({me['period_label']})",
             "area_label": me["area_label"], "value_label": me["value_label"], "ci_label": me["ci_label"],
-            "outcome": me["outcome"], "is_suppressed": bool(me["is_suppressed"]) or fmt.is_missing(me["value"]),
+            "outcome": me["outcome"], "is_suppressed": bool(me["is_suppressed"]),
             "value_note": me.get("value_note"),
             "england_label": eng["value_label"].iloc[0] if len(eng) else fmt.NOT_AVAILABLE,
             "range_label": (f"{narrative.value_text({**me.to_dict(), 'value': worst, 'count_display': None})} to "
@@ -631,33 +689,34 @@ def spine_chart(
     tips = _tooltip(("indicator", "Indicator"), ("value_label", "Area value"), ("ci_label", "Confidence interval"),
                     ("england_label", "England"), ("range_label", "Districts (worst or lowest to best or highest)"),
                     ("districts_label", "Districts with a value"), ("outcome", "Compared with England"))
-    x = alt.X("range_start:Q", scale=alt.Scale(domain=[0, 1]), axis=None, title=None)
+    x = alt.X("range_start:Q", scale=alt.Scale(domain=SPINE_DOMAIN), axis=None, title=None)
     ranged = spine.dropna(subset=["range_start", "range_end"])
-    band = alt.Chart(ranged).mark_bar(color="#C8C8C8", height=12).encode(x=x, x2="range_end:Q", y=y, tooltip=tips)
-    centre = alt.Chart(pd.DataFrame({"x": [0.5], "label": ["England"]})).mark_rule(color="#000000", strokeWidth=2).encode(
-        x=alt.X("x:Q", scale=alt.Scale(domain=[0, 1]), axis=None), tooltip=_tooltip(("label", "Centre line")))
+    band = _chart(ranged).mark_bar(color="#C8C8C8", height=12).encode(x=x, x2="range_end:Q", y=y, tooltip=tips)
+    centre = _chart(pd.DataFrame({"x": [0.5], "label": ["England"]})).mark_rule(color="#000000", strokeWidth=2).encode(
+        x=alt.X("x:Q", scale=alt.Scale(domain=SPINE_DOMAIN), axis=None), tooltip=_tooltip(("label", "Centre line")))
     marked = spine.dropna(subset=["area_pos"])
-    marker = alt.Chart(marked).mark_point(filled=True, size=130, stroke=OUTLINE, strokeWidth=1, opacity=1).encode(
-        x=alt.X("area_pos:Q", scale=alt.Scale(domain=[0, 1]), axis=None), y=y,
+    marker = _chart(marked).mark_point(filled=True, size=130, stroke=OUTLINE, strokeWidth=1, opacity=1).encode(
+        x=alt.X("area_pos:Q", scale=alt.Scale(domain=SPINE_DOMAIN), axis=None), y=y,
         fill=alt.Fill("outcome:N", scale=_colour_scale(marked["outcome"], palette), title="Compared with England"),
         tooltip=tips,
     )
-    gaps = spine[spine["area_pos"].isna()]
+    gaps = spine[spine["area_pos"].isna()].assign(
+        gap_text=lambda g: [fmt.SUPPRESSED if s else "not compared with England" for s in g["is_suppressed"]])
     layers = [band, centre, marker]
     if len(gaps):
-        layers.append(alt.Chart(gaps).mark_text(fontStyle="italic", color=OUTLINE, fontSize=11).encode(
-            x=alt.value(width / 2), y=y, text="value_label:N", tooltip=tips))
+        layers.append(_chart(gaps).mark_text(align="left", dx=6, fontStyle="italic", color=OUTLINE, fontSize=11).encode(
+            x=alt.value(0), y=y, text="gap_text:N", tooltip=tips))
     spine_layer = alt.layer(*layers).properties(width=width, height=alt.Step(26), title="Worst or lowest ← England → best or highest")
 
     def column(field: str, heading: str) -> Any:
-        return alt.Chart(spine).mark_text(align="right", fontSize=11).encode(
+        return _chart(spine).mark_text(align="right", fontSize=11).encode(
             y=alt.Y("indicator:N", sort=order, axis=None), text=f"{field}:N", tooltip=tips,
         ).properties(width=110, height=alt.Step(26), title=heading)
 
     area_name = spine["area_label"].iloc[0]
     chart = alt.hconcat(column("value_label", area_name), column("england_label", "England"), spine_layer, spacing=8)
     foot = footnote if footnote is not None else _default_footnote(spine.assign(area_label=spine["indicator"]), "area_label")
-    caption = _caption(source, _period_text(spine["period"], spine["sort_key"]), foot)
+    caption = _caption(source, _period_text(spine["period"], spine["sort_key"]) if spine["period"].nunique() == 1 else LATEST_EACH, foot)
     caption.append("Grey bar: range of the area's districts. Marker: the area, filled by its significance against England (95%).")
     return _finish(chart, title or f"Area profile: {area_name}", caption)
 
@@ -717,14 +776,14 @@ def overview_rug(
                     ("ci_label", "Confidence interval"), ("outcome", "Compared with England"))
     x = alt.X("area_label:N", sort=x_order, title=None, axis=alt.Axis(orient="top", labelAngle=-40))
     y = alt.Y("indicator:N", sort=y_order, title=None, axis=alt.Axis(labelLimit=340))
-    rects = alt.Chart(rug).mark_rect(stroke=OUTLINE, strokeWidth=0.5).encode(
+    rects = _chart(rug).mark_rect(stroke=OUTLINE, strokeWidth=0.5).encode(
         x=x, y=y, fill=alt.Fill("outcome:N", scale=_colour_scale(rug["outcome"], palette), title="Compared with England"),
         tooltip=tips)
-    text = alt.Chart(rug).mark_text(fontSize=10).encode(
+    text = _chart(rug).mark_text(fontSize=10).encode(
         x=x, y=y, text="cell_text:N", color=alt.Color("text_colour:N", scale=None), tooltip=tips)
     chart = alt.layer(rects, text).properties(width=alt.Step(64), height=alt.Step(26))
     foot = footnote if footnote is not None else _default_footnote(rug)
-    caption = _caption(source, _period_text(rug["period"]), foot)
+    caption = _caption(source, _period_text(rug["period"]) if rug["period"].nunique() == 1 else LATEST_EACH, foot)
     caption.append("* suppressed (small numbers); n/a not available. Significance at 95% against England's value.")
     return _finish(chart, title, caption)
 
@@ -732,15 +791,29 @@ def overview_rug(
 # --------------------------------------------------------------------------------------------------
 # Shares, pyramid, flows, cascade
 # --------------------------------------------------------------------------------------------------
+def _count_column(frame: pd.DataFrame, value: str) -> str:
+    """The column of counts behind ``value``: ``count`` when the frame has one beside it, else ``value`` itself."""
+    return "count" if "count" in frame.columns and value != "count" else value
+
+
 def _share_display(frame: pd.DataFrame, value: str) -> pd.DataFrame:
+    """A copy with ``is_suppressed`` and ``count_label`` (the disclosure engine's display of the count)."""
+    count = _count_column(frame, value)
+    display = f"{count}_display"
     out = frame.copy()
     records = out.to_dict("records")
-    out["is_suppressed"] = [narrative.is_suppressed({**r, "value": r.get(value)}) for r in records]
+    shown = out[display].tolist() if display in out.columns else [None] * len(out)
+    out["is_suppressed"] = [str(d).strip() == fmt.SUPPRESSED_MARK or narrative.is_suppressed({**r, "value": r.get(value)})
+                            for r, d in zip(records, shown)]
     out[value] = pd.to_numeric(out[value], errors="coerce").astype(float)
     out.loc[out["is_suppressed"], value] = float("nan")
-    out["count_label"] = [fmt.SUPPRESSED if s else fmt.format_count(r.get("count"), r.get("count_display"))
-                          for r, s in zip(records, out["is_suppressed"])]
+    out["count_label"] = [fmt.SUPPRESSED if s else fmt.format_count(r.get(count), d)
+                          for r, d, s in zip(records, shown, out["is_suppressed"])]
     return out
+
+
+def _gate(frame: pd.DataFrame, value: str, rule: str | None) -> None:
+    assert_protected(frame, rule, count_cols=(_count_column(frame, value),))
 
 
 def share_chart(
@@ -765,7 +838,7 @@ def share_chart(
     its row, labelled "suppressed".
     """
     alt = _alt()
-    assert_protected(shares, rule)
+    assert_protected(shares, rule)  # the counts behind the shares (a share alone cannot be checked)
     _require_columns(shares, [c for c in (category, share, series, group) if c], "shares")
     data = _share_display(shares, share)
     data["share_label"] = [fmt.SUPPRESSED if s else fmt.format_value(v, "proportion")
@@ -779,7 +852,7 @@ def share_chart(
     tips = _tooltip(*fields)
     y = alt.Y(f"{category}:N", sort=order, title=None)
     colour = alt.Color("series_label:N", title="Area", scale=alt.Scale(domain=series_order, range=[CATEGORICAL[0], CATEGORICAL[3], *CATEGORICAL[1:3]][: len(series_order)]))
-    base = alt.Chart(data)
+    base = _chart(data)
     bars = base.transform_filter("!datum.is_suppressed && isValid(datum['%s'])" % share).mark_bar(stroke=OUTLINE, strokeWidth=0.5).encode(
         x=alt.X(f"{share}:Q", title="Percentage", scale=alt.Scale(domain=[0, 100])), y=y, yOffset="series_label:N",
         color=colour, tooltip=tips)
@@ -819,7 +892,7 @@ def population_pyramid(
     suppressed band shows the word "suppressed".
     """
     alt = _alt()
-    assert_protected(population, rule)
+    _gate(population, value, rule)
     _require_columns(population, (age, sex, value), "population")
     data = _share_display(population, value)
     data["age_label"] = data[age].astype(str)
@@ -833,24 +906,26 @@ def population_pyramid(
     ages = sorted(dict.fromkeys(data["age_label"]), key=_age_start, reverse=True)
     tips = _tooltip(("age_label", "Age"), ("sex_label", "Sex"), ("value_label", value_title))
     y = alt.Y("age_label:N", sort=ages, title="Age")
-    axis = alt.Axis(labelExpr="format(abs(datum.value), ',')")
-    bars = alt.Chart(data[data["signed"].notna()]).mark_bar(stroke=OUTLINE, strokeWidth=0.5).encode(
+    axis = alt.Axis(labelExpr="format(abs(datum.value), ',~f')")
+    bars = _chart(data[data["signed"].notna()]).mark_bar(stroke=OUTLINE, strokeWidth=0.5).encode(
         x=alt.X("signed:Q", title=f"{value_title} (males left, females right)", axis=axis), y=y,
         color=alt.Color("sex_label:N", title="Sex", scale=alt.Scale(domain=["Male", "Female"], range=[CATEGORICAL[0], CATEGORICAL[1]])),
         tooltip=tips)
     layers = [bars]
     gaps = data[data["signed"].isna()]
     if len(gaps):
-        gaps = gaps.assign(anchor=[-1.0 if s == "Male" else 1.0 for s in gaps["sex_label"]])
-        layers.append(alt.Chart(gaps).mark_text(fontSize=10, fontStyle="italic", color=OUTLINE).encode(
-            x=alt.X("anchor:Q"), y=y, text="value_label:N", tooltip=tips))
+        for sex_label, align, dx in (("Male", "right", -4), ("Female", "left", 4)):
+            side = gaps[gaps["sex_label"] == sex_label].assign(anchor=0.0)
+            if len(side):
+                layers.append(_chart(side).mark_text(align=align, dx=dx, fontSize=10, fontStyle="italic", color=OUTLINE).encode(
+                    x=alt.X("anchor:Q"), y=y, text="value_label:N", tooltip=tips))
     if comparison is not None:
         _require_columns(comparison, (age, sex, value), "population comparison")
         comp = comparison.assign(age_label=comparison[age].astype(str), sex_label=comparison[sex].astype(str))
         comp["signed"] = comp[value].where(comp["sex_label"] == "Female", -comp[value])
         comp["value_label"] = [fmt.format_number(v, 1) for v in comp[value]]
         comp["series"] = comparison_label
-        layers.append(alt.Chart(comp).mark_tick(color="#000000", thickness=2, size=16).encode(
+        layers.append(_chart(comp).mark_tick(color="#000000", thickness=2, size=16).encode(
             x="signed:Q", y=y, tooltip=_tooltip(("series", "Comparator"), ("age_label", "Age"), ("sex_label", "Sex"), ("value_label", value_title))))
     chart = alt.layer(*layers).properties(width=width * 2, height=alt.Step(16))
     foot = footnote if footnote is not None else _default_footnote(data.assign(area_label=data["sex_label"] + " " + data["age_label"]))
@@ -872,7 +947,7 @@ def flow_chart(
     source: str = DEFAULT_SOURCE,
     footnote: str | None = None,
     rule: str | None = None,
-) -> alt.HConcatChart:
+) -> alt.VConcatChart:
     """Flows between stages (referral source -> substance group -> exit reason) as one heat map per step.
 
     A Sankey diagram is hard to read and to draw in Vega-Lite; a grid of counts per step keeps every
@@ -881,11 +956,10 @@ def flow_chart(
     Suppressed cells are white and marked "*".
     """
     alt = _alt()
-    assert_protected(links, rule)
+    _gate(links, count, rule)
     _require_columns(links, (source_col, target_col, step_col, count), "flows")
     data = _share_display(links, count)
-    data["cell_text"] = ["*" if s else fmt.format_count(c, d) for c, d, s in
-                         zip(data[count], data["count_display"] if "count_display" in data.columns else [None] * len(data), data["is_suppressed"])]
+    data["cell_text"] = ["*" if s else label for label, s in zip(data["count_label"], data["is_suppressed"])]
     top = data[count].max() if data[count].notna().any() else 1.0
     data["text_colour"] = ["#000000" if s or fmt.is_missing(c) or c / top < 0.45 else "#FFFFFF"
                            for c, s in zip(data[count], data["is_suppressed"])]
@@ -896,13 +970,13 @@ def flow_chart(
                   axis=alt.Axis(orient="top", labelAngle=-40))
         y = alt.Y(f"{source_col}:N", sort=list(dict.fromkeys(part[source_col].astype(str))), title=None)
         known = part[part[count].notna()]
-        cells = alt.Chart(known).mark_rect(stroke=OUTLINE, strokeWidth=0.5).encode(
+        cells = _chart(known).mark_rect(stroke=OUTLINE, strokeWidth=0.5).encode(
             x=x, y=y, fill=alt.Fill(f"{count}:Q", title="People", scale=alt.Scale(range=SEQUENTIAL, zero=True)), tooltip=tips)
-        blanks = alt.Chart(part[part[count].isna()]).mark_rect(fill="#FFFFFF", stroke=OUTLINE, strokeWidth=0.5).encode(x=x, y=y, tooltip=tips)
-        text = alt.Chart(part).mark_text(fontSize=10).encode(
+        blanks = _chart(part[part[count].isna()]).mark_rect(fill="#FFFFFF", stroke=OUTLINE, strokeWidth=0.5).encode(x=x, y=y, tooltip=tips)
+        text = _chart(part).mark_text(fontSize=10).encode(
             x=x, y=y, text="cell_text:N", color=alt.Color("text_colour:N", scale=None), tooltip=tips)
         panels.append(alt.layer(cells, blanks, text).properties(title=str(step), width=alt.Step(56), height=alt.Step(24)))
-    chart = alt.hconcat(*panels, spacing=40).resolve_scale(fill="shared")
+    chart = alt.vconcat(*panels, spacing=24).resolve_scale(fill="shared")
     foot = footnote if footnote is not None else _default_footnote(data.assign(area_label=data[source_col].astype(str) + " to " + data[target_col].astype(str)))
     shown_period = fmt.format_period(period) if period else (_period_text(data["period"]) if "period" in data.columns else fmt.NOT_AVAILABLE)
     caption = _caption(source, shown_period, foot)
@@ -917,6 +991,7 @@ def cascade_chart(
     value: str = "value",
     share: str | None = "share_pct",
     is_estimate: str | None = "is_estimate",
+    share_meaning: str = "the percentage of the stage before",
     period: str | None = None,
     title: str = "Treatment cascade",
     value_title: str = "People",
@@ -932,7 +1007,7 @@ def cascade_chart(
     percentage of need met, computed upstream) is printed on the bar's label when present.
     """
     alt = _alt()
-    assert_protected(cascade, rule)
+    _gate(cascade, value, rule)
     _require_columns(cascade, (stage, value), "cascade")
     data = _share_display(cascade, value)
     data["stage_label"] = data[stage].astype(str)
@@ -941,8 +1016,8 @@ def cascade_chart(
     else:
         estimate = data["stage_label"].str.lower().str.contains("estimat")
     data["kind"] = ["Estimate" if e else "Recorded" for e in estimate]
-    data["value_label"] = [fmt.SUPPRESSED if s else fmt.format_count(v, d) for v, d, s in
-                           zip(data[value], data["count_display"] if "count_display" in data.columns else [None] * len(data), data["is_suppressed"])]
+    data["value_label"] = (data["count_label"] if _count_column(data, value) == value
+                           else [fmt.SUPPRESSED if s else fmt.format_number(v) for v, s in zip(data[value], data["is_suppressed"])])
     has_share = bool(share) and share in data.columns
     data["bar_label"] = [
         label if not has_share or fmt.is_missing(r.get(share)) or s else f"{label} ({fmt.format_value(r.get(share), 'proportion')})"
@@ -955,23 +1030,84 @@ def cascade_chart(
     tips = _tooltip(("stage_label", "Stage"), ("value_label", value_title), ("ci_label", "Confidence interval"), ("kind", "Kind"))
     x = alt.X("stage_label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=160))
     placed = data[data[value].notna()]
-    bars = alt.Chart(placed).mark_bar(stroke=OUTLINE, strokeWidth=0.75).encode(
-        x=x, y=alt.Y(f"{value}:Q", title=value_title, axis=alt.Axis(format=",")),
-        fill=alt.Fill("kind:N", title=None, scale=alt.Scale(domain=["Estimate", "Recorded"], range=[SEQUENTIAL[1], CATEGORICAL[0]])),
+    tops = [max(v, r.get("value_upper_ci95") if has_ci and not fmt.is_missing(r.get("value_upper_ci95")) else v)
+            for v, r in zip(data[value], data.to_dict("records"))]
+    data["label_y"] = tops
+    top = max([t for t in tops if not fmt.is_missing(t)] or [1.0])
+    y_axis = alt.Axis(format=",~f")
+    y_scale = alt.Scale(domain=[0, top * 1.12], nice=True)
+    bars = _chart(placed).mark_bar(stroke=OUTLINE, strokeWidth=0.75).encode(
+        x=x, y=alt.Y(f"{value}:Q", title=value_title, axis=y_axis, scale=y_scale),
+        fill=alt.Fill("kind:N", title=None, scale=alt.Scale(
+            domain=[k for k in ("Estimate", "Recorded") if k in set(placed["kind"])],
+            range=[c for k, c in (("Estimate", SEQUENTIAL[1]), ("Recorded", CATEGORICAL[0])) if k in set(placed["kind"])])),
         tooltip=tips)
-    labels = alt.Chart(data).mark_text(dy=-8, fontSize=11).encode(
-        x=x, y=alt.Y(f"{value}:Q"), text="bar_label:N", tooltip=tips)
+    labels = _chart(data).mark_text(dy=-8, fontSize=11).encode(
+        x=x, y=alt.Y("label_y:Q", title=value_title, axis=y_axis, scale=y_scale), text="bar_label:N", tooltip=tips)
     layers = [bars]
     if has_ci:
         ci = placed.dropna(subset=["value_lower_ci95", "value_upper_ci95"])
-        layers.append(alt.Chart(ci).mark_errorbar(ticks=True, color="#000000").encode(
-            x=x, y=alt.Y("value_lower_ci95:Q", title=value_title), y2="value_upper_ci95:Q", tooltip=tips))
+        layers.append(_chart(ci).mark_errorbar(ticks=True, color="#000000").encode(
+            x=x, y=alt.Y("value_lower_ci95:Q", title=value_title, axis=y_axis, scale=y_scale), y2="value_upper_ci95:Q", tooltip=tips))
     layers.append(labels.transform_filter("isValid(datum['%s'])" % value))
     gaps = data[data[value].isna()]
     if len(gaps):
-        layers.append(alt.Chart(gaps).mark_text(baseline="bottom", dy=-4, fontStyle="italic", fontSize=11, color=OUTLINE).encode(
+        layers.append(_chart(gaps).mark_text(baseline="bottom", dy=-4, fontStyle="italic", fontSize=11, color=OUTLINE).encode(
             x=x, y=alt.value(300 - 4), text="value_label:N", tooltip=tips))
     chart = alt.layer(*layers).properties(width=width, height=300)
     foot = footnote if footnote is not None else _default_footnote(data.assign(area_label=data["stage_label"]))
     shown_period = fmt.format_period(period) if period else (_period_text(data["period"]) if "period" in data.columns else fmt.NOT_AVAILABLE)
-    return _finish(chart, title, _caption(source, shown_period, foot))
+    caption = _caption(source, shown_period, foot)
+    if has_share and data[share].notna().any():
+        caption.append(f"Percentages in brackets: {share_meaning}.")
+    if (data["kind"] == "Estimate").any():
+        caption.append("Lighter bars are estimates" + (", with their 95% confidence interval." if has_ci else "."))
+    return _finish(chart, title, caption)
+
+
+def category_trend_chart(
+    counts: pd.DataFrame,
+    category: str = "category",
+    *,
+    value: str = "count",
+    period_col: str = "period",
+    category_order: Sequence[str] | None = None,
+    value_title: str = "People",
+    title: str = "Counts over time",
+    source: str = DEFAULT_SOURCE,
+    footnote: str | None = None,
+    rule: str | None = None,
+    width: int = 560,
+    height: int = 300,
+) -> alt.LayerChart:
+    """Counts over financial years, one line per category (e.g. substance group), for one area.
+
+    ``trend_chart`` draws one indicator against England; this draws the parts of a count (people in
+    treatment by substance group) side by side. Lines differ by colour and dash; a suppressed point
+    is not drawn and its period is listed as "suppressed" in the tooltip and the footnote.
+    """
+    alt = _alt()
+    _gate(counts, value, rule)
+    _require_columns(counts, (category, value, period_col), "counts")
+    data = _share_display(counts, value)
+    data["series"] = data[category].astype(str)
+    data["period_label"] = [fmt.format_period(p) for p in data[period_col]]
+    data["value_label"] = data["count_label"]
+    order = list(dict.fromkeys(data.sort_values(period_col, kind="stable")["period_label"]))
+    series_order = list(category_order) if category_order else list(dict.fromkeys(data["series"]))
+    colours = (CATEGORICAL * 2)[: len(series_order)]
+    dashes = (SERIES_DASHES * 3)[: len(series_order)]
+    tips = _tooltip(("series", "Group"), ("period_label", "Period"), ("value_label", value_title))
+    x = alt.X("period_label:N", sort=order, title="Period", axis=alt.Axis(labelAngle=-40))
+    plotted = data[data[value].notna()]
+    lines = _chart(plotted).mark_line(strokeWidth=2).encode(
+        x=x, y=alt.Y(f"{value}:Q", title=value_title, axis=alt.Axis(format=",~f")),
+        color=alt.Color("series:N", sort=series_order, scale=alt.Scale(domain=series_order, range=colours), title=None),
+        strokeDash=alt.StrokeDash("series:N", sort=series_order, scale=alt.Scale(domain=series_order, range=dashes), title=None),
+        tooltip=tips)
+    points = _chart(plotted).mark_point(filled=True, size=40).encode(
+        x=x, y=f"{value}:Q", color=alt.Color("series:N", sort=series_order, scale=alt.Scale(domain=series_order, range=colours), title=None),
+        tooltip=tips)
+    chart = alt.layer(lines, points).properties(width=width, height=height)
+    foot = footnote if footnote is not None else _default_footnote(data.assign(area_label=data["series"] + " " + data["period_label"]))
+    return _finish(chart, title, _caption(source, _period_text(data[period_col]), foot))

@@ -177,6 +177,23 @@ def format_period(period: Any) -> str:
     return text
 
 
+def pooled_years(period: Any) -> int | None:
+    """How many calendar or financial years a pooled period spans ("2021 - 23" -> 3), else None."""
+    shown = format_period(period)
+    m = re.fullmatch(r"(\d{4})(?:/\d{2})? to (\d{4})(?:/\d{2})?", shown)
+    if not m:
+        return None
+    years = int(m.group(2)) - int(m.group(1)) + 1
+    return years if years > 1 else None
+
+
+def period_phrase(period: Any) -> str:
+    """A period as it reads in a sentence: "2023/24", or "2021 to 2023 (3 years combined)" when pooled."""
+    years = pooled_years(period)
+    shown = format_period(period)
+    return f"{shown} ({years} years combined)" if years else shown
+
+
 def area_label(code: str, area: Area | None = None) -> str:
     """The official name of an area code: England, the area's region, the area itself or one of its districts.
 

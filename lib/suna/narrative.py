@@ -10,7 +10,6 @@ The comparison and trend words are also what the charts show, so text and colour
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 import pandas as pd
@@ -214,6 +213,33 @@ def in_sentence(name: str) -> str:
     return f"the {name}" if first in ("North", "South", "East", "West") else name
 
 
+def comparison_words(compared: Any, polarity: Any = None, value: Any = None,
+                     comparator_value: Any = None) -> tuple[str, str | None] | None:
+    """(direction, judgement) for a comparison cell, e.g. ("higher", "worse"), ("similar", None).
+
+    direction is "higher", "lower", "similar", "not compared" or None (a Better/Worse cell of an
+    indicator with no polarity, where the values do not say which way); judgement is "better",
+    "worse" or None (no value judgement). A blank cell gives None.
+    """
+    outcome = comparison_outcome(compared, None)
+    if outcome is None:
+        return None
+    if outcome in ("similar", "not compared"):
+        return outcome, None
+    pol = polarity_of(polarity)
+    judged = pol in ("high_is_bad", "high_is_good")
+    if outcome in ("higher", "lower"):
+        if not judged:
+            return outcome, None
+        return outcome, "worse" if (outcome == "higher") == (pol == "high_is_bad") else "better"
+    # "better" / "worse": the direction follows from the polarity, or from the values themselves.
+    if judged:
+        return ("higher" if (outcome == "worse") == (pol == "high_is_bad") else "lower"), outcome
+    if not fmt.is_missing(value) and not fmt.is_missing(comparator_value) and float(value) != float(comparator_value):
+        return ("higher" if float(value) > float(comparator_value) else "lower"), outcome
+    return None, outcome
+
+
 def _comparator_text(level: str | None, name: str, comparator: pd.Series | None) -> str:
     """ "England (15.0 per 100,000)" - the comparator named, with its value when it is published."""
     shown = ""
@@ -223,68 +249,89 @@ def _comparator_text(level: str | None, name: str, comparator: pd.Series | None)
     return f"{in_sentence(name)}{shown}{confidence}"
 
 
-def _comparison_clause_text(outcome: str, comparator_text: str) -> str:
-    if outcome == "similar":
-        return f"similar to {comparator_text}"
-    return f"significantly {outcome} than {comparator_text}"
+def _comparison_text(direction: str | None, judgement: str | None, comparators: str) -> str:
+    """ "significantly higher than England (..), which is worse" / "similar to England (..)". """
+    if direction == "similar":
+        return f"similar to {comparators}"
+    if direction is None:
+        return f"significantly {judgement} than {comparators}"
+    text = f"significantly {direction} than {comparators}"
+    return f"{text}, which is {judgement}" if judgement else text
 
 
 def _counts_text(row: pd.Series) -> str:
-    """"(52 out of 1,000)" for proportions, when the disclosure engine shows the numerator."""
-    if str(row.get("measure")).strip().lower() != "proportion":
+    """ "(52 out of 1,000)" for proportions, "(125 admissions)" for rates: counts only as the
+    disclosure engine displays them (HES rounded to 5), and nothing when the count is suppressed."""
+    measure = str(row.get("measure")).strip().lower()
+    if measure not in ("proportion", "crude_rate", "dsr"):
         return ""
-    if "count_display" in row.index:
-        count = fmt.format_count(row.get("count"), row.get("count_display"))
-    else:
-        count = fmt.format_count(row.get("count"))
-    denominator = row.get("denominator")
-    if count in (fmt.SUPPRESSED, fmt.NOT_AVAILABLE) or fmt.is_missing(denominator):
+    count = fmt.format_count(row.get("count"), row.get("count_display"))
+    if count in (fmt.SUPPRESSED, fmt.NOT_AVAILABLE):
         return ""
-    return f" ({count} out of {fmt.format_number(denominator)})"
+    if measure == "proportion":
+        denominator = fmt.format_count(row.get("denominator"), row.get("denominator_display"))
+        if denominator in (fmt.SUPPRESSED, fmt.NOT_AVAILABLE):
+            return ""
+        return f" ({count} out of {denominator})"
+    from suna import disclosure  # the rule knows what it counts: people, admissions or deaths
+
+    rule_name = row.get("disclosure_rule")
+    noun = disclosure.rule(str(rule_name)).noun if not fmt.is_missing(rule_name) else "events"
+    return f" ({count} {noun})"
+
+
+def _head(row: pd.Series, area: str, several: bool) -> str:
+    """ "Drug misuse deaths in Essex in 2021 to 2023 (3 years combined)" - what the sentence is about."""
+    name = f"{row['indicator_name']}{_breakdown_suffix(row, several)}"
+    return f"{name} in {area} in {fmt.period_phrase(row['period'])}"
 
 
 def finding(indicators: pd.DataFrame, row: pd.Series, *, several: bool = False) -> str:
-    """The sentences for one indicator row of one area."""
+    """The sentences for one indicator row of one area.
+
+    A suppressed value is said to be suppressed, with no per-cell reason (saying which cells were
+    hidden for being small and which to protect another would narrow them down).
+    """
     area = _name_of(indicators, str(row["area_code"]), str(row["area_code"]))
-    name = f"{row['indicator_name']}{_breakdown_suffix(row, several)}"
-    period = fmt.format_period(row["period"])
+    head = _head(row, area, several)
     if is_suppressed(row):
-        note = "" if fmt.is_missing(row.get("value_note")) else str(row.get("value_note"))
-        note = re.sub(r"^\s*suppressed\s*[:;,.\-–]?\s*", "", note, flags=re.IGNORECASE).strip().rstrip(".")
-        reason = f" ({note})" if note else ""
-        return (f"{name} in {area} for {period} is suppressed because the numbers are too small to publish "
-                f"without risk of identifying people{reason}.")
+        return (f"{head}: suppressed, because the numbers are too small to publish without a risk of "
+                f"identifying people.")
     if fmt.is_missing(row.get("value")):
         note = row.get("value_note")
-        reason = "" if fmt.is_missing(note) else f" ({str(note).strip().rstrip('.')})"
-        return f"{name} is not available for {area} in {period}{reason}."
+        reason = "" if fmt.is_missing(note) else str(note).strip().rstrip(".")
+        reason = f" ({reason[:1].lower()}{reason[1:]})" if reason else ""
+        return f"{head}: not available{reason}."
 
     polarity = row.get("polarity")
-    clauses: list[tuple[str, str]] = []
+    clauses: list[tuple[str | None, str | None, str | None, str]] = []  # direction, judgement, level, comparator
     not_compared: list[str] = []
     region_code = _region_code(indicators, str(row["area_code"]))
-    comparators = [("compared_to_england", ENGLAND_CODE, "England")]
-    comparators.append(("compared_to_region", region_code, _name_of(indicators, region_code, "the region")))
-    for column, code, comparator_name in comparators:
+    for column, code, comparator_name in (
+        ("compared_to_england", ENGLAND_CODE, "England"),
+        ("compared_to_region", region_code, _name_of(indicators, region_code, "the region")),
+    ):
         if str(row["area_code"]) == code:
             continue
-        outcome = comparison_outcome(row.get(column), polarity)
-        if outcome is None:
+        comparator = _matching(indicators, row, code)
+        words = comparison_words(row.get(column), polarity, row.get("value"),
+                                 None if comparator is None else comparator.get("value"))
+        if words is None:
             continue
-        if outcome == "not compared":
+        direction, judgement = words
+        if direction == "not compared":
             not_compared.append(comparator_name)
             continue
-        clauses.append((outcome, _comparator_text(comparison_level(row.get(column)), comparator_name,
-                                                  _matching(indicators, row, code))))
+        level = comparison_level(row.get(column))
+        clauses.append((direction, judgement, level, _comparator_text(level, comparator_name, comparator)))
 
-    sentence = f"{name} in {area} was {value_text(row)} in {period}{_counts_text(row)}"
-    if len(clauses) == 2 and clauses[0][0] == clauses[1][0]:
-        # Same verdict against both comparators: "significantly worse than both England (..) and the region (..)".
-        (outcome, first), (_, second) = clauses
-        lead = "similar to" if outcome == "similar" else f"significantly {outcome} than"
-        sentence += f", {lead} both {first} and {second}"
+    sentence = f"{head}: {value_text(row)}{_counts_text(row)}"
+    if len(clauses) == 2 and clauses[0][:3] == clauses[1][:3]:
+        # The same verdict against both: "significantly higher than both England (..) and the region (..)".
+        direction, judgement, _, first = clauses[0]
+        sentence += ", " + _comparison_text(direction, judgement, f"both {first} and {clauses[1][3]}")
     elif clauses:
-        sentence += ", " + " and ".join(_comparison_clause_text(o, text) for o, text in clauses)
+        sentence += ", " + ", and ".join(_comparison_text(d, j, text) for d, j, _, text in clauses)
     sentences = [sentence + "."]
     if not_compared:
         sentences.append(f"It was not compared with {' or '.join(in_sentence(n) for n in not_compared)}.")
@@ -321,7 +368,7 @@ def findings(indicators: pd.DataFrame, area_code: str, period: str | None = None
             chosen = rows[rows["period"].astype(str) == str(period)]
             if chosen.empty:
                 name = rows["indicator_name"].iloc[0]
-                out.append(f"{name} is not available for {area_name} in {fmt.format_period(period)}.")
+                out.append(f"{name} in {area_name} in {fmt.period_phrase(period)}: not available.")
                 continue
         else:
             chosen = _latest(rows)
