@@ -1,15 +1,18 @@
-"""How long `suna batch` takes, and where the time goes (prints ratios; not a test).
+"""How long `suna batch` takes, and where the time goes (prints figures and ratios; not a test).
 
-    .venv/bin/python benchmarks/batch.py              # the analysis notebooks in notebooks/
-    .venv/bin/python benchmarks/batch.py --fixtures   # the tiny fixture notebooks of tests/fixtures/batch
+    .venv/bin/python benchmarks/batch.py                      # notebooks/ x every params/*.yaml
+    .venv/bin/python benchmarks/batch.py --area halton        # one area (the full batch takes long)
+    .venv/bin/python benchmarks/batch.py --fixtures           # the tiny fixture notebooks
+    .venv/bin/python benchmarks/batch.py --modes loop,warm2   # only some of the runs
 
-Measures, for every params/<area>.yaml x every notebook:
-  1. a plain sequential papermill loop (execute only, no HTML, no stamps) - the baseline;
-  2. run_batch with --jobs 1 and --jobs 2 (force, so nothing is skipped);
-  3. what one notebook run costs before its first cell: a bare kernel start (jupyter_client), a
-     trivial notebook through papermill, and the same with SUNA's usual imports, against the time
-     its cells take to execute (papermill's per-cell durations).
-Falls back to the fixture notebooks (with a note) when notebooks/ has none.
+Runs, for the chosen areas x notebooks (force, so nothing is skipped), each timed on its own:
+  loop   a plain sequential papermill loop (execute only: no HTML, no stamps): the baseline;
+  fresh1 run_batch --jobs 1 with a fresh kernel per notebook (warm_kernels=False);
+  warm1  run_batch --jobs 1, each worker reusing one warm kernel (the default);
+  warm2  run_batch --jobs 2 (the default).
+Then what a notebook run pays before its own work: a bare kernel start, a trivial notebook through
+papermill, SUNA's imports; and the time spent in cells that load an area's data
+(``load_area_data``), which a warm kernel pays once per area instead of once per notebook.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "batch"
 FIXTURE_NOTEBOOKS = ["01_fixture_chart.ipynb", "02_fixture_html_chart.ipynb"]  # 03 fails on purpose
+MODES = ("loop", "fresh1", "warm1", "warm2")
+QUIET = ["--IPKernelApp.log_level=ERROR"]  # no start-up warning per kernel on the terminal
+DATA_LOAD = "load_area_data"  # cells whose source calls this load and protect an area's data
 
 
 def _notebooks(use_fixtures: bool) -> tuple[list[Path], str]:
@@ -36,6 +42,56 @@ def _notebooks(use_fixtures: bool) -> tuple[list[Path], str]:
     return found, "notebooks/"
 
 
+def _cell_times(nb) -> tuple[float, float]:
+    """(seconds in all cells, seconds in cells that load the area's data) of an executed notebook."""
+    total = load = 0.0
+    for cell in nb.cells:
+        duration = cell.get("metadata", {}).get("papermill", {}).get("duration") or 0.0
+        total += duration
+        if cell.cell_type == "code" and DATA_LOAD in cell.source:
+            load += duration
+    return total, load
+
+
+def _papermill_loop(notebooks: list[Path], params_files: list[Path], out: Path) -> tuple[float, float, float, int]:
+    """Plain sequential papermill: wall time, time inside cells, inside data-loading cells, failures."""
+    import papermill
+    import yaml
+
+    cells = load = 0.0
+    failures = 0
+    start = time.perf_counter()
+    for params_path in params_files:
+        parameters = yaml.safe_load(params_path.read_text(encoding="utf-8"))
+        for nb in notebooks:
+            try:
+                done = papermill.execute_notebook(
+                    str(nb), str(out / f"{params_path.stem}-{nb.stem}.ipynb"), parameters=parameters,
+                    kernel_name="python3", cwd=str(nb.parent), progress_bar=False, extra_arguments=QUIET,
+                )
+            except papermill.PapermillExecutionError as exc:
+                failures += 1
+                print(f"      (loop: {params_path.stem}/{nb.stem} failed: {exc.ename}: {exc.evalue})", flush=True)
+                continue
+            c, d = _cell_times(done)
+            cells, load = cells + c, load + d
+    return time.perf_counter() - start, cells, load, failures
+
+
+def _kernel_start(repeat: int) -> list[float]:
+    """Seconds to start a python3 kernel until it answers, via jupyter_client (no papermill)."""
+    from jupyter_client.manager import start_new_kernel
+
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        km, kc = start_new_kernel(kernel_name="python3", extra_arguments=QUIET)
+        times.append(time.perf_counter() - start)
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return times
+
+
 def _trivial_notebook(folder: Path, source: str, name: str) -> Path:
     import nbformat
 
@@ -46,38 +102,6 @@ def _trivial_notebook(folder: Path, source: str, name: str) -> Path:
     return path
 
 
-def _papermill_loop(notebooks: list[Path], params_files: list[Path], out: Path) -> tuple[float, float]:
-    """Plain sequential papermill: wall time, and the time spent inside cells."""
-    import papermill
-    import yaml
-
-    cells = 0.0
-    start = time.perf_counter()
-    for params_path in params_files:
-        parameters = yaml.safe_load(params_path.read_text(encoding="utf-8"))
-        for nb in notebooks:
-            done = papermill.execute_notebook(
-                str(nb), str(out / f"{params_path.stem}-{nb.stem}.ipynb"), parameters=parameters,
-                kernel_name="python3", cwd=str(nb.parent), progress_bar=False,
-            )
-            cells += sum((c.metadata.get("papermill", {}).get("duration") or 0.0) for c in done.cells)
-    return time.perf_counter() - start, cells
-
-
-def _kernel_start(repeat: int) -> list[float]:
-    """Seconds to start a python3 kernel until it answers, via jupyter_client (no papermill)."""
-    from jupyter_client.manager import start_new_kernel
-
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        km, kc = start_new_kernel(kernel_name="python3")
-        times.append(time.perf_counter() - start)
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
-    return times
-
-
 def _papermill_trivial(path: Path, out: Path, repeat: int) -> tuple[list[float], list[float]]:
     """Wall time of a notebook through papermill, and its cells' execution time, per run."""
     import papermill
@@ -85,18 +109,58 @@ def _papermill_trivial(path: Path, out: Path, repeat: int) -> tuple[list[float],
     walls, cells = [], []
     for i in range(repeat):
         start = time.perf_counter()
-        done = papermill.execute_notebook(str(path), str(out / f"{path.stem}-{i}.ipynb"), kernel_name="python3", progress_bar=False)
+        done = papermill.execute_notebook(str(path), str(out / f"{path.stem}-{i}.ipynb"), kernel_name="python3", progress_bar=False, extra_arguments=QUIET)
         walls.append(time.perf_counter() - start)
-        cells.append(sum((c.metadata.get("papermill", {}).get("duration") or 0.0) for c in done.cells))
+        cells.append(_cell_times(done)[0])
     return walls, cells
+
+
+def _slowest_cells(executed: list[Path], top: int = 8) -> list[tuple[float, str]]:
+    """The cells that took longest, summed over areas: (seconds, 'notebook cell N: first line')."""
+    import nbformat
+
+    totals: dict[str, float] = {}
+    for path in executed:
+        nb = nbformat.read(str(path), as_version=4)
+        for i, cell in enumerate(nb.cells):
+            duration = cell.get("metadata", {}).get("papermill", {}).get("duration") or 0.0
+            if cell.cell_type == "code" and duration:
+                first = next((line for line in cell.source.splitlines() if line.strip()), "")[:70]
+                key = f"{path.stem} cell {i}: {first}"
+                totals[key] = totals.get(key, 0.0) + duration
+    return sorted(((s, k) for k, s in totals.items()), reverse=True)[:top]
+
+
+def _run_batch(mode: str, areas: list[str] | None, notebooks: list[Path], out: Path) -> tuple[float, float, float, int, int]:
+    """wall, summed cell time, data-load cell time, kernels started, failures of one run_batch mode."""
+    import nbformat
+
+    from suna import batch
+
+    jobs = int(mode[-1])
+    warm = mode.startswith("warm")
+    result = batch.run_batch(areas=areas, notebooks=notebooks, jobs=jobs, force=True, out_dir=out, progress=False, warm_kernels=warm)
+    cells = load = 0.0
+    for job in result.ran:
+        c, d = _cell_times(nbformat.read(str(job.ipynb_path), as_version=4))
+        cells, load = cells + c, load + d
+    for job in result.failures:
+        print(f"      ({mode}: {job.area}/{job.notebook} failed: {job.error.message if job.error else ''})", flush=True)
+    kernels = min(jobs, len(result.jobs)) if warm else len(result.jobs)  # warm: one per worker unless one died
+    return result.duration_s, cells, load, kernels, len(result.failures)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fixtures", action="store_true", help="use the fixture notebooks even if notebooks/ has some")
     parser.add_argument("--area", action="append", help="only these areas (default: every params/*.yaml)")
+    parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated subset of {', '.join(MODES)}")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each kernel-start measurement")
     args = parser.parse_args()
+    modes = [m for m in args.modes.split(",") if m]
+    unknown = sorted(set(modes) - set(MODES))
+    if unknown:
+        parser.error(f"unknown mode(s) {', '.join(unknown)}; expected some of {', '.join(MODES)}")
 
     from suna import batch, publish
 
@@ -104,51 +168,60 @@ def main() -> int:
     params_files = batch.find_params(None, args.area)
     n_jobs = len(notebooks) * len(params_files)
     print(f"Notebooks: {len(notebooks)} from {note}; areas: {len(params_files)} ({', '.join(p.stem for p in params_files)}); jobs: {n_jobs}")
-    print(f"CPUs: {os.cpu_count()}; load average now: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"CPUs: {os.cpu_count()}; load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="suna-bench-") as tmp:
         tmp_path = Path(tmp)
         publish.vega_bundle()  # build (or read) the cached offline Vega bundle before timing anything
 
-        print("\n1. Kernel start cost")
-        boot = _kernel_start(args.repeat)
+        print("\n1. What every fresh kernel pays before a notebook's own work")
+        boot = statistics.median(_kernel_start(args.repeat))
         trivial = _trivial_notebook(tmp_path, "pass", "trivial.ipynb")
-        imports = _trivial_notebook(tmp_path, "import altair\nimport pandas\nimport suna.areas", "imports.ipynb")
-        t_walls, t_cells = _papermill_trivial(trivial, tmp_path, args.repeat)
-        i_walls, i_cells = _papermill_trivial(imports, tmp_path, args.repeat)
-        boot_s, t_wall, t_cell = statistics.median(boot), statistics.median(t_walls), statistics.median(t_cells)
-        i_wall, i_cell = statistics.median(i_walls), statistics.median(i_cells)
-        print(f"   bare kernel start (jupyter_client):           {boot_s:6.2f} s  (median of {args.repeat})")
-        print(f"   trivial notebook ('pass') through papermill:  {t_wall:6.2f} s wall, cells {t_cell:5.2f} s -> {1 - t_cell / t_wall:5.1%} is overhead")
-        print(f"   'import altair, pandas, suna.areas' notebook: {i_wall:6.2f} s wall, cells {i_cell:5.2f} s (imports alone)")
+        imports = _trivial_notebook(tmp_path, "import altair, pandas, suna.pipeline, suna.views, suna.charts", "imports.ipynb")
+        t_walls, _ = _papermill_trivial(trivial, tmp_path, args.repeat)
+        _, i_cells = _papermill_trivial(imports, tmp_path, args.repeat)
+        t_wall, i_cell = statistics.median(t_walls), statistics.median(i_cells)
+        per_kernel = t_wall + i_cell
+        print(f"   bare kernel start (jupyter_client):             {boot:6.2f} s  (median of {args.repeat})")
+        print(f"   trivial notebook ('pass') through papermill:    {t_wall:6.2f} s")
+        print(f"   imports of altair, pandas and SUNA's modules:   {i_cell:6.2f} s")
+        print(f"   => per fresh kernel:                            {per_kernel:6.2f} s", flush=True)
 
-        print("\n2. Whole batch")
-        loop_out = tmp_path / "loop"
-        loop_out.mkdir()
-        loop_wall, loop_cells = _papermill_loop(notebooks, params_files, loop_out)
-        print(f"   plain papermill loop (sequential, no HTML):  {loop_wall:6.1f} s  ({loop_wall / n_jobs:.2f} s per notebook run)")
-        walls = {}
-        for jobs in (1, 2):
-            result = batch.run_batch(
-                areas=args.area, notebooks=notebooks, jobs=jobs, force=True,
-                out_dir=tmp_path / f"reports-{jobs}", progress=False,
-            )
-            walls[jobs] = result.duration_s
-            job_time = sum(j.duration_s or 0.0 for j in result.jobs)
-            cell_time = sum(j.cell_seconds or 0.0 for j in result.jobs)
-            failed = f", {len(result.failures)} FAILED" if result.failures else ""
+        print("\n2. The whole batch (each line: wall; time in cells; of that, cells loading an area's data)")
+        walls: dict[str, float] = {}
+        for mode in modes:
+            if mode == "loop":
+                (tmp_path / "loop").mkdir()
+                wall, cells, load, failures = _papermill_loop(notebooks, params_files, tmp_path / "loop")
+                kernels = n_jobs
+                wall_cores = wall
+                label = "plain papermill loop (sequential, no HTML)"
+            else:
+                wall, cells, load, kernels, failures = _run_batch(mode, args.area, notebooks, tmp_path / mode)
+                wall_cores = wall * int(mode[-1])
+                label = {"fresh1": "run_batch --jobs 1, fresh kernels", "warm1": "run_batch --jobs 1, warm kernel", "warm2": "run_batch --jobs 2, warm kernels"}[mode]
+            walls[mode] = wall
+            starts = kernels * per_kernel
             print(
-                f"   run_batch --jobs {jobs}:                          {result.duration_s:6.1f} s  "
-                f"(job time {job_time:.1f} s, of which cells {cell_time:.1f} s = {cell_time / job_time:.0%}{failed})"
+                f"   {label:<44} {wall:7.1f} s; cells {cells:7.1f} s; data loads {load:7.1f} s ({load / wall_cores:4.0%} of worker time); "
+                f"kernel starts + imports ~{starts:5.1f} s ({starts / wall_cores:4.0%} of worker time){f'; {failures} FAILED' if failures else ''}",
+                flush=True,
             )
 
-        print("\n3. Ratios")
-        print(f"   run_batch --jobs 1 / plain papermill loop:   {walls[1] / loop_wall:5.2f}  (cost of HTML export, stamps and the index)")
-        print(f"   run_batch --jobs 2 / --jobs 1:               {walls[2] / walls[1]:5.2f}  (1.00 = no gain; 0.50 = perfect on 2 workers)")
-        print(f"   run_batch --jobs 2 / plain papermill loop:   {walls[2] / loop_wall:5.2f}")
-        print(f"   kernel start / plain loop time per notebook: {t_wall / (loop_wall / n_jobs):5.1%}  (trivial-notebook wall / average notebook run)")
-        print(f"   kernel start + SUNA imports / per notebook:  {(t_wall + i_cell) / (loop_wall / n_jobs):5.1%}")
-        print(f"   cells / wall in the plain loop:              {loop_cells / loop_wall:5.1%}")
+        last = next((m for m in reversed(modes) if m != "loop"), None)
+        if last:
+            print(f"\n   Slowest cells in the {last} run, summed over areas (what is left once kernels are warm):")
+            for seconds, where in _slowest_cells(sorted((tmp_path / last).glob("*/*.ipynb"))):
+                print(f"   {seconds:7.1f} s  {where}")
+
+        print("\n3. Ratios of wall times (a / b below 1.00: a is faster)")
+        pairs = [("fresh1", "loop", "HTML, stamps and index on top of papermill"), ("warm1", "fresh1", "a warm kernel instead of one per notebook"),
+                 ("warm1", "loop", "the default at --jobs 1 against plain papermill"), ("warm2", "warm1", "2 workers (0.50 = perfect on 2 cores)"),
+                 ("warm2", "loop", "the default at --jobs 2 against plain papermill")]
+        for a, b, what in pairs:
+            if a in walls and b in walls:
+                print(f"   {a} / {b}: {walls[a] / walls[b]:5.2f}  ({what})")
+    print(f"\nLoad average at end: {', '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the machine inflates every figure)")
     return 0
 
 

@@ -19,6 +19,8 @@ from suna.errors import ParametersError, UnknownAreaError
 ENGLAND_CODE = "E92000001"
 ENGLAND_NAME = "England"
 AREA_TYPES = ("county", "unitary", "metropolitan district", "london borough")
+# ONS GSS entity codes: E10 county, E06 unitary, E08 metropolitan district, E09 London borough, E12 region.
+GSS_ENTITY = {"county": "E10", "unitary": "E06", "metropolitan district": "E08", "london borough": "E09", "region": "E12"}
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,10 @@ def area_from_params(raw: dict[str, Any], source: str = "parameters") -> Area:
             raise ParametersError(source, f"area_definition.{key}", "is missing")
     if definition["type"] not in AREA_TYPES:
         raise ParametersError(source, "area_definition.type", f"is {definition['type']!r}; expected one of {', '.join(AREA_TYPES)}")
+    for key, kind in (("code", definition["type"]), ("region_code", "region")):
+        code = str(definition[key])
+        if not (len(code) == 9 and code.startswith(GSS_ENTITY[kind]) and code[3:].isdigit()):
+            raise ParametersError(source, f"area_definition.{key}", f"is {code!r}; expected the ONS code of a {kind}, {GSS_ENTITY[kind]} and 6 digits")
     districts = definition["districts"]
     if not isinstance(districts, list) or not districts:
         raise ParametersError(source, "area_definition.districts", "must be a non-empty list of {code, name}")

@@ -12,17 +12,21 @@ the names, sizes and modification times of the data files (sample or the council
 reference data). Content hashes, not only mtimes, so a touched but unchanged file does not force
 a rerun and a copied-over older file does not hide a change.
 
-Jobs run in a pool of threads on this machine (each notebook runs in its own kernel process), or on
-a Dask distributed cluster. Each job starts its own kernel; see
-``benchmarks/batch.py`` for what that costs.
+Jobs run in worker threads on this machine, or on a Dask distributed cluster. Locally each worker
+keeps one warm kernel and runs its notebooks in it one after another, reset in between, keeping to
+one area while it can: kernel start, imports and the area's data load are then paid once per
+worker and area instead of once per notebook (``benchmarks/batch.py`` measures it). On Dask, and
+with ``warm_kernels=False``, every notebook gets a fresh kernel.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
+import socket
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -113,6 +117,7 @@ class JobResult:
     cell_seconds: float | None = None  # time spent executing cells; the rest is kernel start and I/O
     finished_at: datetime | None = None
     error: JobError | None = None
+    worker: str = ""  # "<host> pid <pid>" of the process that ran it (this machine or a Dask worker)
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-ready dict (for the stamp file)."""
@@ -317,8 +322,13 @@ def execute_notebook(
     parameters: Mapping[str, Any],
     cwd: Path | None = None,
     kernel_name: str = "python3",
+    kernel: WarmKernel | None = None,
 ) -> Any:
     """Run a notebook with papermill the way the batch does (the product path); return the executed node.
+
+    Args:
+        kernel: a running ``WarmKernel`` to run it in (its namespace is reset first); by default
+            papermill starts a fresh kernel and shuts it down afterwards.
 
     Raises:
         papermill.PapermillExecutionError: a cell raised; the executed notebook, with the
@@ -326,26 +336,147 @@ def execute_notebook(
     """
     import papermill
 
-    return papermill.execute_notebook(
-        str(notebook),
-        str(output),
-        parameters=dict(parameters),
-        kernel_name=kernel_name,
-        # The kernel's working directory, given to nbclient rather than as papermill's ``cwd``
-        # (which calls os.chdir, process-wide, and would race between threads).
-        resources={"metadata": {"path": str(Path(cwd or Path(notebook).parent).resolve())}},
-        progress_bar=False,
-        log_output=False,
-        report_mode=False,
-        request_save_on_cell_execute=False,
-    )
+    extra: dict[str, Any] = {"extra_arguments": kernel_arguments(kernel_name)}
+    if kernel is not None:
+        kernel.reset(cwd or Path(notebook).parent)
+        extra = {"km": kernel.km}
+    try:
+        return papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=dict(parameters),
+            kernel_name=kernel_name,
+            # The kernel's working directory, given to nbclient rather than as papermill's ``cwd``
+            # (which calls os.chdir, process-wide, and would race between threads).
+            resources={"metadata": {"path": str(Path(cwd or Path(notebook).parent).resolve())}},
+            progress_bar=False,
+            log_output=False,
+            report_mode=False,
+            request_save_on_cell_execute=False,
+            **extra,
+        )
+    finally:
+        if kernel is not None:
+            kernel.close_clients()
 
 
-def run_job(spec: JobSpec) -> JobResult:
+def kernel_arguments(kernel_name: str) -> list[str]:
+    """Extra IPython kernel arguments: no start-up warnings on the terminal, no input history database.
+
+    A batch kernel's history is never read, and parallel kernels writing one SQLite file contend.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    try:
+        argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
+    except Exception:  # an unknown kernel fails in papermill with its own message
+        return []
+    ipython = any("ipykernel" in str(arg) for arg in argv)
+    return ["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"] if ipython else []
+
+
+# Run silently in a reused kernel before each notebook, so the notebook starts as in a fresh kernel:
+# an empty namespace, In [1], the notebook's folder as working directory, and Altair's and pandas' global settings
+# as they were before the first notebook. Imported modules stay loaded: that is the saving (and
+# suna.pipeline's in-memory cache of an area's data).
+_KERNEL_WARM_UP = """\
+import sys as _sys, altair as _alt, pandas as _pd
+_sys._suna_batch_initial = (_alt.renderers.active, _alt.theme.active, _alt.data_transformers.active)
+del _sys, _alt, _pd
+"""
+_KERNEL_RESET = """\
+get_ipython().reset(new_session=True)
+import os as _os, sys as _sys, warnings as _warnings, altair as _alt, pandas as _pd
+_renderer, _theme, _transformer = _sys._suna_batch_initial
+_os.chdir({cwd!r})
+_alt.renderers.enable(_renderer)
+_alt.theme.enable(_theme)
+_alt.data_transformers.enable(_transformer)
+with _warnings.catch_warnings():
+    _warnings.simplefilter("ignore")
+    _pd.reset_option("^(?!plotting[.])")  # not the plotting options: resetting them imports matplotlib
+del _os, _sys, _warnings, _alt, _pd, _renderer, _theme, _transformer
+"""
+
+
+class WarmKernel:
+    """One kernel kept running to execute several notebooks in turn (one batch worker's kernel).
+
+    A fresh kernel per notebook pays the kernel start, the imports of pandas, Altair and SUNA, and
+    the area's data load every time; a warm kernel pays them once. Before each notebook the
+    namespace and global settings are reset (``_KERNEL_RESET``), so a notebook that relies on
+    another's variables or imports still fails as it would alone.
+    """
+
+    def __init__(self, kernel_name: str, cwd: Path) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        class TrackingKernelManager(AsyncKernelManager):
+            """Remembers its clients: nbclient leaves open the channels of a kernel it does not own."""
+
+            def client(self, **kwargs: Any) -> Any:
+                kc = super().client(**kwargs)
+                clients.append(kc)
+                return kc
+
+        clients: list[Any] = []
+        self._clients = clients
+        self.kernel_name = kernel_name
+        self.km = TrackingKernelManager(kernel_name=kernel_name)
+        run_sync(self.km.start_kernel)(cwd=str(cwd), extra_arguments=kernel_arguments(kernel_name))
+        self.runs = 0
+        self._run(_KERNEL_WARM_UP)
+
+    def reset(self, cwd: Path) -> None:
+        """Clear what the previous notebook left behind (see ``_KERNEL_RESET``); work in ``cwd``."""
+        self._run(_KERNEL_RESET.format(cwd=str(Path(cwd).resolve())))
+        self.runs += 1
+
+    def close_clients(self) -> None:
+        """Stop the channels of the clients used so far (else each warns when garbage-collected)."""
+        while self._clients:
+            kc = self._clients.pop()
+            if kc.channels_running:
+                kc.stop_channels()
+
+    def is_alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        return bool(run_sync(self.km.is_alive)())
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        try:
+            run_sync(self.km.shutdown_kernel)(now=True)
+        except Exception as exc:  # already gone
+            logger.debug("Kernel shutdown: %s", exc)
+
+    def _run(self, code: str, timeout: float = 120) -> None:
+        from jupyter_core.utils import run_sync
+
+        async def run() -> dict[str, Any]:
+            kc = self.km.client()
+            kc.start_channels()
+            try:
+                await kc.wait_for_ready(timeout=timeout)
+                return await kc.execute_interactive(code, silent=True, store_history=False, allow_stdin=False, timeout=timeout)
+            finally:
+                self.close_clients()
+
+        reply = run_sync(run)()
+        content = reply.get("content", {})
+        if content.get("status") != "ok":
+            raise RuntimeError(f"preparing the kernel failed: {content.get('ename')}: {content.get('evalue')}")
+
+
+def run_job(spec: JobSpec, kernel: WarmKernel | None = None) -> JobResult:
     """Run one notebook for one area and publish it; never raises for a notebook's own failure.
 
     Outputs are written to temporary names and moved into place, so an interrupted job leaves
     the previous good report. A failed run keeps its executed notebook as ``<notebook>.failed.ipynb``.
+    With ``kernel``, the notebook runs in that warm kernel; otherwise in a fresh one.
     """
     from suna import publish
 
@@ -365,7 +496,7 @@ def run_job(spec: JobSpec) -> JobResult:
     }
     title = spec.title or spec.stem
     try:
-        nb = execute_notebook(spec.notebook_path, tmp_ipynb, spec.parameters, spec.notebook_path.parent, spec.kernel_name)
+        nb = execute_notebook(spec.notebook_path, tmp_ipynb, spec.parameters, spec.notebook_path.parent, spec.kernel_name, kernel)
         title = publish.notebook_title(nb, default=spec.stem)
         bundle = publish.vega_bundle(spec.vega_cache_dir)
         page = publish.notebook_to_html(nb, title=title, bundle=bundle)
@@ -380,6 +511,7 @@ def run_job(spec: JobSpec) -> JobResult:
             duration_s=time.perf_counter() - started,
             cell_seconds=_cell_seconds(nb),
             finished_at=datetime.now().astimezone(),
+            worker=_worker_name(),
         )
     except Exception as exc:  # one job's failure must never stop the others
         error = _job_error(exc, spec, tmp_ipynb)
@@ -391,6 +523,7 @@ def run_job(spec: JobSpec) -> JobResult:
             duration_s=time.perf_counter() - started,
             finished_at=datetime.now().astimezone(),
             error=error,
+            worker=_worker_name(),
         )
     finally:
         tmp_ipynb.unlink(missing_ok=True)
@@ -400,6 +533,10 @@ def run_job(spec: JobSpec) -> JobResult:
     except OSError as exc:
         logger.warning("Could not write the stamp %s: %s", spec.stamp_path, exc)
     return result
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()} pid {os.getpid()}"
 
 
 def _job_error(exc: BaseException, spec: JobSpec, tmp_ipynb: Path) -> JobError:
@@ -435,7 +572,22 @@ def _cell_seconds(nb: Any) -> float | None:
     return total
 
 
-def _crashed(spec: JobSpec, exc: BaseException) -> JobResult:
+def _refused(area: str, notebook: Path, params_path: Path, title: str, exc: SunaError, area_name: str = "") -> JobResult:
+    """A job that cannot start (its params file is broken, or names a parameter the notebook lacks)."""
+    return JobResult(
+        area=area,
+        notebook=notebook.stem,
+        status="failed",
+        notebook_path=notebook,
+        params_path=params_path,
+        title=title,
+        area_name=area_name,
+        finished_at=datetime.now().astimezone(),
+        error=JobError(message=str(exc), ename=type(exc).__name__),
+    )
+
+
+def _crashed(spec: JobSpec, exc: BaseException, what: str = "the worker running it stopped") -> JobResult:
     """A job whose worker died (Dask worker lost, unexpected error): recorded like any other failure."""
     return JobResult(
         area=spec.area,
@@ -447,7 +599,7 @@ def _crashed(spec: JobSpec, exc: BaseException) -> JobResult:
         title=spec.title,
         data_source=spec.data_source,
         finished_at=datetime.now().astimezone(),
-        error=JobError(message=f"the worker running it stopped: {type(exc).__name__}: {exc}", ename=type(exc).__name__, evalue=str(exc)),
+        error=JobError(message=f"{what}: {type(exc).__name__}: {exc}", ename=type(exc).__name__, evalue=str(exc)),
     )
 
 
@@ -466,6 +618,7 @@ def run_batch(
     kernel_name: str = "python3",
     progress: bool = True,
     params_dir: Path | None = None,
+    warm_kernels: bool = True,
 ) -> BatchResult:
     """Run every notebook for every area, publish the HTML reports and the index page.
 
@@ -481,6 +634,8 @@ def run_batch(
         kernel_name: the Jupyter kernel to run notebooks with.
         progress: show a progress bar on stderr.
         params_dir: folder of ``<area>.yaml`` files (default ``paths.params_dir()``).
+        warm_kernels: on this machine, run each worker's notebooks in one kernel, reset between
+            notebooks (``WarmKernel``); False starts a fresh kernel for every notebook.
 
     Returns:
         A BatchResult; its ``exit_code`` is non-zero when any job failed.
@@ -505,6 +660,7 @@ def run_batch(
     params_files = find_params(params_dir, areas)
 
     titles = {nb: _source_title(nb) for nb in notebook_paths}
+    declared = {nb: declared_parameters(nb) for nb in notebook_paths}
     lib_sig = lib_signature()
     folder_sigs: dict[Path, list[tuple[str, int, int]]] = {}
     vega_cache = paths.cache_dir() / "vega"
@@ -516,19 +672,7 @@ def run_batch(
             parameters, area_name = read_job_parameters(params_path, data_dir)
         except SunaError as exc:
             logger.warning("%s: %s", area, exc)
-            finished += [
-                JobResult(
-                    area=area,
-                    notebook=nb.stem,
-                    status="failed",
-                    notebook_path=nb,
-                    params_path=params_path,
-                    title=titles[nb],
-                    finished_at=datetime.now().astimezone(),
-                    error=JobError(message=str(exc), ename=type(exc).__name__),
-                )
-                for nb in notebook_paths
-            ]
+            finished += [_refused(area, nb, params_path, titles[nb], exc) for nb in notebook_paths]
             continue
         data_sigs = []
         for folder in data_folders(parameters):
@@ -536,6 +680,11 @@ def run_batch(
                 folder_sigs[folder] = folder_signature(folder)
             data_sigs.append([str(folder), folder_sigs[folder]])
         for nb in notebook_paths:
+            undeclared = _undeclared_parameter(params_path, parameters, nb, declared[nb])
+            if undeclared:
+                logger.warning("%s / %s: %s", area, nb.stem, undeclared)
+                finished.append(_refused(area, nb, params_path, titles[nb], undeclared, area_name))
+                continue
             spec = JobSpec(
                 area=area,
                 notebook_path=nb,
@@ -556,6 +705,7 @@ def run_batch(
                 pending.append(spec)
 
     from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
 
     bar = tqdm(total=len(finished) + len(pending), desc="suna batch", unit="report", file=sys.stderr, disable=not progress)
     bar.update(len(finished))
@@ -566,12 +716,14 @@ def run_batch(
         bar.update(1)
 
     try:
-        if pending:
-            publish.vega_bundle(vega_cache)  # build the offline bundle once, before workers need it
-            if scheduler:
-                _run_on_dask(pending, scheduler, done)
-            else:
-                _run_locally(pending, jobs or os.cpu_count() or 1, done)
+        # log lines (a job that failed) print above the bar instead of through it
+        with logging_redirect_tqdm() if progress else contextlib.nullcontext():
+            if pending:
+                publish.vega_bundle(vega_cache)  # build the offline bundle once, before workers need it
+                if scheduler:
+                    _run_on_dask(pending, scheduler, done)
+                else:
+                    _run_locally(pending, jobs or os.cpu_count() or 1, done, warm=warm_kernels)
     finally:
         bar.close()
 
@@ -587,8 +739,6 @@ def run_batch(
     )
     result.index_path = publish.write_index(result, out_dir)
     result.duration_s = time.perf_counter() - t0
-    for job in result.failures:
-        logger.error("Failed: %s / %s: %s", job.area, job.notebook, job.error.message if job.error else "")
     return result
 
 
@@ -605,30 +755,166 @@ def _source_title(notebook: Path) -> str:
         return notebook.stem
 
 
-def _run_locally(specs: list[JobSpec], workers: int, done: Callable[[JobResult], None]) -> None:
-    """Run jobs in this process, ``workers`` at a time.
+def declared_parameters(notebook: Path) -> list[str] | None:
+    """The parameters a notebook declares (its ``parameters`` cell), or None if it cannot be read."""
+    import papermill
 
-    Threads are enough: each notebook runs in its own kernel process, and a job's thread only
-    waits on it (and renders the HTML). ``execute_notebook`` never changes the working directory.
+    try:
+        return list(papermill.inspect_notebook(str(notebook)))
+    except Exception as exc:  # an unreadable notebook fails when its job runs, with papermill's message
+        logger.warning("Could not inspect the parameters of %s: %s", notebook, exc)
+        return None
+
+
+def _undeclared_parameter(
+    params_path: Path, parameters: Mapping[str, Any], notebook: Path, declared: list[str] | None
+) -> ParametersError | None:
+    """An error for the first parameter the notebook does not declare (papermill would only warn)."""
+    if declared is None:
+        return None
+    for key in parameters:
+        if key not in declared:
+            takes = f"takes {', '.join(declared)}" if declared else "has no cell tagged 'parameters'"
+            return ParametersError(str(params_path), str(key), f"is not a parameter of {notebook.name}, which {takes}")
+    return None
+
+
+def _run_locally(specs: list[JobSpec], workers: int, done: Callable[[JobResult], None], warm: bool = True) -> None:
+    """Run jobs in this process, ``workers`` at a time, each worker in its own warm kernel.
+
+    Threads are enough: each notebook runs in a kernel process, and a job's thread only waits on
+    it (and renders the HTML). ``execute_notebook`` never changes this process's working directory.
+    A worker keeps to one area while it has jobs left, so the area's data loads once per kernel
+    (``_AreaQueue`` says when helping with another worker's area pays); a kernel that died or hung
+    is replaced. With ``warm=False`` every notebook gets a fresh kernel.
     """
-    if workers == 1 or len(specs) == 1:
-        for spec in specs:
-            done(run_job(spec))
-        return
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+    import threading
 
-    with ThreadPoolExecutor(max_workers=min(workers, len(specs)), thread_name_prefix="suna-batch") as pool:
-        futures = {pool.submit(run_job, spec): spec for spec in specs}
+    queue = _AreaQueue(specs, always_help=not warm)
+    lock = threading.Lock()
+    stop = threading.Event()
+    kernels: list[WarmKernel] = []
+
+    def report(result: JobResult) -> None:
+        with lock:
+            done(result)
+
+    def worker() -> None:
+        kernel: WarmKernel | None = None
+        area: str | None = None
+        loaded: set[str] = set()  # areas this worker's kernel has run a notebook for
         try:
-            for future in as_completed(futures):
+            while not stop.is_set() and (spec := queue.next(area)) is not None:
+                area = spec.area
                 try:
-                    done(future.result())
-                except Exception as exc:  # run_job catches a notebook's failures; this is anything else
-                    done(_crashed(futures[future], exc))
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+                    if warm and kernel is None:
+                        kernel = WarmKernel(spec.kernel_name, spec.notebook_path.parent)
+                        with lock:
+                            kernels.append(kernel)
+                    result = run_job(spec, kernel)
+                except Exception as exc:  # the kernel would not start; run_job itself never raises
+                    result = _crashed(spec, exc, "its kernel could not be started or prepared")
+                queue.finished(spec.area, result.duration_s if result.status == "ok" else None, first=spec.area not in loaded)
+                loaded.add(spec.area)
+                if kernel is not None and (result.status == "failed" and not _is_cell_error(result) or not kernel.is_alive()):
+                    kernel.shutdown()  # dead, hung or half-started: the next job gets a new one
+                    kernel = None
+                    loaded.clear()
+                if not stop.is_set():
+                    report(result)
+        finally:
+            if kernel is not None:
+                kernel.shutdown()
+
+    threads = [threading.Thread(target=worker, name=f"suna-batch-{i}", daemon=True) for i in range(min(workers, len(specs)))]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(timeout=0.5)
+    except BaseException:  # Ctrl-C: stop taking jobs and kill the kernels, which ends the running ones
+        stop.set()
+        queue.close()
+        with lock:
+            for kernel in kernels:
+                kernel.shutdown()
+        raise
+
+
+def _is_cell_error(result: JobResult) -> bool:
+    """A notebook's own cell raised (the kernel is fine), as opposed to a dead or timed-out kernel."""
+    return result.error is not None and result.error.cell_index is not None
+
+
+class _AreaQueue:
+    """Pending jobs by area, handed to workers so that each area's data is loaded as few times as pays.
+
+    A worker takes its own area's next job, else an area nobody runs. Failing those, helping with
+    an area another worker runs costs one more load of its data (L) to share its k remaining
+    notebooks (c each): with r workers on it, worth it when L < k c / (r (r + 1)). L and c are
+    estimated from the area's finished jobs (a kernel's first notebook for an area includes the
+    load); until there is an estimate, or while it says no, the worker waits for jobs to finish.
+    """
+
+    def __init__(self, specs: list[JobSpec], always_help: bool = False) -> None:
+        import threading
+
+        self._changed = threading.Condition()
+        self._pending: dict[str, list[JobSpec]] = {}
+        for spec in specs:
+            self._pending.setdefault(spec.area, []).append(spec)
+        self._running = dict.fromkeys(self._pending, 0)
+        self._first: dict[str, list[float]] = {a: [] for a in self._pending}  # seconds of notebooks that loaded the data
+        self._later: dict[str, list[float]] = {a: [] for a in self._pending}  # seconds of the others
+        self._always_help = always_help  # fresh kernels load the data for every notebook anyway
+        self._closed = False
+
+    def next(self, area: str | None) -> JobSpec | None:
+        """The next job for a worker that last ran ``area``; None when there is nothing left to do.
+
+        Asking is what releases the worker's hold on ``area`` (so no other worker takes it as free
+        between this worker's jobs).
+        """
+        with self._changed:
+            if area is not None:
+                self._running[area] -= 1
+                self._changed.notify_all()
+            while not self._closed:
+                left = [a for a, jobs in self._pending.items() if jobs]
+                if not left:
+                    return None
+                if area not in left:
+                    free = [a for a in left if self._running[a] == 0]
+                    helpable = free or [a for a in left if self._always_help or self._helping_pays(a)]
+                    if not helpable:
+                        self._changed.wait()
+                        continue
+                    area = max(helpable, key=lambda a: len(self._pending[a]))
+                self._running[area] += 1
+                return self._pending[area].pop(0)
+            return None
+
+    def finished(self, area: str, seconds: float | None, first: bool) -> None:
+        """Record a finished job (``seconds`` None if it failed) and wake waiting workers."""
+        with self._changed:
+            if seconds is not None:
+                (self._first if first else self._later)[area].append(seconds)
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def _helping_pays(self, area: str) -> bool:
+        first, later = self._first[area], self._later[area]
+        if not first or not later:
+            return False
+        per_notebook = sum(later) / len(later)
+        load = max(sum(first) / len(first) - per_notebook, 0.0)
+        workers = self._running[area]
+        return load < len(self._pending[area]) * per_notebook / (workers * (workers + 1))
 
 
 def _run_on_dask(specs: list[JobSpec], scheduler: str, done: Callable[[JobResult], None]) -> None:
@@ -676,8 +962,16 @@ def format_summary(result: BatchResult) -> str:
         lines.append(f"Index: {result.index_path}")
     if result.failures:
         lines.append("Failures:")
+        listed: set[tuple[str, str]] = set()
         for job in result.failures:
             message = job.error.message if job.error else "no details recorded"
+            # a broken params file stops every notebook of its area with one message: say it once
+            same = [j for j in result.failures if j.area == job.area and j.error and j.error.cell_index is None and j.error.message == message]
+            if len(same) > 1:
+                if (job.area, message) not in listed:
+                    listed.add((job.area, message))
+                    lines.append(f"  - {job.area} / all {len(same)} notebooks ({', '.join(j.notebook for j in same)}): {message}")
+                continue
             lines.append(f"  - {job.area} / {job.notebook}: {message}")
             if job.error and job.error.notebook_path:
                 lines.append(f"    traceback in {job.error.notebook_path}")

@@ -49,6 +49,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         data_dir=args.data,
         out_dir=Path(args.out) if args.out else None,
+        warm_kernels=not args.fresh_kernels,
     )
     print(batch.format_summary(result))
     return result.exit_code
@@ -121,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", help="Dask distributed scheduler address, e.g. tcp://host:8786")
     p.add_argument("--data", help="folder of the council's own extracts for every area")
     p.add_argument("--out", help="reports folder (default reports/)")
+    p.add_argument("--fresh-kernels", action="store_true", help="start a new kernel for every notebook (slower; default reuses one per worker)")
     p.set_defaults(func=_cmd_batch)
 
     p = sub.add_parser("app", help="serve the district explorer with Voilà on 127.0.0.1")

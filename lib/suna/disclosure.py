@@ -21,9 +21,16 @@ Choices, stated once:
 * A true zero is shown (the NDTMS, HES and ONS rules do not suppress zeros). Zeros are not used as
   complementary cells unless nothing else is left (a warning is logged): a hidden zero protects
   nothing against a reader who guesses it is an impossible combination, and with non-negativity a
-  ring of hidden zeros can pin a small cell down exactly. Because every hidden cell is then at
-  least 1, "not determined by the linear relations" also means "not determined by the relations
-  plus non-negativity".
+  ring of hidden zeros can pin a small cell down exactly.
+* Linear algebra alone is not enough either: zeros are shown, so a reader knows a hidden count is
+  at least 1 (a total of 5 over five hidden categories gives each away). After the rank check the
+  engine finds each hidden cell's smallest and largest possible value by linear programming and
+  hides one more cell while any interval is under 1 wide.
+* A shown table does not say which hidden cells fell under the rule and which protect them (the
+  note is the same for both, and the footnote gives no numbers): a reader who knew would know
+  ``Male *, Female *, Persons 6`` is 1 and 5, and with ONS's 1-2 rule a hidden total over two
+  hidden children pins all three. The record keeps the distinction for the analyst; it is an
+  audit trail, not something to publish.
 * HES tables get the same secondary suppression as the others (conservative: rounding already
   blurs differences), and rounding means rows and margins need not add up; the footnote says so.
 * A margin whose true value differs from the sum of the children present (people with no known
@@ -35,6 +42,7 @@ Choices, stated once:
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -100,10 +108,19 @@ class Rule:
 
 @dataclass(frozen=True)
 class Protected:
-    """A table after disclosure control, with the record of what was hidden and why."""
+    """A table after disclosure control, with the record of what was hidden and why.
+
+    ``count_col``, ``rule``, ``dims`` and ``margins`` repeat how the table was declared to add up,
+    so a check (or an attack test) can reason about it as a reader would. ``rule`` is None for
+    the indicators table, whose rows carry their own ``disclosure_rule``.
+    """
 
     table: pd.DataFrame
     record: pd.DataFrame
+    count_col: str = "count"
+    rule: str | None = None
+    dims: tuple[str, ...] = ()
+    margins: Mapping[str, Any] | None = None
 
     @property
     def footnote(self) -> str:
@@ -242,53 +259,310 @@ def _slacks(values: np.ndarray, equations: Sequence[Equation]) -> np.ndarray:
     return slack
 
 
-def _undetermined_check(
-    n_cells: int,
+@dataclass
+class _Piece:
+    """Unknowns linked through relations, with the relations among them in reduced form.
+
+    Columns are cells (position >= 0) or the unpublished remainder of relation ``e`` (``-1 - e``);
+    ``rhs`` makes each row read ``matrix @ x == rhs`` with the shown cells moved across.
+    """
+
+    columns: np.ndarray
+    rows: np.ndarray
+    matrix: np.ndarray
+    rhs: np.ndarray
+    reduced: np.ndarray
+    combos: np.ndarray
+    pivots: list[int]
+
+
+def _pieces(
+    values: np.ndarray,
     equations: Sequence[Equation],
     slack: np.ndarray,
     unknown: np.ndarray,
     targets: np.ndarray,
-) -> tuple[list[int], np.ndarray, list[int]]:
+) -> list[_Piece]:
+    """The relations restricted to the unknowns, split into independent pieces holding a target.
+
+    Small pieces keep every matrix small (most hidden cells sit in a relation or two of their own).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    column_of: dict[int, int] = {}
+    entries: list[tuple[int, int, float]] = []  # (row, column, coefficient)
+    row_eqs: list[int] = []
+    rhs: list[float] = []
+    for e, (m, kids) in enumerate(equations):
+        terms, known = [], 0.0
+        for c, sign in ((m, 1.0), *((k, -1.0) for k in kids)):
+            if unknown[c]:
+                terms.append((column_of.setdefault(c, len(column_of)), sign))
+            else:
+                known += sign * values[c]
+        if not terms:
+            continue
+        if slack[e]:
+            terms.append((column_of.setdefault(-1 - e, len(column_of)), -1.0))
+        entries.extend((len(row_eqs), col, sign) for col, sign in terms)
+        row_eqs.append(e)
+        rhs.append(-known)
+    if not row_eqs:
+        return []
+    variables = np.array(list(column_of), dtype=int)
+    r_idx, c_idx, coef = (np.array(v) for v in zip(*entries))
+    shape = (len(row_eqs), len(variables))
+    matrix = coo_matrix((coef, (r_idx, c_idx)), shape=shape).toarray()
+    link = coo_matrix((np.ones(len(r_idx)), (r_idx, c_idx)), shape=shape).tocsr()
+    _, piece_of = connected_components(link.T @ link, directed=False)
+    is_target = np.array([v >= 0 and bool(targets[v]) for v in variables])
+    pieces = []
+    for label in np.unique(piece_of[is_target]):
+        cols = np.flatnonzero(piece_of == label)
+        rows = np.flatnonzero(np.abs(matrix[:, cols]).sum(axis=1) > 0)
+        sub = matrix[np.ix_(rows, cols)]
+        reduced, combos, pivots = _row_reduce(sub)
+        pieces.append(
+            _Piece(variables[cols], np.array(row_eqs)[rows], sub, np.array(rhs)[rows], reduced, combos, pivots)
+        )
+    return pieces
+
+
+def _row_reduce(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Reduced row echelon form by Gauss-Jordan elimination with partial pivoting.
+
+    Returns the nonzero reduced rows, for each the combination of original rows that gives it, and
+    each row's pivot column. Plain elimination rather than an SVD: the relations have coefficients
+    0 and +-1, and numpy's elementwise updates do not fight over a busy machine's cores as
+    multithreaded LAPACK does.
+    """
+    a = np.hstack([matrix.astype(float), np.eye(matrix.shape[0])])
+    n_cols = matrix.shape[1]
+    pivots: list[int] = []
+    r = 0
+    for k in range(n_cols):
+        if r == a.shape[0]:
+            break
+        i = r + int(np.argmax(np.abs(a[r:, k])))
+        if abs(a[i, k]) < 1e-9:
+            continue
+        a[[r, i]] = a[[i, r]]
+        a[r] /= a[r, k]
+        factors = a[:, k].copy()
+        factors[r] = 0.0
+        a -= np.outer(factors, a[r])
+        pivots.append(k)
+        r += 1
+    return a[:r, :n_cols], a[:r, n_cols:], pivots
+
+
+def _undetermined_check(pieces: Sequence[_Piece], targets: np.ndarray) -> tuple[list[int], list[int]]:
     """Hidden target cells that the visible figures determine exactly.
 
-    Returns the determined cells, the constraint matrix restricted to unknowns, and the equation
-    numbers of its rows. A cell is determined iff every vector of the null space of that matrix is
-    zero at the cell (Cox 1980).
+    Returns the determined cells and the relations that determine the first of them. A cell is
+    determined iff its unit vector lies in the row space of the relations restricted to the
+    unknowns (Cox 1980): in reduced form, iff its column is a pivot whose row has nothing else.
     """
-    unknown_cells = np.flatnonzero(unknown)
-    column_of = {int(c): k for k, c in enumerate(unknown_cells)}
-    slack_eqs = np.flatnonzero(slack)
-    slack_col = {int(e): len(unknown_cells) + k for k, e in enumerate(slack_eqs)}
-    n_cols = len(unknown_cells) + len(slack_eqs)
-    rows: list[np.ndarray] = []
-    row_eqs: list[int] = []
-    for e, (m, kids) in enumerate(equations):
-        row = np.zeros(n_cols)
-        touched = False
-        if unknown[m]:
-            row[column_of[m]] += 1.0
-            touched = True
-        for k in kids:
-            if unknown[k]:
-                row[column_of[k]] -= 1.0
-                touched = True
-        if slack[e]:
-            row[slack_col[e]] -= 1.0
-        if touched:
-            rows.append(row)
-            row_eqs.append(e)
-    if not rows:
-        return [], np.zeros((0, n_cols)), []
-    matrix = np.vstack(rows)
-    _, sing, vt = np.linalg.svd(matrix, full_matrices=True)
-    tol = (sing.max() if sing.size else 0.0) * max(matrix.shape) * np.finfo(float).eps
-    rank = int((sing > tol).sum())
-    null = vt[rank:].T  # n_cols x (n_cols - rank)
-    determined = []
-    for k, cell in enumerate(unknown_cells):
-        if targets[cell] and (null.shape[1] == 0 or np.linalg.norm(null[k]) < 1e-8):
-            determined.append(int(cell))
-    return determined, matrix, row_eqs
+    determined: list[int] = []
+    used: list[int] = []
+    for piece in pieces:
+        for i, k in enumerate(piece.pivots):
+            cell = int(piece.columns[k])
+            if cell >= 0 and targets[cell] and np.count_nonzero(np.abs(piece.reduced[i]) > 1e-9) == 1:
+                if not determined:
+                    used = [int(piece.rows[j]) for j in np.flatnonzero(np.abs(piece.combos[i]) > 1e-9)]
+                determined.append(cell)
+    return determined, used
+
+
+def _narrowed(
+    values: np.ndarray, pieces: Sequence[_Piece], targets: np.ndarray, equations: Sequence[Equation]
+) -> list[int]:
+    """Hidden target cells a reader can pin to an interval narrower than 1 (at most one a piece).
+
+    The linear-algebra check treats hidden cells as free numbers, but a reader knows more: zeros
+    are shown, so a hidden count is at least 1, and a remainder has a known sign. A total of 5
+    over five hidden categories gives every category away (each is 1). Most cells are cleared
+    cheaply: starting from the true figures, moving along a null-space direction of the relations
+    keeps every shown figure; if the bounds let the cell move by 1 or more that way, it is safe.
+    The rest get their smallest and largest feasible value by linear programming (HiGHS via
+    scipy); whole numbers are not enforced, so an interval under 1 wide means the reader knows
+    the count.
+    """
+    hard = []
+    for piece in pieces:
+        lower, upper, truth, overlap = _piece_bounds(values, piece, equations)
+        cols = [k for k, v in enumerate(piece.columns) if v >= 0 and targets[v]]
+        open_cols = cols if overlap or np.isnan(truth).any() else _not_cleared_by_moves(piece, lower, upper, truth, cols)
+        if open_cols:
+            hard.append((piece, lower, upper, open_cols))
+    if not hard:
+        return []
+    return _pinned_by_lp(hard, equations, values)
+
+
+def _piece_bounds(
+    values: np.ndarray, piece: _Piece, equations: Sequence[Equation]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Bounds a reader knows for each column, the true figures, and whether categories overlap."""
+    n = len(piece.columns)
+    lower, upper, truth = np.zeros(n), np.full(n, np.inf), np.full(n, np.nan)
+    overlap = False
+    for k, v in enumerate(piece.columns):
+        if v >= 0:
+            truth[k] = values[v]
+            lower[k] = 0.0 if np.isnan(values[v]) else min(1.0, values[v])  # a hidden zero only as a last resort
+        else:
+            m, kids = equations[-1 - v]
+            truth[k] = values[m] - values[list(kids)].sum()
+            if truth[k] < 0:  # overlapping categories
+                lower[k], upper[k], overlap = -np.inf, 0.0, True
+    return lower, upper, truth, overlap
+
+
+def _not_cleared_by_moves(
+    piece: _Piece, lower: np.ndarray, upper: np.ndarray, truth: np.ndarray, cols: Sequence[int]
+) -> list[int]:
+    """The columns that no single null-space move from the true figures shifts by 1 or more."""
+    n = len(piece.columns)
+    free = [k for k in range(n) if k not in set(piece.pivots)]
+    if not free:
+        return list(cols)
+    basis = np.zeros((n, len(free)))
+    for j, f in enumerate(free):
+        basis[f, j] = 1.0
+        basis[piece.pivots, j] = -piece.reduced[:, f]
+    # single directions and sums and differences of pairs (a cell at its bound often has to be
+    # traded against two others)
+    pairs = [
+        basis[:, a] + sign * basis[:, b]
+        for a in range(len(free)) for b in range(a + 1, len(free)) for sign in (1.0, -1.0)
+    ] if len(free) <= 12 else []
+    null = np.column_stack([basis, *pairs]) if pairs else basis
+    with np.errstate(divide="ignore", invalid="ignore"):
+        to_lower = (lower[:, None] - truth[:, None]) / null  # t where each column meets its bound
+        to_upper = (upper[:, None] - truth[:, None]) / null
+    moving = np.abs(null) > 1e-12
+    t_max = np.where(moving & (null > 0), to_upper, np.where(moving, to_lower, np.inf)).min(axis=0)
+    t_min = np.where(moving & (null > 0), to_lower, np.where(moving, to_upper, -np.inf)).max(axis=0)
+    span = np.clip(t_max - t_min, 0.0, None)
+    with np.errstate(invalid="ignore"):  # 0 * inf where a column does not move: masked out
+        reach = np.where(moving, np.abs(null) * span[None, :], 0.0)
+    return [k for k in cols if not (reach[k] >= 1.0 - 1e-7).any()]
+
+
+def _pinned_by_lp(
+    hard: Sequence[tuple[_Piece, np.ndarray, np.ndarray, list[int]]],
+    equations: Sequence[Equation],
+    values: np.ndarray,
+) -> list[int]:
+    """Open cells whose feasible interval is under 1 wide (the first of each piece), by LP.
+
+    Two copies of the figures, x and y, both consistent with what is shown: a cell is safe when x
+    and y can differ in it by 1. A few LPs over all pieces at once (side by side: they share no
+    unknowns) ask that of every open cell, each difference capped at 1 so that one cannot hide
+    another, pushed with random signs since cells in one relation move against each other. Each
+    cell left then gets one LP of its own piece.
+    """
+    from scipy.sparse import block_diag
+
+    parts = []
+    for piece, lower, upper, _ in hard:
+        rows, rights = _overlap_rows(piece, upper, equations, values)
+        parts.append((piece.matrix, piece.rhs, rows, rights, lower, upper))
+    sizes = [len(piece.columns) for piece, *_ in hard]
+    starts = np.cumsum([0, *sizes])
+    together = _Doubled(
+        block_diag([p[0] for p in parts], format="csr"),
+        np.concatenate([p[1] for p in parts]),
+        block_diag([p[2] for p in parts], format="csr"),
+        np.concatenate([p[3] for p in parts]),
+        np.concatenate([p[4] for p in parts]),
+        np.concatenate([p[5] for p in parts]),
+    )
+    todo = [(i, starts[i] + k) for i, (_, _, _, open_cols) in enumerate(hard) for k in open_cols]
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        if len(todo) <= 1:
+            break
+        spread = together.widest([k for _, k in todo], rng.choice([-1.0, 1.0], size=len(todo)))
+        todo = [item for item, width in zip(todo, spread) if width < 1.0 - 1e-7]
+    pinned: dict[int, int] = {}
+    alone: dict[int, _Doubled] = {}
+    for i, k in todo:
+        if i in pinned:
+            continue
+        local = k - starts[i]
+        own = alone.setdefault(i, _Doubled(*parts[i]))
+        if own.widest([local], np.ones(1))[0] < 1.0 - 1e-7:  # x and y swap: one direction is enough
+            pinned[i] = int(hard[i][0].columns[local])
+    return list(pinned.values())
+
+
+class _Doubled:
+    """Two copies x, y of a piece's unknowns under the same relations and bounds, for LPs."""
+
+    def __init__(
+        self, a_eq: Any, b_eq: np.ndarray, a_ub: Any, b_ub: np.ndarray, lower: np.ndarray, upper: np.ndarray
+    ) -> None:
+        from scipy.sparse import block_diag, csr_matrix
+
+        self.n = n = len(lower)
+        a_ub = csr_matrix(a_ub) if a_ub.shape[0] else csr_matrix((0, n))
+        self.a_eq = block_diag([csr_matrix(a_eq), csr_matrix(a_eq)], format="csr")
+        self.b_eq = np.r_[b_eq, b_eq]
+        self.a_ub = block_diag([a_ub, a_ub], format="csr")
+        self.b_ub = np.r_[b_ub, b_ub]
+        self.bounds = [(None if np.isinf(a) else a, None if np.isinf(b) else b) for a, b in zip(lower, upper)] * 2
+
+    def widest(self, cols: Sequence[int], signs: np.ndarray) -> np.ndarray:
+        """How far x and y can differ in each column, each pushed its own way (capped at 1)."""
+        from scipy.optimize import linprog  # only tables with hidden cells need it
+        from scipy.sparse import csr_matrix, vstack
+
+        n, k = self.n, len(cols)
+        objective = np.zeros(2 * n)
+        objective[list(cols)] = -signs
+        objective[np.add(cols, n)] = signs
+        gap = csr_matrix(
+            (np.r_[signs, -signs], (np.r_[np.arange(k), np.arange(k)], np.r_[cols, np.add(cols, n)])), shape=(k, 2 * n)
+        )
+        res = linprog(
+            objective,
+            A_eq=self.a_eq,
+            b_eq=self.b_eq,
+            A_ub=vstack([self.a_ub, gap], format="csr"),
+            b_ub=np.r_[self.b_ub, np.ones(k)],
+            bounds=self.bounds,
+            method="highs",
+        )
+        if res.status != 0:  # cannot happen (the true figures are feasible); if it does, hide more
+            return np.zeros(k)
+        return signs * (res.x[list(cols)] - res.x[np.add(cols, n)])
+
+
+def _overlap_rows(
+    piece: _Piece, upper: np.ndarray, equations: Sequence[Equation], values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``row @ x <= rhs``: where categories overlap, each is still no larger than its total."""
+    n = len(piece.columns)
+    position = {int(v): k for k, v in enumerate(piece.columns)}
+    rows, rights = [], []
+    for v in piece.columns:
+        if v < 0 and upper[position[int(v)]] == 0.0:
+            m, kids = equations[-1 - v]
+            for kid in kids:
+                row, right = np.zeros(n), 0.0
+                for c, sign in ((kid, 1.0), (m, -1.0)):
+                    if c in position:
+                        row[position[c]] += sign
+                    else:
+                        right -= sign * values[c]
+                if row.any():
+                    rows.append(row)
+                    rights.append(right)
+    return (np.vstack(rows) if rows else np.zeros((0, n))), np.array(rights, dtype=float)
 
 
 def _protect_cells(
@@ -361,15 +635,26 @@ def _protect_cells(
                     targets[c] = True
                     changed = True
         # 2. the whole system: is any hidden cell still determined?
-        determined, matrix, row_eqs = _undetermined_check(n, equations, slack, unknown, targets)
+        pieces = _pieces(values, equations, slack, unknown, targets)
+        determined, used = _undetermined_check(pieces, targets)
         if not determined:
-            return secondary
+            # 3. ... or pinned down by bounds (hidden counts are at least 1, remainders have a sign)?
+            pinned = _narrowed(values, pieces, targets, equations)
+            if not pinned:
+                return secondary
+            for p in pinned:  # one more cell beside each (the pieces are independent)
+                c = pick(eqs_of[p])
+                if c is None:
+                    c = pick([e for e in range(len(equations)) if n_unknown(e) > 0])
+                if c is None:
+                    raise DisclosureError(
+                        "Disclosure control could not protect a suppressed cell: every figure around "
+                        "it is already hidden yet its bounds still give it away. Check the declared margins."
+                    )
+                hide(c)
+                targets[c] = True
+            continue
         cell = determined[0]
-        column = int(np.flatnonzero(np.flatnonzero(unknown) == cell)[0])
-        unit = np.zeros(matrix.shape[1])
-        unit[column] = 1.0
-        weights = np.linalg.lstsq(matrix.T, unit, rcond=None)[0]
-        used = [row_eqs[r] for r in np.flatnonzero(np.abs(weights) > 1e-9)]
         c = pick(used) if used else None
         if c is None:
             c = pick(eqs_of[cell])
@@ -426,23 +711,41 @@ def _join_notes(existing: pd.Series, extra: Sequence[list[str]]) -> list[Any]:
     return out
 
 
-def _describe(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
-    pieces = [frame[c].astype(object).tolist() for c in columns]
-    return [", ".join(f"{c}={v}" for c, v in zip(columns, row) if _key_value(v) is not None) for row in zip(*pieces)]
+class _Described:
+    """Each row's cell as text ("indicator_id=..., sex=Male"), worked out only for rows recorded."""
+
+    def __init__(self, frame: pd.DataFrame, columns: Sequence[str]) -> None:
+        self.columns = list(columns)
+        self.pieces = [frame[c].astype(object).tolist() for c in self.columns]
+
+    def __getitem__(self, i: int) -> str:
+        row = (p[i] for p in self.pieces)
+        return ", ".join(f"{c}={v}" for c, v in zip(self.columns, row) if _key_value(v) is not None)
 
 
-def _count_notes(r: Rule, primary: np.ndarray, secondary: np.ndarray, what: str = "Count") -> list[list[str]]:
-    notes: list[list[str]] = [[] for _ in range(len(primary))]
-    for i in np.flatnonzero(primary):
-        notes[i].append(f"{what} suppressed: fewer than {r.suppress_below} ({r.label} rule)")
-    for i in np.flatnonzero(secondary):
-        notes[i].append("Suppressed to protect another cell" if what == "Count" else f"{what} suppressed to protect another cell")
+def _describe(frame: pd.DataFrame, columns: Sequence[str]) -> _Described:
+    return _Described(frame, columns)
+
+
+def _hidden_note(r: Rule, what: str = "Count") -> str:
+    """The note on a hidden cell: the same whether the rule hid it or it protects another cell.
+
+    Saying which would let a reader bound each cell (1 to threshold-1, or threshold and more) and
+    work some of them out; the record keeps the distinction for the analyst.
+    """
+    return f"{what} suppressed ({r.label} small-number rule)"
+
+
+def _count_notes(r: Rule, hidden: np.ndarray, what: str = "Count") -> list[list[str]]:
+    notes: list[list[str]] = [[] for _ in range(len(hidden))]
+    for i in np.flatnonzero(hidden):
+        notes[i].append(_hidden_note(r, what))
     return notes
 
 
 def _records(
     rows: Sequence[Any],
-    cells: Sequence[str],
+    cells: Any,
     column: str,
     r: Rule,
     primary: np.ndarray,
@@ -536,12 +839,14 @@ def protect_table(
     for c in cols:
         table[c] = table[c].astype(float).where(~hidden, np.nan)
     existing = table[note_col] if note_col in table.columns else pd.Series([None] * len(table), index=table.index)
-    table[note_col] = pd.Series(_join_notes(existing, _count_notes(r, primary, secondary)), index=table.index, dtype=object)
+    table[note_col] = pd.Series(_join_notes(existing, _count_notes(r, primary | secondary)), index=table.index, dtype=object)
 
     cells = _describe(frame, dims)
     record = _record_frame(_records(list(frame.index), cells, count_col, r, primary, secondary, rounded, None))
     logger.debug("protect_table: %d primary, %d secondary cells", int(primary.sum()), int(secondary.sum()))
-    return Protected(table=table, record=record)
+    return Protected(
+        table=table, record=record, count_col=count_col, rule=r.name, dims=tuple(dims), margins=dict(margins or {})
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -650,7 +955,53 @@ def protect_indicators(indicators: pd.DataFrame) -> Protected:
             prim_d[pos] = pd_
             sec_d[pos] = _protect_cells(dens[pos], pd_, equations)
 
+    is_prop = (frame["measure"] == "proportion").to_numpy()
+    sec_c, sec_d = _hide_same_quantities(frame, counts, np.where(is_prop, dens, np.nan), prim_c | sec_c, prim_d | sec_d, sec_c, sec_d)
     return _finish_indicators(indicators, rules, counts, dens, has_den, prim_c, sec_c, prim_d, sec_d)
+
+
+_CELL_KEY = ("area_code", "period", "sex", "age", "_category_key")
+
+
+def _hide_same_quantities(
+    frame: pd.DataFrame,
+    counts: np.ndarray,
+    dens: np.ndarray,
+    hid_c: np.ndarray,
+    hid_d: np.ndarray,
+    sec_c: np.ndarray,
+    sec_d: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hide a figure wherever the same quantity is hidden in another indicator.
+
+    Some indicators share a figure: the count of adults in treatment is also the numerator of the
+    treatment rate, new presentations are the denominator of waiting times. Each indicator is
+    protected as its own table, so one could show a cell the other hides to protect a small
+    number, and a reader would carry it across. Columns (an indicator's counts or denominators)
+    equal in every cell they share are taken as one quantity, and each cell hidden in one is
+    hidden in all (hiding more never makes a cell easier to work out).
+    """
+    key_cols = [c for c in _CELL_KEY if c in frame.columns]
+    keys = pd.MultiIndex.from_frame(frame[key_cols].astype(object).where(frame[key_cols].notna(), "")).to_numpy()
+    series = []
+    for column, values, hidden in (("count", counts, hid_c), ("denominator", dens, hid_d)):
+        for indicator, pos in frame.groupby("indicator_id", sort=False).indices.items():
+            ok = pos[~np.isnan(values[pos])]
+            if len(ok):
+                series.append((column, pd.Series(values[ok], index=keys[ok]), ok, hidden))
+    sec_c, sec_d = sec_c.copy(), sec_d.copy()
+    for (col_a, a, pos_a, hid_a), (col_b, b, pos_b, hid_b) in itertools.combinations(series, 2):
+        shared = a.index.intersection(b.index)
+        if len(shared) < 2 or not np.array_equal(a.loc[shared].to_numpy(), b.loc[shared].to_numpy()):
+            continue
+        where_a = pd.Series(pos_a, index=a.index).loc[shared].to_numpy()
+        where_b = pd.Series(pos_b, index=b.index).loc[shared].to_numpy()
+        either = hid_a[where_a] | hid_b[where_b]
+        for col, where, hid in ((col_a, where_a, hid_a), (col_b, where_b, hid_b)):
+            extra = where[either & ~hid[where]]
+            (sec_c if col == "count" else sec_d)[extra] = True
+            hid[extra] = True
+    return sec_c, sec_d
 
 
 def _finish_indicators(
@@ -690,14 +1041,10 @@ def _finish_indicators(
     rows = list(indicators.index)
     for i in range(n):
         r = rules[rule_names[i]]
-        if prim_c[i]:
-            notes[i].append(f"Count suppressed: fewer than {r.suppress_below} ({r.label} rule)")
-        if sec_c[i]:
-            notes[i].append("Suppressed to protect another cell")
-        if prim_d[i]:
-            notes[i].append(f"Denominator suppressed: fewer than {r.suppress_below} ({r.label} rule)")
-        if sec_d[i]:
-            notes[i].append("Denominator suppressed to protect another cell")
+        if hid_c[i]:
+            notes[i].append(_hidden_note(r))
+        if hid_d[i]:
+            notes[i].append(_hidden_note(r, "Denominator"))
         measure = measures[i]
         if measure == "proportion" and hid_d[i]:
             drop_value[i] = True
@@ -781,14 +1128,14 @@ def footnote(record: pd.DataFrame) -> str:
         primary = int((rec["action"] == "primary").sum())
         secondary = int((rec["action"] == "secondary").sum())
         rounded = bool((rec["action"] == "rounded").any())
-        denominators = denominators or bool((rec["column"] == "denominator").any() & rec["action"].isin(["primary", "secondary"]).any())
+        hidden = rec["action"].isin(["primary", "secondary"])
+        denominators = denominators or bool(((rec["column"] == "denominator") & hidden).any())
         if primary or secondary:
-            text = f"* Counts of {_range_text(r.suppress_below - 1)} are suppressed ({r.label} rule)"
-            if secondary:
-                cells = "cell is" if secondary == 1 else "cells are"
-                what = "it cannot" if primary == 1 else "these cannot"
-                text += f"; {secondary} further {cells} suppressed so that {what} be worked out from totals"
-            sentences.append(text + ".")
+            # the same words whatever the mix, so the footnote does not say how many cells are small
+            sentences.append(
+                f"* Counts of {_range_text(r.suppress_below - 1)} are suppressed ({r.label} rule), and "
+                "other counts where needed so that none can be worked out from totals or other cells."
+            )
         if r.round_to > 1 and (rounded or primary or secondary):
             lead = "Other counts" if (primary or secondary) else "Counts"
             sentences.append(
@@ -870,7 +1217,11 @@ def assert_protected(
 
 
 def safe_count_text(count: float | int | None, rule_name: str) -> str:
-    """A count as it may appear in a sentence: "fewer than 5", "about 25" (HES), "1,234"."""
+    """A count as it may appear in a sentence: "a suppressed number", "about 25" (HES), "1,234".
+
+    A small count reads the same as one hidden to protect it (never "fewer than 5"), for the
+    reason the table notes do not tell them apart.
+    """
     r = rule(rule_name)
     if count is None or (isinstance(count, float) and math.isnan(count)) or pd.isna(count):
         return "a suppressed number"
@@ -878,7 +1229,7 @@ def safe_count_text(count: float | int | None, rule_name: str) -> str:
     if value < 0:
         raise DisclosureError(f"A count of {value:g} cannot be shown: counts are 0 or more.")
     if r.is_primary(np.array([value]))[0]:
-        return f"fewer than {r.suppress_below}"
+        return "a suppressed number"
     if r.round_to > 1 and value > 0:
         return f"about {int(r.rounded(np.array([value]))[0]):,}"
     return f"{int(value):,}" if value.is_integer() else f"{value:,.1f}"

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from suna import areas
+from suna import areas, paths
 from suna.areas import Area
 
 log = logging.getLogger(__name__)
@@ -72,13 +72,20 @@ def load_area_data(
 
 @lru_cache(maxsize=8)
 def _load_cached(area: Area, period: str, data_dir: str) -> AreaData:
-    from suna import disclosure, indicators
-    from suna.sources import sample, store
+    from suna import disclosure, indicators, result_cache
+    from suna.sources import sample
 
     folder = Path(data_dir) if data_dir else None
     tables = _load_tables(area, folder)
-    raw = indicators.compute_indicators(area, tables, period=period)
-    protected = disclosure.protect_indicators(raw)
+    key = result_cache.cache_key(area, period, folder or paths.sample_dir())
+    saved = result_cache.load(area, key)
+    if saved is None:
+        raw = indicators.compute_indicators(area, tables, period=period)
+        protected = disclosure.protect_indicators(raw)
+        result_cache.save(area, key, {"raw": raw, "table": protected.table, "record": protected.record})
+    else:
+        raw = saved["raw"]
+        protected = disclosure.Protected(table=saved["table"], record=saved["record"])
     synthetic = sample.is_sample(folder)
     source = "SUNA synthetic sample data" if synthetic else f"council extracts in {folder}"
     log.info("loaded %s for %s: %d indicator rows", source, area.name, len(raw))
@@ -88,7 +95,7 @@ def _load_cached(area: Area, period: str, data_dir: str) -> AreaData:
 def _load_tables(area: Area, folder: Path | None) -> dict[str, pd.DataFrame]:
     from suna.sources import store
 
-    if folder is None or any(folder.glob("*.parquet")) and not _has_extracts(folder):
+    if folder is None or (any(folder.glob("*.parquet")) and not _has_extracts(folder)):
         return store.load_tables(area, folder)
     from suna.sources import extracts
 
@@ -109,7 +116,7 @@ def summary_text(data: AreaData) -> str:
     from suna import formatting
 
     table = data.table
-    upper = table[(table["area_code"] == data.area.code) & table["category_type"].isna()]
+    upper = table[(table["area_code"] == data.area.code) & table["category_type"].isna() & (table["sex"] == "Persons")]
     latest = upper.sort_values("period_sortable").groupby("indicator_id", sort=False).tail(1)
     rows = []
     for rec in latest.sort_values("indicator_id").to_dict("records"):
@@ -124,7 +131,7 @@ def summary_text(data: AreaData) -> str:
         )
     header = ("Indicator", "Period", "Value", "Count", "Compared with England")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = [f"{data.area.name} ({data.area.code}): {data.source_line()}" if hasattr(data, "source_line") else f"{data.area.name} ({data.area.code}) — {data.data_source}"]
+    lines = [f"{data.area.name} ({data.area.code}) — {data.data_source}"]
     lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths)))
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
     if data.footnote:

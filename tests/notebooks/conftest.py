@@ -5,7 +5,10 @@
         specs = vegalite_specs(outputs_by_tag(nb, "trend_chart"))
 
 Notebooks run exactly as ``suna batch`` runs them (``suna.batch.execute_notebook``: kernel python3,
-working directory the notebook's folder), with the executed copy written under the test's tmp_path.
+working directory the notebook's folder, in a warm kernel reset before each notebook), with the
+executed copy written under the test's tmp_path. The session keeps one warm kernel, so imports and
+each area's data load (``suna.pipeline``'s in-memory cache) are paid once per session, not per test;
+``run_notebook(..., fresh=True)`` runs in a kernel of its own instead.
 """
 
 from __future__ import annotations
@@ -20,17 +23,55 @@ import pytest
 _VEGALITE = re.compile(r"^application/vnd\.vegalite\.v\d+\+json$")
 
 
-def execute(path: Path, parameters: dict[str, Any] | None, tmp_path: Path, kernel_name: str = "python3") -> Any:
+def execute(path: Path, parameters: dict[str, Any] | None, tmp_path: Path, kernel_name: str = "python3", kernel: Any = None) -> Any:
     """Run ``path`` with papermill and these parameters; return the executed nbformat node.
 
     A cell error raises papermill's PapermillExecutionError (its ``ename``, ``evalue``,
     ``cell_index``), and the executed notebook with the traceback is left in ``tmp_path``.
+    ``kernel`` is a ``suna.batch.WarmKernel`` to run in; None starts a fresh kernel.
     """
     from suna.batch import execute_notebook
 
     path = Path(path).resolve()
     output = Path(tmp_path) / f"{path.stem}.executed.ipynb"
-    return execute_notebook(path, output, parameters or {}, cwd=path.parent, kernel_name=kernel_name)
+    return execute_notebook(path, output, parameters or {}, cwd=path.parent, kernel_name=kernel_name, kernel=kernel)
+
+
+class _WarmKernels:
+    """One warm kernel per kernel name for the session; replaced when one dies or hangs."""
+
+    def __init__(self) -> None:
+        self._kernels: dict[str, Any] = {}
+
+    def run(self, path: Path, parameters: dict[str, Any] | None, tmp_path: Path, kernel_name: str) -> Any:
+        from papermill.exceptions import PapermillExecutionError
+
+        from suna.batch import WarmKernel
+
+        kernel = self._kernels.get(kernel_name)
+        if kernel is None:
+            kernel = self._kernels[kernel_name] = WarmKernel(kernel_name, Path(path).resolve().parent)
+        try:
+            return execute(path, parameters, tmp_path, kernel_name, kernel)
+        except PapermillExecutionError:
+            raise  # a cell raised: the kernel is fine
+        except BaseException:
+            self.close(kernel_name)
+            raise
+
+    def close(self, kernel_name: str | None = None) -> None:
+        for name in [kernel_name] if kernel_name else list(self._kernels):
+            kernel = self._kernels.pop(name, None)
+            if kernel is not None:
+                kernel.shutdown()
+
+
+@pytest.fixture(scope="session")
+def warm_kernels() -> Any:
+    """The session's warm kernels (``run_notebook`` uses them)."""
+    kernels = _WarmKernels()
+    yield kernels
+    kernels.close()
 
 
 def cells_by_tag(nb: Any, tag: str) -> list[Any]:
@@ -76,13 +117,21 @@ def error_outputs(nb: Any) -> list[Any]:
 
 
 @pytest.fixture
-def run_notebook(tmp_path: Path) -> Callable[..., Any]:
-    """``run_notebook(path, parameters=None, tmp_path=None)`` -> the executed notebook node."""
+def run_notebook(tmp_path: Path, warm_kernels: _WarmKernels) -> Callable[..., Any]:
+    """``run_notebook(path, parameters=None, tmp_path=None, fresh=False)`` -> the executed notebook node."""
 
     default_dir = tmp_path
 
-    def run(path: Path, parameters: dict[str, Any] | None = None, tmp_path: Path | None = None, kernel_name: str = "python3") -> Any:
-        return execute(path, parameters, tmp_path or default_dir, kernel_name)
+    def run(
+        path: Path,
+        parameters: dict[str, Any] | None = None,
+        tmp_path: Path | None = None,
+        kernel_name: str = "python3",
+        fresh: bool = False,
+    ) -> Any:
+        if fresh:
+            return execute(path, parameters, tmp_path or default_dir, kernel_name)
+        return warm_kernels.run(path, parameters, tmp_path or default_dir, kernel_name)
 
     return run
 

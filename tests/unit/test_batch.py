@@ -7,9 +7,12 @@ special); the params files are copies of the real essex and halton ones, plus a 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import nbformat
@@ -24,6 +27,9 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "batch"
 CHART_NB = FIXTURES / "01_fixture_chart.ipynb"  # Altair mimetype renderer: a Vega-Lite mimebundle
 DEFAULT_NB = FIXTURES / "02_fixture_html_chart.ipynb"  # Altair 6 default renderer: HTML loading Vega from a CDN
 FAILING_NB = FIXTURES / "03_fixture_fails.ipynb"  # its fifth cell raises ValueError
+LEAVES_STATE_NB = FIXTURES / "04_fixture_leaves_state.ipynb"  # changes globals a later notebook must not see
+NEEDS_CLEAN_NB = FIXTURES / "05_fixture_needs_clean_state.ipynb"  # fails if 04's changes are still there
+KILLS_KERNEL_NB = FIXTURES / "06_fixture_kills_kernel.ipynb"  # its kernel process exits mid-notebook
 NOTEBOOKS = [CHART_NB, DEFAULT_NB, FAILING_NB]
 
 REMOTE_REF = re.compile(r"<(?:script|link)\b[^>]*(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.IGNORECASE)
@@ -156,15 +162,18 @@ def test_summary_names_every_failure(env):
     text = batch.format_summary(env["result"])
     assert "4 ran, 0 up to date, 5 failed" in text
     assert "essex / 03_fixture_fails: cell 4 (In [4])" in text
-    assert "broken / 01_fixture_chart" in text
+    assert "broken / all 3 notebooks (01_fixture_chart, 02_fixture_html_chart, 03_fixture_fails): " in text
     assert str(env["out"] / "index.html") in text
 
 
 def test_second_run_skips_up_to_date_jobs_and_force_reruns(env):
     out, params = env["out"], env["params"]
     html = out / "essex" / f"{CHART_NB.stem}.html"
+    both = dict(notebooks=[CHART_NB, DEFAULT_NB], areas=["essex", "halton"], jobs=2, out_dir=out, params_dir=params, progress=False)
+    # Settle first: lib/suna is part of every stamp, and may have changed since the module's batch ran.
+    batch.run_batch(**both)
     before = html.stat().st_mtime_ns
-    again = batch.run_batch(notebooks=[CHART_NB, DEFAULT_NB], areas=["essex", "halton"], jobs=2, out_dir=out, params_dir=params, progress=False)
+    again = batch.run_batch(**both)
     assert [j.status for j in again.jobs] == ["skipped"] * 4
     assert again.exit_code == 0
     assert html.stat().st_mtime_ns == before
@@ -175,6 +184,12 @@ def test_second_run_skips_up_to_date_jobs_and_force_reruns(env):
     forced = batch.run_batch(notebooks=[CHART_NB], areas=["essex"], force=True, out_dir=out, params_dir=params, progress=False)
     assert [j.status for j in forced.jobs] == ["ok"]
     assert html.stat().st_mtime_ns != before
+
+    # a changed params file reruns that area's reports only
+    halton = params / "halton.yaml"
+    halton.write_text(halton.read_text(encoding="utf-8") + "# reviewed\n", encoding="utf-8")
+    changed = batch.run_batch(**both)
+    assert [(j.area, j.status) for j in changed.jobs] == [("essex", "skipped")] * 2 + [("halton", "ok")] * 2
 
 
 def test_inputs_hash_follows_every_input(tmp_path):
@@ -190,22 +205,6 @@ def test_inputs_hash_follows_every_input(tmp_path):
     assert batch.inputs_hash(**{**base, "data_sigs": [["d", [("a.csv", 10, 2)]]]}) != reference  # data file touched
     notebook.write_text('{"cells": []}', encoding="utf-8")
     assert batch.inputs_hash(**base) != reference
-
-
-def test_dask_local_cluster_runs_the_same_jobs(tmp_path, env):
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
-        result = batch.run_batch(
-            notebooks=[CHART_NB],
-            areas=["essex", "halton"],
-            scheduler=cluster.scheduler_address,
-            out_dir=tmp_path / "reports",
-            params_dir=env["params"],
-            progress=False,
-        )
-    assert [(j.area, j.status) for j in result.jobs] == [("essex", "ok"), ("halton", "ok")]
-    assert (tmp_path / "reports" / "halton" / f"{CHART_NB.stem}.html").exists()
-    assert result.exit_code == 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,14 +226,155 @@ def test_unknown_area_and_bad_jobs_raise_clear_errors(tmp_path):
         batch.run_batch(jobs=0, notebooks=[CHART_NB], params_dir=params, out_dir=tmp_path / "r", progress=False)
 
 
-def test_params_missing_area_definition_is_reported(tmp_path):
+def _halton_with(**changes) -> str:
+    """params/halton.yaml with top-level keys or area_definition keys replaced (None removes)."""
+    import yaml
+
+    raw = yaml.safe_load((paths.params_dir() / "halton.yaml").read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        target, name = (raw["area_definition"], key.removeprefix("def_")) if key.startswith("def_") else (raw, key)
+        if value is None:
+            target.pop(name)
+        else:
+            target[name] = value
+    return yaml.safe_dump(raw, sort_keys=False)
+
+
+BROKEN_PARAMS = {
+    "bad_yaml": ("area: bad_yaml\narea_definition: [unclosed\n", "is not valid YAML"),
+    "a_list": ("- area\n- period\n", "must be a mapping"),
+    "no_definition": ("area: no_definition\nperiod: '2023/24'\n", "'area_definition' is missing"),
+    "typo_key": (_halton_with(perod="2023/24"), "parameter 'perod' is not a parameter of 01_fixture_chart.ipynb, which takes area, period, data_dir, area_definition"),
+    "short_code": (_halton_with(def_code="E0600006"), "'area_definition.code' is 'E0600006'; expected the ONS code of a unitary, E06 and 6 digits"),
+    "county_code_for_unitary": (_halton_with(def_code="E10000012"), "'area_definition.code' is 'E10000012'; expected the ONS code of a unitary"),
+    "region_is_an_la": (_halton_with(def_region_code="E06000006"), "'area_definition.region_code' is 'E06000006'; expected the ONS code of a region"),
+    "bad_period": (_halton_with(period="2023-24"), "'period' is '2023-24'; expected a financial year"),
+}
+
+
+def test_each_broken_params_file_fails_its_own_area_with_its_reason(tmp_path):
+    """No kernel starts for a broken area; each message names the file, the key and what was expected."""
     params = tmp_path / "params"
     params.mkdir()
-    (params / "nodef.yaml").write_text("area: nodef\nperiod: '2023/24'\n", encoding="utf-8")  # valid YAML, no definition
-    result = batch.run_batch(notebooks=[CHART_NB], params_dir=params, out_dir=tmp_path / "r", progress=False)
-    (job,) = result.jobs
-    assert job.status == "failed" and "'area_definition' is missing" in job.error.message
+    for name, (text, _) in BROKEN_PARAMS.items():
+        (params / f"{name}.yaml").write_text(text, encoding="utf-8")
+    result = batch.run_batch(notebooks=[CHART_NB, FAILING_NB], params_dir=params, out_dir=tmp_path / "r", progress=False)
+    assert result.exit_code == 1 and not result.ran
+    by_area = {area: [j for j in result.jobs if j.area == area] for area in BROKEN_PARAMS}
+    for name, (_, expected) in BROKEN_PARAMS.items():
+        jobs = by_area[name]
+        assert [j.status for j in jobs] == ["failed", "failed"], name
+        assert expected in jobs[0].error.message, (name, jobs[0].error.message)
+        assert f"{name}.yaml" in jobs[0].error.message
+        assert jobs[0].error.cell_index is None  # it never ran
+    summary = batch.format_summary(result)
+    assert "Traceback" not in summary
+    assert all(f"{name} / all 2 notebooks (01_fixture_chart, 03_fixture_fails): " in summary for name in BROKEN_PARAMS if name != "typo_key")
+    assert "typo_key / 01_fixture_chart: " in summary  # its message names the notebook
+
+
+def test_warm_kernel_runs_each_notebook_as_if_fresh(tmp_path):
+    """04 leaves a variable, a renderer, a pandas option and a working directory behind; 05 fails if it sees any."""
+    params = tmp_path / "params"
+    params.mkdir()
+    shutil.copy(paths.params_dir() / "halton.yaml", params)
+    runs = {}
+    for warm in (True, False):
+        result = batch.run_batch(
+            notebooks=[LEAVES_STATE_NB, NEEDS_CLEAN_NB], jobs=1, out_dir=tmp_path / f"warm-{warm}",
+            params_dir=params, progress=False, warm_kernels=warm,
+        )
+        assert [j.status for j in result.jobs] == ["ok", "ok"], batch.format_summary(result)
+        runs[warm] = [nbformat.read(j.ipynb_path, as_version=4) for j in result.jobs]
+    for warm, notebooks in runs.items():
+        pids = {"".join(c.outputs[0].text).split()[-1] for nb in notebooks for c in nb.cells if "kernel pid" in c.source}
+        assert len(pids) == (1 if warm else 2), (warm, pids)  # one kernel reused, or one each
+        for nb in notebooks:  # numbered from In [1] every time, as in a fresh kernel
+            counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+            assert counts == list(range(1, len(counts) + 1)), (warm, counts)
+            streams = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "stream"]
+            assert [o.name for o in streams] == ["stdout"], streams  # only the pid: no IPython complaint
+
+
+def test_a_dead_kernel_fails_its_notebook_and_the_worker_carries_on(tmp_path):
+    params = tmp_path / "params"
+    params.mkdir()
+    shutil.copy(paths.params_dir() / "halton.yaml", params)
+    result = batch.run_batch(notebooks=[KILLS_KERNEL_NB, CHART_NB], jobs=1, out_dir=tmp_path / "r", params_dir=params, progress=False)
+    statuses = {j.notebook: j for j in result.jobs}
+    assert statuses[CHART_NB.stem].status == "ok"
+    died = statuses[KILLS_KERNEL_NB.stem]
+    assert died.status == "failed" and "DeadKernelError" in died.error.message, died.error
     assert result.exit_code == 1
+
+
+def test_cli_reports_failures_and_exits_non_zero(tmp_path):
+    """`suna batch` end to end in a project folder (SUNA_HOME): progress on stderr, summary on stdout."""
+    project = tmp_path / "project"
+    (project / "notebooks").mkdir(parents=True)
+    for nb in (CHART_NB, FAILING_NB):
+        shutil.copy(nb, project / "notebooks")
+    _project(project)  # params: essex, halton, broken.yaml
+    env = {**os.environ, "SUNA_HOME": str(project), "SUNA_SAMPLE_DIR": str(paths.sample_dir()), "SUNA_CACHE_DIR": str(tmp_path / "cache")}
+    suna = Path(sys.executable).with_name("suna")
+    done = subprocess.run([str(suna), "batch", "--jobs", "2"], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 1, done.stderr
+    out, err = done.stdout, done.stderr
+    assert "6 reports (2 notebooks x 3 areas)" in out and "2 ran, 0 up to date, 4 failed" in out
+    assert "essex / 03_fixture_fails: cell 4 (In [4]) `missing_table_count = 0` raised ValueError: no treatment extract for essex" in out
+    assert "broken / all 2 notebooks (01_fixture_chart, 03_fixture_fails): " in out and "not valid YAML" in out
+    assert f"Index: {project / 'reports' / 'index.html'}" in out
+    assert "suna batch: 100%" in err and "6/6" in err  # tqdm's bar
+    assert "Traceback" not in out + err
+    assert "without encryption" not in err  # the kernels' start-up warnings are quietened
+    assert (project / "reports" / "halton" / "01_fixture_chart.html").exists()
+
+    again = subprocess.run([str(suna), "batch", "--area", "halton", "--jobs", "2"], capture_output=True, text=True, env=env, timeout=600)
+    assert again.returncode == 1  # halton's 03 still fails; 01 is up to date
+    assert "2 reports (2 notebooks x 1 area)" in again.stdout and "0 ran, 1 up to date, 1 failed" in again.stdout
+
+
+def _spec(area: str, i: int) -> batch.JobSpec:
+    return batch.JobSpec(area, Path(f"0{i}_nb.ipynb"), Path(f"{area}.yaml"), {}, Path("out"), "python3", "hash", "sample")
+
+
+def _waits(queue: batch._AreaQueue, area: str | None) -> tuple[threading.Thread, list]:
+    """A second worker asking for a job; returns its thread (alive while it waits) and what it got."""
+    got: list = []
+    thread = threading.Thread(target=lambda: got.append(queue.next(area)), daemon=True)
+    thread.start()
+    thread.join(0.3)
+    return thread, got
+
+
+def test_area_queue_keeps_workers_on_their_area_and_helps_only_when_it_pays():
+    two = batch._AreaQueue([_spec("x", 1), _spec("y", 1), _spec("x", 2), _spec("y", 2)])
+    assert two.next(None).area == "x" and two.next(None).area == "y"  # one area each
+    assert two.next("y").area == "y"  # a worker keeps to its area
+
+    # one area, two workers: the second waits until finished jobs say whether a second data load pays
+    costly = batch._AreaQueue([_spec("x", i) for i in range(5)])
+    costly.next(None)
+    helper, got = _waits(costly, None)
+    assert helper.is_alive() and not got  # no estimate yet
+    costly.finished("x", 60.0, first=True)  # the first notebook: 55 s loading the data + 5 s
+    costly.next("x")
+    costly.finished("x", 5.0, first=False)
+    helper.join(0.3)
+    assert helper.is_alive()  # 55 s to share 3 notebooks of 5 s: not worth it
+    for _ in range(3):
+        costly.next("x")
+        costly.finished("x", 5.0, first=False)
+    helper.join(5)
+    assert got == [None]  # all done: the waiting worker stops
+
+    cheap = batch._AreaQueue([_spec("x", i) for i in range(5)])
+    cheap.next(None)
+    cheap.finished("x", 6.0, first=True)  # loading costs 1 s
+    cheap.next("x")
+    cheap.finished("x", 5.0, first=False)
+    helper, got = _waits(cheap, None)
+    assert not helper.is_alive() and got[0].area == "x"  # 1 s to share 3 notebooks of 5 s: help
 
 
 SPEC = {
@@ -302,3 +442,45 @@ def test_altair6_dot_json_mimetype_is_drawn_offline_too():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("c", outputs=[_output({"application/vnd.vegalite.v6.json": json.dumps(SPEC)})])])
     assert publish.offline_charts(nb) == 1
     assert 'class="suna-chart"' in nb.cells[0].outputs[0].data["text/html"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The real analysis notebooks (slow: each area's data is loaded and protected)
+
+
+def _real_notebooks() -> list[Path]:
+    found = batch.find_notebooks()
+    if not found:
+        pytest.skip("notebooks/ holds no NN_*.ipynb analysis notebooks yet")
+    return found
+
+
+def test_suna_batch_runs_the_real_notebooks_for_one_area(tmp_path):
+    """`suna batch --area halton --jobs 2`: every notebook runs, and has a report and an index entry."""
+    notebooks = _real_notebooks()
+    out = tmp_path / "reports"
+    env = {**os.environ, "SUNA_CACHE_DIR": str(tmp_path / "cache")}
+    suna = Path(sys.executable).with_name("suna")
+    done = subprocess.run([str(suna), "batch", "--area", "halton", "--jobs", "2", "--out", str(out)], capture_output=True, text=True, env=env, timeout=3600)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert f"{len(notebooks)} ran, 0 up to date, 0 failed" in done.stdout
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for nb in notebooks:
+        assert (out / "halton" / f"{nb.stem}.ipynb").exists()
+        page = (out / "halton" / f"{nb.stem}.html").read_text(encoding="utf-8")
+        assert "Traceback" not in page and REMOTE_REF.findall(page) == []
+        assert f'href="halton/{nb.stem}.html"' in index
+    assert "Halton" in index and "synthetic" in index
+
+
+def test_an_area_code_missing_from_the_data_fails_at_the_load_cell(tmp_path):
+    """A well-formed code with no records (E06000099 is not in the sample): each notebook names it."""
+    notebooks = _real_notebooks()
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "nowhere.yaml").write_text(_halton_with(area="nowhere", def_code="E06000099"), encoding="utf-8")
+    result = batch.run_batch(notebooks=notebooks, params_dir=params, out_dir=tmp_path / "r", jobs=2, progress=False)
+    assert [j.status for j in result.jobs] == ["failed"] * len(notebooks)
+    for job in result.jobs:
+        assert job.error.cell_index is not None, job.error  # the notebook ran, and stopped at a cell
+        assert job.error.ename == "DataSourceError" and "E06000099" in job.error.evalue, job.error

@@ -59,7 +59,12 @@ def show(view: View, table: bool = True) -> None:
     from IPython.display import HTML, Markdown, display
 
     if view.chart is not None:
-        display(view.chart)
+        # The Vega-Lite mimebundle itself (Altair's "default" renderer gives only HTML in a papermill
+        # kernel): the batch re-embeds it offline and the tests read the spec back.
+        from suna.widgets import chart_output
+
+        bundle = chart_output(view.chart)
+        display(bundle["data"], metadata=bundle["metadata"], raw=True)
     if table and view.table is not None and not view.table.empty:
         display(HTML(table_html(view.table)))
     if view.findings:
@@ -74,4 +79,18 @@ def table_html(table: pd.DataFrame) -> str:
     return shown.to_html(index=False, escape=True, border=0, classes="suna-table")
 
 
-__all__ = ["View", "show", "table_html"]
+# Every view by name ("module.view"), for the apps and the tests; each view module lists its own in VIEWS.
+REGISTRY: dict[str, Any] = {}
+
+from suna.views import admissions, deaths, overview  # noqa: E402  (the modules import View from here)
+
+REGISTRY.update(admissions.VIEWS)
+REGISTRY.update(deaths.VIEWS)
+REGISTRY.update(overview.VIEWS)
+
+from suna.views import referrals, treatment  # noqa: E402
+
+REGISTRY.update(treatment.VIEWS)
+REGISTRY.update(referrals.VIEWS)
+
+__all__ = ["REGISTRY", "View", "show", "table_html"]

@@ -1,0 +1,213 @@
+"""How fast and how heavy the district explorer is, measured in a real browser against a real Voilà.
+
+    .venv/bin/python benchmarks/app.py [--changes 24] [--viewers 10] [--renderer vega]
+
+Prints, against the targets of issue 4 (as ratios: below 1.00 meets the target):
+- first full render with a preheated kernel (page request to every chart drawn), target 3 s;
+- district change, median and 95th percentile over ``--changes`` changes (dropdown to every chart
+  redrawn), target median 300 ms;
+- page payload: bytes over HTTP (as sent, compressed) and over the kernel's websocket, target 2 MB;
+- kernel memory per viewer (resident set of each viewer's kernel, and the server's growth per viewer);
+- ``--viewers`` concurrent viewers in separate browser contexts, each loading the app and changing
+  district, with no errors (requests leaving 127.0.0.1, console or page errors, error text).
+
+Not a test: no assertions, numbers vary with the machine. Needs Debian chromium at /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+
+from suna import app_server  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+ERROR_TEXT = re.compile(r"Traceback|Error:|Exception|could not be drawn|Javascript Error|Error loading script")
+DRAWN = """(after) => {
+    const m = document.querySelector('.suna-rendered');
+    if (!m || Number(m.dataset.renders) <= after) return false;
+    return [...document.querySelectorAll('.suna-explorer .jp-RenderedVegaCommon5')].every(c => c.querySelector('svg, canvas'));
+}"""
+TARGETS = {"first_render_s": 3.0, "change_median_ms": 300.0, "payload_bytes": 2 * 1024 * 1024}
+
+
+class Viewer:
+    """One browser context on the app, counting bytes and problems."""
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+        self.page = self.context.new_page()
+        self.url = url
+        self.http_bytes = 0
+        self.ws_bytes = 0
+        self.problems: list[str] = []
+        self.page.route("**/*", self._route)
+        self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("requestfinished", self._finished)
+        self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _route(self, route: Any) -> None:
+        host = urlsplit(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            self.problems.append(f"blocked: {route.request.url}")
+            route.abort("blockedbyclient")
+
+    def _finished(self, request: Any) -> None:
+        try:
+            sizes = request.sizes()
+            self.http_bytes += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        except Exception:  # noqa: BLE001 - a cancelled request has no sizes
+            pass
+
+    def _frame(self, payload: Any) -> None:
+        self.ws_bytes += len(payload)
+
+    def rendered(self) -> int:
+        marker = self.page.locator(".suna-rendered")
+        return int(marker.get_attribute("data-renders") or 0) if marker.count() else 0
+
+    def open(self, timeout: float = 180_000) -> float:
+        start = time.perf_counter()
+        self.page.goto(self.url, timeout=timeout)
+        self.page.wait_for_function(DRAWN, arg=0, timeout=timeout)
+        return time.perf_counter() - start
+
+    def choose(self, label: str, option: str, timeout: float = 120_000) -> float:
+        before = self.rendered()
+        select = self.page.locator(".suna-explorer .widget-dropdown",
+                                   has=self.page.locator(f"label:text-is('{label}')")).locator("select")
+        texts = [t.replace("\xa0", " ") for t in select.locator("option").all_inner_texts()]  # ipywidgets' no-break spaces
+        start = time.perf_counter()
+        select.select_option(index=texts.index(option))
+        self.page.wait_for_function(DRAWN, arg=before, timeout=timeout)
+        return time.perf_counter() - start
+
+    def check_text(self) -> None:
+        found = ERROR_TEXT.findall(self.page.locator("body").inner_text())
+        if found:
+            self.problems.append(f"error text: {found}")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def kernels(server: psutil.Process) -> list[psutil.Process]:
+    return [p for p in server.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+
+
+def wait_idle(server: psutil.Process, quiet_cpu: float = 5.0, settle: float = 3.0, timeout: float = 600.0) -> None:
+    """Wait until the server and its kernels are idle (preheated kernels have run the app and warmed)."""
+    deadline = time.monotonic() + timeout
+    calm_since = None
+    while time.monotonic() < deadline:
+        procs = [server, *kernels(server)]
+        busy = sum(p.cpu_percent(interval=None) for p in procs)
+        time.sleep(1.0)
+        busy = sum(p.cpu_percent(interval=None) for p in procs)
+        if busy < quiet_cpu:
+            calm_since = calm_since or time.monotonic()
+            if time.monotonic() - calm_since >= settle:
+                return
+        else:
+            calm_since = None
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=24)
+    parser.add_argument("--viewers", type=int, default=10)
+    parser.add_argument("--pool", type=int, default=1, help="preheated kernels")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    out = Path(__file__).resolve().parent / "out"
+    out.mkdir(exist_ok=True)
+    process, url = app_server.start(log_file=out / "voila.log", preheat=True, pool_size=args.pool)
+    server = psutil.Process(process.pid)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            # A first viewer fills the caches (data and drawn views on disk) as a first real viewer would.
+            warmup = Viewer(browser, url)
+            cold = warmup.open()
+            warmup.close()
+            wait_idle(server)
+
+            viewer = Viewer(browser, url)
+            first = viewer.open()
+            http_bytes, ws_bytes = viewer.http_bytes, viewer.ws_bytes
+            wait_idle(server, settle=2.0)
+            from suna import areas
+
+            names = sorted(d.name for d in areas.load_area("essex").districts)
+            changes = []
+            for i in range(args.changes):
+                changes.append(viewer.choose("District", names[i % len(names)]))
+            viewer.check_text()
+            one_kernel = [k.memory_info().rss for k in kernels(server)]
+            problems = list(viewer.problems)
+            viewer.close()
+
+            server_rss_before = server.memory_info().rss + sum(k.memory_info().rss for k in kernels(server))
+            crowd = [Viewer(browser, url) for _ in range(args.viewers)]
+            start = time.perf_counter()
+            for v in crowd:
+                v.page.goto(v.url, wait_until="commit", timeout=180_000)
+            for v in crowd:
+                v.page.wait_for_function(DRAWN, arg=0, timeout=600_000)
+            crowd_load = time.perf_counter() - start
+            crowd_changes = [v.choose("District", names[i % len(names)], timeout=600_000) for i, v in enumerate(crowd)]
+            for v in crowd:
+                v.check_text()
+            kernel_rss = [k.memory_info().rss for k in kernels(server)]
+            total_after = server.memory_info().rss + sum(kernel_rss)
+            crowd_problems = [p for v in crowd for p in v.problems]
+            for v in crowd:
+                v.close()
+            browser.close()
+    finally:
+        app_server.stop(process)
+
+    mib = 1024 * 1024
+    median = statistics.median(changes) * 1000
+    p95 = percentile(changes, 0.95) * 1000
+    payload = http_bytes + ws_bytes
+    print(f"cold first render (kernel computing, caches empty or not): {cold:.2f} s")
+    print(f"first full render, preheated kernel: {first:.2f} s  (target {TARGETS['first_render_s']:.0f} s; ratio {first / TARGETS['first_render_s']:.2f})")
+    print(f"district change over {len(changes)} changes: median {median:.0f} ms (ratio {median / TARGETS['change_median_ms']:.2f} of 300 ms), "
+          f"95th percentile {p95:.0f} ms, max {max(changes) * 1000:.0f} ms")
+    print(f"page payload: {payload / mib:.2f} MiB = HTTP {http_bytes / mib:.2f} MiB + websocket {ws_bytes / mib:.2f} MiB "
+          f"(target 2 MiB; ratio {payload / TARGETS['payload_bytes']:.2f})")
+    if one_kernel:
+        print(f"kernel memory, one viewer: {statistics.median(one_kernel) / mib:.0f} MiB resident per kernel")
+    print(f"{args.viewers} concurrent viewers: all drawn in {crowd_load:.1f} s; district change median "
+          f"{statistics.median(crowd_changes) * 1000:.0f} ms; {len(kernel_rss)} kernels, "
+          f"median {statistics.median(kernel_rss) / mib:.0f} MiB each; server + kernels grew "
+          f"{(total_after - server_rss_before) / mib / args.viewers:.0f} MiB per viewer")
+    print(f"problems: {len(problems) + len(crowd_problems)}" + "".join(f"\n  {p}" for p in (problems + crowd_problems)[:20]))
+    return 0 if not (problems or crowd_problems) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,817 @@
+"""Shared pieces of the views: choosing the area and period, counting records, protecting the counts.
+
+Every view answers for the whole area or one district, for one financial year (or the ten years to
+it), for every substance group or one. The counting helpers here always build the whole table (the
+upper-tier area and every district, every category and its total) and protect it in one go, then
+the view picks its rows: a count hidden for a district can then not be worked out from the
+whole-area figure another filter of an app shows (the views contract in suna.views).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from suna import disclosure, narrative, reference
+from suna import formatting as fmt
+from suna.disclosure import Protected
+from suna.views import View
+
+log = logging.getLogger(__name__)
+ENGLAND_CODE = narrative.ENGLAND_CODE
+
+ALL = "All"  # the label of a category total (all substance groups, all referral routes, persons...)
+NDTMS = "ndtms"
+TREATMENT_SOURCE = "NDTMS-style treatment records"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What one view call is about: the area or a district, a financial year, a substance group."""
+
+    area_code: str
+    place: str  # "Essex" or "Basildon (Essex)", for titles and sentences
+    period: str
+    substance_group: str | None
+    group_label: str  # "all substance groups" or "Opiate"
+    district_code: str | None
+
+
+def select(data: Any, district: str | None = None, period: str | None = None,
+           substance_group: str | None = None) -> Selection:
+    """Resolve a view's choices into codes and words, failing with SUNA's message for an unknown one.
+
+    Raises:
+        UnknownAreaError: the district is not one of the area's.
+        ParametersError: the period is not a financial year "YYYY/YY" or the substance group is unknown.
+    """
+    from suna.errors import ParametersError
+
+    area = data.area
+    chosen = period or data.period
+    fy_start(chosen)  # validates
+    if substance_group is not None and substance_group not in reference.category_codes("substance_groups"):
+        raise ParametersError(
+            "view", "substance_group",
+            f"is {substance_group!r}; expected one of {', '.join(reference.category_codes('substance_groups'))}")
+    labels = reference.category_labels("substance_groups")
+    group_label = labels[substance_group] if substance_group else "all substance groups"
+    if district is None:
+        return Selection(area.code, area.name, chosen, substance_group, group_label, None)
+    d = area.district(district)
+    return Selection(d.code, f"{d.name} ({area.name})", chosen, substance_group, group_label, d.code)
+
+
+def fy_start(period: str) -> pd.Timestamp:
+    """1 April of a financial year "2023/24".
+
+    Raises:
+        ParametersError: the text is not a financial year.
+    """
+    from suna.errors import ParametersError
+
+    text = str(period).strip()
+    ok = len(text) == 7 and text[4] == "/" and text[:4].isdigit() and text[5:].isdigit()
+    if not ok or (int(text[:4]) + 1) % 100 != int(text[5:]):
+        raise ParametersError("view", "period", f"is {period!r}; expected a financial year such as '2023/24'")
+    return pd.Timestamp(int(text[:4]), 4, 1)
+
+
+def fy_end(period: str) -> pd.Timestamp:
+    """31 March that ends a financial year."""
+    return fy_start(period) + pd.DateOffset(years=1) - pd.Timedelta(days=1)
+
+
+def financial_years(period: str, n: int = 10) -> list[str]:
+    """The ``n`` financial years ending with ``period``, oldest first."""
+    first = fy_start(period).year
+    return [f"{y}/{(y + 1) % 100:02d}" for y in range(first - n + 1, first + 1)]
+
+
+def financial_year_of(dates: pd.Series) -> pd.Series:
+    """The financial year ("2023/24") each date falls in (missing stays missing)."""
+    start = dates.dt.year - (dates.dt.month < 4).astype("Int64")
+    text = start.astype("Int64").astype("string") + "/" + ((start + 1) % 100).astype("Int64").astype("string").str.zfill(2)
+    return text.where(dates.notna())
+
+
+def adults(treatment: pd.DataFrame) -> pd.DataFrame:
+    """Episodes of people aged 18 or over at the start (NDTMS adult treatment)."""
+    return treatment[treatment["age_years"].fillna(-1) >= 18]
+
+
+def in_treatment(treatment: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Episodes open at any time in the financial year (started by its end, not discharged before its start)."""
+    start, end = fy_start(period), fy_end(period)
+    if treatment.empty or max(treatment["start_date"].max(), treatment["discharge_date"].max()) < start:
+        return treatment.iloc[0:0]  # the records end before this year: nobody is known to be in treatment
+    open_ = (treatment["start_date"] <= end) & (treatment["discharge_date"].isna() | (treatment["discharge_date"] >= start))
+    return treatment[open_]
+
+
+def started_in(treatment: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Episodes that started in the financial year (new presentations)."""
+    return treatment[(treatment["start_date"] >= fy_start(period)) & (treatment["start_date"] <= fy_end(period))]
+
+
+def exited_in(treatment: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Episodes discharged in the financial year (treatment exits)."""
+    d = treatment["discharge_date"]
+    return treatment[(d >= fy_start(period)) & (d <= fy_end(period))]
+
+
+def one_per_person(episodes: pd.DataFrame) -> pd.DataFrame:
+    """One row per client, as the indicators count people: the district of the latest episode and the
+    substance group by the NDTMS hierarchy over all the client's episodes (opiate first)."""
+    codes = reference.category_codes("substance_groups")
+    rank = episodes["substance_group"].map({code: i for i, code in enumerate(codes)}).fillna(len(codes))
+    best = rank.groupby(episodes["client_id"]).transform("min")
+    latest = episodes.assign(_best=best).sort_values(["client_id", "start_date"]).drop_duplicates("client_id", keep="last")
+    group = latest["_best"].map(lambda i: codes[int(i)] if i < len(codes) else None)
+    return latest.assign(substance_group=group.where(group.notna(), latest["substance_group"])).drop(columns="_best")
+
+
+def area_counts(episodes: pd.DataFrame, area: Any, by: Sequence[str], categories: Mapping[str, Sequence[Any]],
+                totals: Sequence[str] = (), district_detail: int | None = None) -> pd.DataFrame:
+    """Counts of rows for the area and each district, by ``by``, on a full grid (absent cells are 0).
+
+    Args:
+        episodes: record rows with ``district_code`` and the ``by`` columns.
+        area: the Area; its districts are the children of its total.
+        by: the breakdown columns.
+        categories: every value each ``by`` column may take (so zeros are shown, not missing).
+        totals: the ``by`` columns that also get an ``ALL`` row (their margin).
+        district_detail: at most this many ``totals`` columns broken down in a district's rows (None:
+            all). With 1, a district shows each breakdown on its own (routes; substance groups) but
+            not crossed, which small areas cannot publish (see ``district_detail``).
+
+    Returns:
+        Columns ``area_code``, ``area_name``, the ``by`` columns and ``count``.
+    """
+    codes = [area.code, *area.district_codes]
+    names = {area.code: area.name, **area.district_names()}
+    levels = {col: [*categories[col], *([ALL] if col in totals else [])] for col in by}
+    grid = pd.MultiIndex.from_product([codes, *levels.values()], names=["area_code", *by]).to_frame(index=False)
+    frames = []
+    keys = [c for c in by]
+    for level_code, rows in (("area", episodes), ("district", episodes)):
+        for subset in _total_subsets(keys, totals):
+            grouped = rows.assign(**{c: ALL for c in subset})
+            key = ["district_code", *keys] if level_code == "district" else keys
+            counted = grouped.groupby(key, dropna=False, observed=True).size().rename("count").reset_index()
+            if level_code == "district":
+                counted = counted.rename(columns={"district_code": "area_code"})
+            else:
+                counted.insert(0, "area_code", area.code)
+            frames.append(counted)
+    counted = pd.concat(frames, ignore_index=True) if len(episodes) else grid.iloc[0:0].assign(count=0.0)
+    counted = counted[counted["area_code"].isin(codes)]
+    out = grid.merge(counted, on=["area_code", *by], how="left")
+    out["count"] = out["count"].fillna(0).astype(float)
+    out["area_name"] = out["area_code"].map(names)
+    if district_detail is not None and totals:
+        broken = (out[list(totals)] != ALL).sum(axis=1)
+        out = out[(out["area_code"] == area.code) | (broken <= district_detail)].reset_index(drop=True)
+    return out[["area_code", "area_name", *by, "count"]]
+
+
+def district_detail(area: Any) -> int | None:
+    """How many breakdowns a district's table may cross: all for a county's districts, one for wards or MSOAs.
+
+    A ward or MSOA has a few dozen people in treatment a year, so a crossed table (substance group by
+    referral route) is nearly all suppressed and slow to protect; each breakdown on its own is shown.
+    Fixed per area, so every filter of an app sees the same protected table.
+    """
+    return None if area.is_county else 1
+
+
+def _total_subsets(keys: Sequence[str], totals: Sequence[str]) -> list[tuple[str, ...]]:
+    """Every combination of the total columns (none, each, pairs...), for the margins."""
+    from itertools import combinations
+
+    found: list[tuple[str, ...]] = []
+    for size in range(len(totals) + 1):
+        found.extend(combinations([k for k in keys if k in totals], size))
+    return found
+
+
+def protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals: Sequence[str] = (),
+                   separate: Sequence[str] = (), rule_name: str = NDTMS) -> Protected:
+    """Disclosure control for an ``area_counts`` table: area over districts, ``ALL`` over each category.
+
+    Args:
+        counts: from ``area_counts``.
+        area: the Area (its code is the margin of its district codes).
+        dims: the breakdown columns (besides ``area_code``).
+        totals: the breakdown columns that have an ``ALL`` margin.
+        separate: columns whose values are independent tables (e.g. financial years: people in
+            treatment in different years do not add up), protected one at a time.
+        rule_name: the source's rule (NDTMS by default).
+    """
+    key = (area.code, tuple(dims), tuple(totals), tuple(separate), rule_name,
+           int(pd.util.hash_pandas_object(counts, index=True).sum()), tuple(counts.columns))
+    if key not in _PROTECTED:
+        if len(_PROTECTED) >= 64:
+            _PROTECTED.pop(next(iter(_PROTECTED)))
+        _PROTECTED[key] = _protect_counts(counts, area, dims, totals, separate, rule_name)
+    return _PROTECTED[key]
+
+
+# Protected tables by content: the same table is protected once, so an app switching district (the same
+# table, other rows shown) answers at once. Small, oldest dropped first.
+_PROTECTED: dict[tuple[Any, ...], Protected] = {}
+
+
+def _protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals: Sequence[str],
+                    separate: Sequence[str], rule_name: str) -> Protected:
+    margins: dict[str, Any] = {"area_code": {area.code: area.district_codes}}
+    margins.update({col: ALL for col in totals})
+    all_dims = ["area_code", *[d for d in dims if d not in separate]]
+    if not separate:
+        return disclosure.protect_table(counts, "count", rule_name, dims=all_dims, margins=margins)
+    tables, records = [], []
+    for _, part in counts.groupby(list(separate), sort=False):
+        done = disclosure.protect_table(part, "count", rule_name, dims=all_dims, margins=margins)
+        tables.append(done.table)
+        records.append(done.record)
+    table = pd.concat(tables).loc[counts.index]
+    return Protected(table=table, record=pd.concat(records, ignore_index=True))
+
+
+def add_shares(table: pd.DataFrame, within: Sequence[str], category: str, share: str = "share_pct") -> pd.DataFrame:
+    """Each protected count as a percentage of its ``ALL`` row; none where either is suppressed."""
+    totals = table[table[category] == ALL][[*within, "count"]].rename(columns={"count": "_total"})
+    out = table[table[category] != ALL].merge(totals, on=list(within), how="left")
+    out[share] = (out["count"] / out["_total"] * 100).where(out["_total"] > 0)
+    return out.drop(columns="_total")
+
+
+def labelled(table: pd.DataFrame, column: str, kind: str) -> pd.DataFrame:
+    """The codes in ``column`` replaced by their plain-English labels (``ALL`` kept)."""
+    labels = {**reference.category_labels(kind), ALL: ALL}
+    return table.assign(**{column: table[column].map(lambda c: labels.get(c, c))})
+
+
+def view_footnote(data: Any, record: pd.DataFrame | None, source: str = TREATMENT_SOURCE, extra: str = "") -> str:
+    """Source, suppression and the synthetic-data notice in one paragraph."""
+    parts = [f"Source: {source} ({data.data_source})."]
+    if extra:
+        parts.append(extra)
+    note = disclosure.footnote(record) if record is not None else ""
+    if note:
+        parts.append(note)
+    if data.synthetic_notice:
+        parts.append(data.synthetic_notice)
+    return " ".join(parts)
+
+
+def no_figures(title: str, what: str, selection: Selection, data: Any) -> View:
+    """The view for a valid choice with nothing to show: no chart, one finding that says so."""
+    return View(
+        title=title,
+        chart=None,
+        table=pd.DataFrame(),
+        footnote=view_footnote(data, None),
+        findings=[f"No figures for {what} in {selection.place} in {selection.period}."],
+    )
+
+
+def count_text(row: Mapping[str, Any] | pd.Series) -> str:
+    """A protected count as a sentence shows it ("fewer than 5" is never said: it is "suppressed")."""
+    from suna import formatting as fmt
+
+    display = row.get("count_display")
+    if display == disclosure.SUPPRESSED or fmt.is_missing(row.get("count")):
+        return "a suppressed number of"
+    return fmt.format_count(row.get("count"), display)
+
+
+def share_text(value: Any) -> str:
+    """A percentage for a sentence, or "suppressed"."""
+    from suna import formatting as fmt
+
+    return fmt.SUPPRESSED if fmt.is_missing(value) else fmt.format_value(value, "proportion")
+
+
+def over_years(records: pd.DataFrame, years: Sequence[str], pick: Any) -> pd.DataFrame:
+    """``pick(records, year)`` for each financial year, stacked with a ``period`` column."""
+    frames = [pick(records, fy).assign(period=fy) for fy in years]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else records.iloc[0:0].assign(period=pd.Series(dtype="string"))
+
+
+def treatment_records(data: Any) -> pd.DataFrame:
+    """The area's treatment table (empty with the canonical columns when there is none)."""
+    from suna import schemas
+
+    table = data.tables.get("treatment")
+    if table is None:
+        return pd.DataFrame(columns=list(schemas.schema("treatment").columns))
+    return table
+
+
+def of_group(records: pd.DataFrame, substance_group: str | None) -> pd.DataFrame:
+    """Only the chosen substance group's records (all when None)."""
+    return records if substance_group is None else records[records["substance_group"] == substance_group]
+
+
+def pick_area(table: pd.DataFrame, selection: Selection) -> pd.DataFrame:
+    """The protected rows of the area or district the view is about."""
+    return table[table["area_code"] == selection.area_code]
+
+
+def indicator_rows(data: Any, indicator_id: str) -> pd.DataFrame:
+    """The protected indicators table's rows for one indicator (empty when it was not computed)."""
+    table = data.table
+    if table is None or table.empty or "indicator_id" not in table.columns:
+        return pd.DataFrame()
+    return table[table["indicator_id"] == indicator_id]
+
+
+# --------------------------------------------------------------------------------------------------
+# Indicator views: one indicator's trend, district ranking, funnel and breakdown. The admissions and
+# deaths modules call these with their own indicators and words.
+# --------------------------------------------------------------------------------------------------
+def _up_to(rows: pd.DataFrame, chosen: str) -> pd.DataFrame:
+    """Rows whose period ends no later than ``chosen`` (a trend stops at the period asked for)."""
+    limit = period_end_year(chosen)
+    ends = rows["period"].map(period_end_year)
+    return rows[ends.fillna(0) <= (limit or 0)]
+
+
+def _name(rows: pd.DataFrame, fallback: str) -> str:
+    return str(rows["indicator_name"].dropna().iloc[0]) if "indicator_name" in rows.columns and rows["indicator_name"].notna().any() else fallback
+
+
+def _disclosure_note(data: AreaData, rows: pd.DataFrame) -> str:
+    from suna import disclosure
+
+    record = getattr(data.protected, "record", None)
+    if record is None or not len(record) or rows.empty:
+        return ""
+    return disclosure.footnote(record[record["row"].isin(list(rows.index))])
+
+
+def _place_row(rows: pd.DataFrame, code: str, period: str) -> pd.Series | None:
+    hit = rows[(rows["area_code"] == code) & (rows["period"].astype(str) == str(period))]
+    return hit.iloc[0] if len(hit) else None
+
+
+def _change_sentence(place_rows: pd.DataFrame, name: str, place: str) -> str | None:
+    """"Between 2019/20 and 2023/24 ... went from a to b", from the first and last shown values."""
+    key = place_rows["period"].map(period_end_year)
+    ordered = place_rows.assign(_k=key.to_numpy()).sort_values("_k", kind="stable")
+    shown = [r for r in ordered.to_dict("records") if not narrative.is_suppressed(r) and not fmt.is_missing(r.get("value"))]
+    if len(shown) < 2:
+        return None
+    first, last = shown[0], shown[-1]
+    return (f"Between {fmt.format_period(first['period'])} and {fmt.format_period(last['period'])}, {name[0].lower() + name[1:]} "
+            f"in {place} went from {narrative.value_text(first)} to {narrative.value_text(last)}.")
+
+
+def indicator_trend(data: AreaData, indicator_id: str | None, what: str, *, district: str | None = None,
+                    period: str | None = None) -> View:
+    """The indicator over time for the area (or a district) with 95% CIs, against England and the region."""
+    from suna import charts
+
+    code, place = resolve_place(data, district)
+    title = f"{what} over time: {place}"
+    rows = headline(indicator_rows(data, indicator_id)) if indicator_id else pd.DataFrame()
+    mine = rows[rows["area_code"] == code] if not rows.empty else rows
+    chosen = choose_period(mine, period or data.period)
+    if mine.empty or chosen is None:
+        return no_indicator_figures(title, what.lower(), place, period or data.period, data)
+    comparators = [ENGLAND_CODE, data.area.region_code] + ([data.area.code] if code != data.area.code else [])
+    comparators = [c for c in comparators if c in set(rows["area_code"])]
+    shown = _up_to(rows[rows["area_code"].isin([code, *comparators])], chosen)
+    name = _name(shown, what)
+    note = _disclosure_note(data, shown[shown["area_code"] == code])
+    chart = charts.trend_chart(shown, indicator_id, code, comparators=comparators, area=data.area,
+                               title=f"{name}: {place}", source=source_text(shown, data), footnote=note or None)
+    order = {c: i for i, c in enumerate([code, *comparators])}
+    shown_sorted = shown.assign(_a=shown["area_code"].map(order), _k=shown["period"].map(period_end_year)).sort_values(["_k", "_a"], kind="stable")
+    findings: list[str] = []
+    latest = _place_row(shown, code, chosen)
+    if latest is not None:
+        findings.append(narrative.finding(shown, latest))
+    change = _change_sentence(shown[shown["area_code"] == code], name, place)
+    if change:
+        findings.append(change)
+    return View(title=title, chart=chart, table=display_table(shown_sorted.drop(columns=["_a", "_k"])),
+                footnote=rows_footnote(data, shown), findings=findings)
+
+
+def _district_names(rows: pd.DataFrame, outcome: str, column: str = "compared_to_england") -> list[str]:
+    return [str(r["area_name"]) for r in rows.to_dict("records")
+            if not narrative.is_suppressed(r) and not fmt.is_missing(r.get("value"))
+            and narrative.comparison_outcome(r.get(column), r.get("polarity")) == outcome]
+
+
+def _join(names: Sequence[str]) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _district_findings(data: AreaData, at: pd.DataFrame, districts: pd.DataFrame, name: str, code: str, period: str) -> list[str]:
+    """What a board member asks of a district ranking: which districts differ from England and the
+    region, which could not be shown, and the chosen district's own figure."""
+    words = data.area.district_type.split("(")[0].strip() or "district"
+    out: list[str] = []
+    for outcome in ("worse", "better", "higher", "lower"):
+        names = _district_names(districts, outcome)
+        if names:
+            out.append(f"{len(names)} of {len(districts)} {words}s had {name[0].lower() + name[1:]} significantly {outcome} than "
+                       f"England in {fmt.format_period(period)}: {_join(names)}.")
+    if not any(s.startswith(tuple(str(i) for i in range(10))) for s in out) and len(districts):
+        out.append(f"No {words} was significantly different from England in {fmt.format_period(period)}.")
+    region_name = narrative.in_sentence(data.area.region_name)
+    above = [str(r["area_name"]) for r in districts.to_dict("records")
+             if narrative.comparison_outcome(r.get("compared_to_region"), r.get("polarity")) in ("worse", "higher")
+             and not narrative.is_suppressed(r) and not fmt.is_missing(r.get("value"))]
+    if above:
+        out.append(f"Significantly above {region_name}'s rate: {_join(above)}.")
+    hidden = [str(r["area_name"]) for r in districts.to_dict("records") if narrative.is_suppressed(r)]
+    if hidden:
+        out.append(f"Not shown to protect confidentiality (small numbers): {_join(hidden)}.")
+    missing = [str(r["area_name"]) for r in districts.to_dict("records") if not narrative.is_suppressed(r) and fmt.is_missing(r.get("value"))]
+    if missing:
+        out.append(f"No rate could be calculated for {_join(missing)} (too few events).")
+    own = _place_row(at, code, period)
+    if own is not None:
+        out.insert(0, narrative.finding(at, own))
+    return out
+
+
+def _district_period(data: AreaData, indicator_id: str | None, period: str | None,
+                     with_area: bool = False) -> tuple[pd.DataFrame, str | None]:
+    """An indicator's headline rows and the period its districts (and the area) are shown for (None: none)."""
+    rows = headline(indicator_rows(data, indicator_id)) if indicator_id else pd.DataFrame()
+    if rows.empty:
+        return rows, None
+    codes = [data.area.code] * with_area + data.area.district_codes
+    return rows, choose_period(rows[rows["area_code"].isin(codes)], period or data.period)
+
+
+def indicator_ranked(data: AreaData, indicator_id: str | None, what: str, *, district: str | None = None,
+                     period: str | None = None) -> View:
+    """The area's districts ranked, bars coloured by significance against England, with the area itself."""
+    from suna import charts
+
+    code, place = resolve_place(data, district)
+    title = f"{what} by {data.area.district_type.split('(')[0].strip() or 'district'}: {data.area.name}"
+    rows, chosen = _district_period(data, indicator_id, period, with_area=True)
+    if chosen is None:
+        return no_indicator_figures(title, what.lower(), data.area.name, period or data.period, data)
+    at = rows[rows["period"].astype(str) == chosen]
+    districts = at[at["area_code"].isin(data.area.district_codes)]
+    order = {c: i for i, c in enumerate(data.area.district_codes)}
+    districts = districts.assign(_o=districts["area_code"].map(order)).sort_values("_o").drop(columns="_o")
+    name = _name(at, what)
+    note = _disclosure_note(data, at[at["area_code"].isin([data.area.code, *data.area.district_codes])])
+    bench = ENGLAND_CODE if (at["area_code"] == ENGLAND_CODE).any() else data.area.code  # England, else the area's own line
+    chart = charts.compare_areas_chart(at, indicator_id, [data.area.code, *data.area.district_codes], period=chosen,
+                                       benchmark_code=bench, area=data.area, title=f"{name}, {fmt.format_period(chosen)}",
+                                       source=source_text(at, data), footnote=note or None)
+    comparators = at[at["area_code"].isin([ENGLAND_CODE, data.area.region_code, data.area.code])]
+    table = display_table(pd.concat([districts, comparators]), area_label="Area")
+    findings = _district_findings(data, at, districts, name, code, chosen)
+    return View(title=title, chart=chart, table=table, footnote=rows_footnote(data, at), findings=findings)
+
+
+def _funnel_input(districts: pd.DataFrame) -> tuple[pd.DataFrame, str, dict[str, Any]]:
+    """PHStatsMethods' funnel arguments for the indicator's measure: rates by events, proportions by denominator."""
+    measure = str(districts["measure"].dropna().iloc[0]) if "measure" in districts.columns and districts["measure"].notna().any() else "dsr"
+    if measure == "proportion":
+        return districts, "denominator", {"statistic": "proportion", "denominator_col": "denominator", "per": 100}
+    years = fmt.pooled_years(districts["period"].iloc[0]) or 1
+    kind = "dsr" if measure == "dsr" else "crude"
+    return districts, "count", {"statistic": "rate", "rate_col": "value", "rate_type": kind, "per": 100_000, "years_of_data": years}
+
+
+def indicator_funnel(data: AreaData, indicator_id: str | None, what: str, *, district: str | None = None,
+                     period: str | None = None) -> View:
+    """A funnel plot of the districts: each district's value against its number of events, inside 95%
+    and 99.8% control limits around the districts' average (PHStatsMethods, Fingertips method)."""
+    from suna import charts, stats
+
+    code, place = resolve_place(data, district)
+    title = f"{what}: funnel plot of {data.area.name}'s districts"
+    rows, chosen = _district_period(data, indicator_id, period)
+    if chosen is None:
+        return no_indicator_figures(title, what.lower(), data.area.name, period or data.period, data)
+    districts = rows[rows["area_code"].isin(data.area.district_codes) & (rows["period"].astype(str) == chosen)].copy()
+    districts, x, args = _funnel_input(districts)
+    usable = districts[districts["value"].notna() & districts[x].notna() & (pd.to_numeric(districts[x], errors="coerce") > 0)]
+    if len(usable) < 2:
+        return no_indicator_figures(title, f"a funnel plot of {what.lower()}", data.area.name, chosen, data,
+                          reason="fewer than two districts have a published value")
+    for column in ("count", "denominator", "value"):
+        if column in usable.columns:
+            usable = usable.assign(**{column: pd.to_numeric(usable[column], errors="coerce").astype(float)})
+    limits = stats.funnel_limits(usable, "count", args["statistic"], denominator_col=args.get("denominator_col"),
+                                 rate_col=args.get("rate_col"), rate_type=args.get("rate_type"), per=args["per"],
+                                 years_of_data=args.get("years_of_data", 1))
+    marked = stats.funnel_significance(usable, "count", args["statistic"], denominator_col=args.get("denominator_col"),
+                                       rate_col=args.get("rate_col"), rate_type=args.get("rate_type"), per=args["per"])
+    points = pd.concat([marked, districts[~districts.index.isin(marked.index)]])
+    name = _name(districts, what)
+    note = _disclosure_note(data, districts)
+    x_title = "Denominator" if x == "denominator" else ("Deaths" if "ons_deaths" in set(districts.get("disclosure_rule", [])) else "Admissions") + " (events)"
+    chart = charts.funnel_chart(points, limits, x=x, y="value", area=data.area, x_title=x_title,
+                                title=f"{name}, {fmt.format_period(chosen)}: funnel plot", source=source_text(districts, data),
+                                footnote=note or None)
+    table = display_table(points).assign(**{"Funnel position": [
+        "" if fmt.is_missing(s) else str(s) for s in points.get("funnel_significance", pd.Series([None] * len(points), index=points.index))]})
+    findings = []
+    outside = [(str(r["area_name"]), str(r["funnel_significance"])) for r in marked.to_dict("records")
+               if str(r.get("funnel_significance", "")).startswith(("Above", "Below"))]
+    if outside:
+        findings.append("Outside the funnel's 95% limits: " + "; ".join(f"{n} ({s.lower()})" for n, s in outside) + ".")
+    else:
+        findings.append(f"Every district with a published value lies within the funnel's 95% limits around the {data.area.name} average, "
+                        "so differences between districts are consistent with chance.")
+    left_out = [str(r["area_name"]) for r in points.to_dict("records") if r.get("funnel_significance") is None or fmt.is_missing(r.get("funnel_significance"))]
+    if left_out:
+        findings.append(f"Not plotted (suppressed or too few events): {_join(left_out)}.")
+    eng = _place_row(rows, ENGLAND_CODE, chosen)
+    if eng is not None and not fmt.is_missing(eng.get("value")):
+        findings.append(f"For reference, England's value was {narrative.value_text(eng)}.")
+    if code != data.area.code:
+        mine = marked[marked["area_code"] == code]
+        if len(mine):
+            findings.insert(0, f"{place}: {str(mine['funnel_significance'].iloc[0]).lower()} of the funnel.")
+    return View(title=title, chart=chart, table=table, footnote=rows_footnote(data, districts), findings=findings)
+
+
+def _breakdown_label(row: dict[str, Any], headline_age: str) -> str:
+    sex = str(row.get("sex") or "Persons")
+    age = row.get("age")
+    parts = [str(row.get("area_name") or row.get("area_code")), {"Male": "males", "Female": "females", "Persons": "persons"}.get(sex, sex)]
+    if not fmt.is_missing(age) and str(age) != headline_age:
+        parts.append(f"aged {age}")
+    return f"{parts[0]}: {' '.join(parts[1:])}"
+
+
+def indicator_breakdown(data: AreaData, indicator_id: str | None, what: str, *, district: str | None = None,
+                        period: str | None = None) -> View:
+    """The indicator by sex (and age where the table holds age groups) for the area or a district,
+    beside England's figures for the same groups; bars coloured by significance against England."""
+    from suna import charts
+
+    code, place = resolve_place(data, district)
+    title = f"{what} by sex and age: {place}"
+    rows = indicator_rows(data, indicator_id) if indicator_id else pd.DataFrame()
+    if not rows.empty and "category_type" in rows.columns:
+        rows = rows[rows["category_type"].map(fmt.is_missing)]
+    mine = rows[rows["area_code"] == code] if not rows.empty else rows
+    chosen = choose_period(mine, period or data.period)
+    if mine.empty or chosen is None:
+        return no_indicator_figures(title, f"{what.lower()} by sex or age", place, period or data.period, data)
+    at = rows[(rows["period"].astype(str) == chosen) & rows["area_code"].isin([code, ENGLAND_CODE, data.area.region_code])]
+    head_age = str(headline(at)["age"].iloc[0]) if "age" in at.columns and len(headline(at)) else "All ages"
+    is_total = at["sex"].astype(str).eq("Persons") & (at["age"].astype(str).eq(head_age) if "age" in at.columns else True)
+    groups = at[~is_total]
+    if groups[groups["area_code"] == code].empty:
+        return no_indicator_figures(title, f"{what.lower()} by sex or age", place, chosen, data,
+                          reason="the figures are published for persons of all ages only")
+    groups = groups[groups["area_code"] != data.area.region_code]
+    shown = pd.concat([at[(at["area_code"] == code) & is_total], groups, at[(at["area_code"] == ENGLAND_CODE) & is_total]])
+    labels = [_breakdown_label(r, head_age) for r in shown.to_dict("records")]
+    bars = as_bars(shown, labels)
+    bar_codes = [c for c in bars["area_code"] if c != ENGLAND_CODE]
+    name = _name(shown, what)
+    note = _disclosure_note(data, shown[shown["area_code"] == code])
+    bench = ENGLAND_CODE if (bars["area_code"] == ENGLAND_CODE).any() else bar_codes[0]  # England, else the place's persons
+    chart = charts.compare_areas_chart(bars, indicator_id, bar_codes, period=chosen, benchmark_code=bench, title=f"{name} by sex and age: {place}, {fmt.format_period(chosen)}",
+                                       source=source_text(shown, data), footnote=note or None)
+    findings = [narrative.finding(at, row, several=True) for _, row in shown[shown["area_code"] == code].iterrows()]
+    male, female = (_place_row(groups[groups["sex"] == s], code, chosen) for s in ("Male", "Female"))
+    if male is not None and female is not None and not narrative.is_suppressed(male) and not narrative.is_suppressed(female) \
+            and not fmt.is_missing(male.get("value")) and not fmt.is_missing(female.get("value")) and float(female["value"]) > 0:
+        ratio = float(male["value"]) / float(female["value"])
+        findings.append(f"In {place} the rate for males was {fmt.format_number(ratio, 1)} times the rate for females.")
+    return View(title=title, chart=chart, table=display_table(shown), footnote=rows_footnote(data, shown), findings=findings)
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers of the indicator views (place, period, display table, footnote).
+# --------------------------------------------------------------------------------------------------
+def resolve_place(data: AreaData, district: str | None) -> tuple[str, str]:
+    """(code, name) of the place a view is about: the whole area, or one district by code or name.
+
+    Raises:
+        UnknownAreaError: ``district`` is not one of the area's districts (the message lists them).
+    """
+    from suna import formatting as fmt
+
+    if district is None or fmt.is_missing(district):
+        return data.area.code, data.area.name
+    found = data.area.district(str(district))
+    return found.code, found.name
+
+
+def first_present(data: AreaData, indicator_ids: Sequence[str], contains: str | None = None) -> str | None:
+    """The first of ``indicator_ids`` the data hold; else the first id containing ``contains``."""
+    table = data.table
+    if table is None or table.empty:
+        return None
+    present = list(dict.fromkeys(table["indicator_id"].astype(str)))
+    for wanted in indicator_ids:
+        if wanted in present:
+            return wanted
+    if contains:
+        return next((have for have in present if contains in have), None)
+    return None
+
+
+def period_end_year(period: Any) -> int | None:
+    """The year a period ends in, comparable across layouts: "2023/24" -> 2023, "2021 - 23" -> 2023,
+    "2021/22 - 23/24" -> 2023, "2023" -> 2023 (a financial year counts by the calendar year it starts in)."""
+    import re
+
+    from suna import formatting as fmt
+
+    if fmt.is_missing(period):
+        return None
+    years = re.findall(r"(\d{4})(?:/\d{2})?", fmt.format_period(period))
+    return int(years[-1]) if years else None
+
+
+def choose_period(rows: pd.DataFrame, period: str | None) -> str | None:
+    """The period of ``rows`` to show for a requested period.
+
+    The period itself when present; otherwise the latest period ending no later than it (a pooled
+    "2021 - 23" for "2023/24"); ``None`` when nothing qualifies. No request: the latest period.
+    """
+    if rows is None or rows.empty:
+        return None
+    periods = sorted(dict.fromkeys(rows["period"].astype(str)), key=lambda p: (period_end_year(p) or 0, p))
+    if period is None:
+        return periods[-1]
+    if str(period) in periods:
+        return str(period)
+    wanted = period_end_year(period)
+    earlier = [p for p in periods if wanted is not None and (period_end_year(p) or 0) <= wanted]
+    return earlier[-1] if earlier else None
+
+
+def headline(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows with no category breakdown, and persons where sexes are split (narrative's rule)."""
+    from suna import narrative
+
+    return narrative.headline_rows(rows) if not rows.empty else rows
+
+
+def outcome_text(compared: Any, polarity: Any) -> str:
+    """A comparison cell in words, with the indicator's polarity ("Worse", "Similar", "Not compared")."""
+    from suna import narrative
+
+    outcome = narrative.comparison_outcome(compared, polarity)
+    return "" if outcome is None else outcome.capitalize()
+
+
+def display_table(rows: pd.DataFrame, area_label: str = "Area") -> pd.DataFrame:
+    """Protected indicator rows as a reader's table: formatted value, CI, count, comparisons and note.
+
+    Suppressed values read "suppressed", never zero; nothing here changes a figure.
+    """
+    from suna import formatting as fmt
+    from suna import narrative
+
+    records = rows.to_dict("records")
+
+    def text(value: Any) -> str:
+        return "" if fmt.is_missing(value) else str(value)
+
+    return pd.DataFrame({
+        area_label: [text(r.get("area_name")) or text(r.get("area_code")) for r in records],
+        "Sex": [text(r.get("sex")) for r in records],
+        "Age": [text(r.get("age")) for r in records],
+        "Period": [fmt.format_period(r.get("period")) for r in records],
+        "Value": [narrative.value_text(r) for r in records],
+        "95% confidence interval": [
+            fmt.SUPPRESSED if narrative.is_suppressed(r)
+            else fmt.format_ci(r.get("value_lower_ci95"), r.get("value_upper_ci95"), r.get("measure"))
+            for r in records
+        ],
+        "Count": [fmt.format_count(r.get("count"), r.get("count_display")) for r in records],
+        "Compared with England": [outcome_text(r.get("compared_to_england"), r.get("polarity")) for r in records],
+        "Compared with region": [outcome_text(r.get("compared_to_region"), r.get("polarity")) for r in records],
+        "Note": [text(r.get("value_note")) for r in records],
+    })
+
+
+def source_text(rows: pd.DataFrame, data: AreaData) -> str:
+    """The source of indicator rows: their own ``source`` column, else where the data came from."""
+    if rows is not None and "source" in rows.columns and rows["source"].notna().any():
+        return "; ".join(str(s) for s in dict.fromkeys(rows["source"].dropna()))
+    return data.data_source or "SUNA calculations"
+
+
+def rows_footnote(data: AreaData, rows: pd.DataFrame, *extra: str) -> str:
+    """One paragraph for indicator rows: source, what disclosure control did to them, any extra
+    notes, and the synthetic-data notice when the figures are not real."""
+    parts = [f"Source: {source_text(rows, data)}."]
+    parts.extend(e for e in extra if e)
+    note = _disclosure_note(data, rows)
+    if note:
+        parts.append(note)
+    if data.synthetic_notice:
+        parts.append(data.synthetic_notice)
+    return " ".join(p.strip() for p in parts if p and p.strip())
+
+
+def no_indicator_figures(title: str, what: str, place: str, period: Any, data: AreaData, reason: str = "") -> View:
+    """An indicator view's answer to a valid choice with nothing to show: no chart, one finding."""
+    from suna import formatting as fmt
+
+    when = f" in {fmt.format_period(period)}" if not fmt.is_missing(period) else ""
+    because = f" ({reason.strip().rstrip('.')})" if reason else ""
+    return View(title=title, chart=None, table=pd.DataFrame(), footnote=view_footnote(data, None, source_text(pd.DataFrame(), data)),
+                findings=[f"No figures for {what} in {place}{when}{because}."])
+
+
+def as_bars(rows: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
+    """Breakdown rows (by sex or age) relabelled as separate "areas" so a compare-areas chart ranks
+    them with their CIs and significance colours; England's persons row keeps its code (the benchmark)."""
+    from suna import narrative
+
+    out = rows.copy()
+    sexes = out["sex"].astype(str) if "sex" in out.columns else pd.Series("Persons", index=out.index)
+    england_total = (out["area_code"] == narrative.ENGLAND_CODE) & sexes.eq("Persons")
+    out["area_code"] = [code if keep else f"{code}|{label}" for code, label, keep in zip(out["area_code"], labels, england_total)]
+    out["area_name"] = list(labels)
+    out["sex"] = "Persons"
+    return out
+
+
+def indicator_map(data: AreaData, indicator_id: str | None, what: str, *, district: str | None = None,
+                  period: str | None = None, colour_by: str = "significance") -> View:
+    """The indicator by district on the area's real boundaries, coloured by significance against England;
+    suppressed districts hatched and labelled "Suppressed", never drawn as zero; the chosen district outlined."""
+    from suna import maps, shapes
+
+    code, place = resolve_place(data, district)
+    title = f"{what}: map of {data.area.name}"
+    rows, chosen = _district_period(data, indicator_id, period)
+    if chosen is None:
+        return no_indicator_figures(title, what.lower(), data.area.name, period or data.period, data)
+    layer = shapes.district_layer(data.area)
+    at = rows[rows["period"].astype(str) == chosen]
+    districts = at[at["area_code"].isin(data.area.district_codes)]
+    name = _name(at, what)
+    chart = maps.district_map(at, indicator_id, layer, chosen, area=data.area, colour_by=colour_by,
+                              highlight=code if code != data.area.code else None,
+                              title=f"{name} by district, {fmt.format_period(chosen)}", source=source_text(at, data),
+                              footnote=_disclosure_note(data, districts) or None)
+    order = {c: i for i, c in enumerate(data.area.district_codes)}
+    districts = districts.assign(_o=districts["area_code"].map(order)).sort_values("_o").drop(columns="_o")
+    findings = _district_findings(data, at, districts, name, code, chosen)
+    ranked = [r for r in districts.to_dict("records") if not narrative.is_suppressed(r) and not fmt.is_missing(r.get("value"))]
+    if len(ranked) >= 2:
+        ranked.sort(key=lambda r: float(r["value"]))
+        findings.append(f"Highest: {ranked[-1]['area_name']} ({narrative.value_text(ranked[-1])}); "
+                        f"lowest: {ranked[0]['area_name']} ({narrative.value_text(ranked[0])}).")
+    boundary = " ".join(str(layer.attrs[k]) for k in ("source", "attribution") if layer.attrs.get(k))
+    return View(title=title, chart=chart, table=display_table(districts, area_label="District"),
+                footnote=rows_footnote(data, districts, f"Boundaries: {boundary}." if boundary else ""), findings=findings)
+
+
+def too_small(title: str, what: str, selection: Selection, data: Any, record: pd.DataFrame | None = None) -> View:
+    """The view for a ward or MSOA whose crossed breakdown is not published (see ``district_detail``)."""
+    return View(
+        title=title,
+        chart=None,
+        table=pd.DataFrame(),
+        footnote=view_footnote(data, record),
+        findings=[f"{what} is not shown for {selection.place}: the numbers in a single {data.area.district_type} "
+                  "are too small to cross two breakdowns. Choose the whole area, or no substance group."],
+    )
+
+
+def about_data(data: Any) -> View:
+    """Where the figures come from, and the synthetic-data notice when they are the sample."""
+    findings = [f"Area: {data.area.name} ({data.area.code}), {data.area.region_name}; period {data.period}; "
+                f"districts: {len(data.area.districts)} ({data.area.district_type})."]
+    findings.append(f"Data: {data.data_source}.")
+    if data.synthetic_notice:
+        findings.append(f"**{data.synthetic_notice}**")
+    return View(title=f"About these figures: {data.area.name}", findings=findings)
+
+
+def indicator_findings(data: Any, indicator_ids: Sequence[str], selection: Selection, title: str) -> View:
+    """suna.narrative's plain-English findings for some indicators of the area (or a district), in the period."""
+    from suna import narrative
+
+    table = data.table
+    rows = table[table["indicator_id"].isin(list(indicator_ids))] if len(table) and "indicator_id" in table.columns else table
+    if rows is None or rows.empty or ((rows["area_code"] == selection.area_code) & (rows["period"] == selection.period)).sum() == 0:
+        return no_figures(title, "these indicators", selection, data)
+    found = narrative.findings(rows, selection.area_code, selection.period)
+    if data.synthetic_notice:
+        found.append(data.synthetic_notice)
+    return View(title=title, findings=found, footnote=rows_footnote(data, rows[rows["area_code"] == selection.area_code]))

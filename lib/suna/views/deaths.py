@@ -1,0 +1,252 @@
+"""Drug deaths: deaths from drug misuse and deaths related to drug poisoning, 3 registration years pooled.
+
+The views answer: how the area's pooled rate has moved over successive periods against the region and
+England; which districts stand out (ranked, funnel plot, map); the split by sex; and how late deaths
+are registered (ONS counts deaths by year of registration, so the latest periods are incomplete).
+
+They work the same on record-level deaths (``suna.pipeline.load_area_data``) and on published ONS
+counts and populations (:func:`published_data`), which gives any English county a real district map
+with the same disclosure rules (ONS: counts of 1 or 2 suppressed; no rate under the minimum counts).
+``substance_group`` is accepted for a uniform signature; deaths have no treatment substance group.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from suna import formatting as fmt
+from suna.views import View
+from suna.views import common
+
+if TYPE_CHECKING:
+    from suna.areas import Area
+    from suna.pipeline import AreaData
+
+log = logging.getLogger(__name__)
+
+INDICATORS: dict[str, str] = {
+    "drug_misuse_deaths": "Deaths from drug misuse",
+    "drug_poisoning_deaths": "Deaths related to drug poisoning",
+}
+DEFAULT_INDICATOR = "drug_misuse_deaths"
+ONS_RULE = "ons_deaths"
+PUBLISHED_SOURCE = ("ONS, Deaths related to drug poisoning by local authority (registrations), and ONS mid-year "
+                    "population estimates; rates calculated by SUNA where ONS publishes none")
+REGISTRATION_NOTE = (
+    "ONS counts deaths in the year they are registered, not the year they happened. Drug deaths are referred to a "
+    "coroner and are often registered months or years after the death, so the most recent periods are incomplete "
+    "and can rise when later registrations arrive.")
+DELAY_BANDS = ("Same year", "1 year later", "2 or more years later")
+ALL = "All"
+
+
+def _indicator(data: AreaData, indicator: str | None) -> tuple[str | None, str]:
+    """The deaths indicator to show: the one asked for, else the first the data hold (published data
+    carry one measure only), with its words for titles."""
+    if indicator is not None and indicator not in INDICATORS:
+        from suna.errors import UnknownAreaError
+
+        raise UnknownAreaError(indicator, list(INDICATORS), kind="deaths indicator")
+    wanted = [indicator] if indicator else list(INDICATORS)
+    found = common.first_present(data, wanted)
+    if found is None and indicator is None:
+        found = common.first_present(data, [], contains="deaths")
+    chosen = found or indicator or DEFAULT_INDICATOR
+    return found, INDICATORS.get(chosen, "Drug deaths")
+
+
+def trend(data: AreaData, *, district: str | None = None, period: str | None = None,
+          substance_group: str | None = None, indicator: str | None = None) -> View:
+    """Pooled 3-year death rates over successive periods, with 95% CIs, against the region and England."""
+    found, what = _indicator(data, indicator)
+    view = common.indicator_trend(data, found, what, district=district, period=period)
+    return _with_registration_note(view)
+
+
+def districts_ranked(data: AreaData, *, district: str | None = None, period: str | None = None,
+                     substance_group: str | None = None, indicator: str | None = None) -> View:
+    """Districts ranked by pooled death rate, coloured by significance against England; districts above
+    the regional rate named."""
+    found, what = _indicator(data, indicator)
+    return common.indicator_ranked(data, found, what, district=district, period=period)
+
+
+def funnel(data: AreaData, *, district: str | None = None, period: str | None = None,
+           substance_group: str | None = None, indicator: str | None = None) -> View:
+    """Districts' pooled death rates in a funnel plot by number of deaths (95% and 99.8% limits)."""
+    found, what = _indicator(data, indicator)
+    return common.indicator_funnel(data, found, what, district=district, period=period)
+
+
+def by_sex(data: AreaData, *, district: str | None = None, period: str | None = None,
+           substance_group: str | None = None, indicator: str | None = None) -> View:
+    """Pooled death rates for males and females, beside England's."""
+    found, what = _indicator(data, indicator)
+    return common.indicator_breakdown(data, found, what, district=district, period=period)
+
+
+def district_map(data: AreaData, *, district: str | None = None, period: str | None = None,
+                 substance_group: str | None = None, indicator: str | None = None) -> View:
+    """Pooled death rates by district on a map, coloured by significance against England, with counts;
+    suppressed districts labelled, not drawn as zero."""
+    found, what = _indicator(data, indicator)
+    return _with_registration_note(common.indicator_map(data, found, what, district=district, period=period))
+
+
+def _with_registration_note(view: View) -> View:
+    from dataclasses import replace
+
+    if view.chart is None:
+        return view
+    return replace(view, footnote=f"{view.footnote} {REGISTRATION_NOTE}".strip())
+
+
+# --------------------------------------------------------------------------------------------------
+# Registration delay (record-level deaths only)
+# --------------------------------------------------------------------------------------------------
+def _delay_band(registered: pd.Series, occurred: pd.Series) -> pd.Series:
+    gap = registered.dt.year - occurred.dt.year
+    return pd.Series(pd.cut(gap, [-1, 0, 1, 10_000], labels=list(DELAY_BANDS)).astype(object), index=registered.index)
+
+
+def registration_delay(data: AreaData, *, district: str | None = None, period: str | None = None,
+                       substance_group: str | None = None, years: int = 6) -> View:
+    """Drug poisoning deaths by year of registration, split by how long after the death they were registered.
+
+    Shown for the whole area only: district counts by year and delay are mostly 1s and 2s, and a
+    district's delay pattern says nothing the area's does not (registration is by the area's coroner).
+    The counts (each delay band and the year's total) pass through the ONS rule with secondary
+    suppression before anything is shown.
+    """
+    from suna import charts, disclosure, reference
+
+    place = data.area.name
+    title = f"Registration delay of drug poisoning deaths: {place}"
+    deaths = data.tables.get("deaths") if data.tables else None
+    end = common.period_end_year(period or data.period)
+    if deaths is None or deaths.empty or end is None:
+        return common.no_indicator_figures(title, "dates of death and registration", place, period or data.period, data,
+                                           reason="they need record-level deaths; published tables count registrations only")
+    first = end - years + 1
+    drug = deaths[reference.icd10_matches(deaths["underlying_cause"], "drug_poisoning_death")
+                  & deaths["registration_date"].notna() & deaths["occurrence_date"].notna()]
+    drug = drug[drug["registration_date"].dt.year.between(first, end)]
+    if drug.empty:
+        return common.no_indicator_figures(title, "drug poisoning deaths", place, f"{first} - {str(end)[2:]}", data)
+    bands = _delay_band(drug["registration_date"], drug["occurrence_date"])
+    grid = pd.MultiIndex.from_product([[str(y) for y in range(first, end + 1)], [*DELAY_BANDS, ALL]],
+                                      names=["registration_year", "delay"]).to_frame(index=False)
+    year = drug["registration_date"].dt.year.astype(str)
+    by_band = pd.DataFrame({"registration_year": year, "delay": bands}).value_counts().rename("count").reset_index()
+    totals = year.value_counts().rename("count").rename_axis("registration_year").reset_index().assign(delay=ALL)
+    counts = grid.merge(pd.concat([by_band, totals]), on=["registration_year", "delay"], how="left").fillna({"count": 0.0})
+    counts["count"] = counts["count"].astype(float)
+    protected = disclosure.protect_table(counts, "count", ONS_RULE, dims=["registration_year", "delay"], margins={"delay": ALL})
+    mine = protected.table
+    note = disclosure.footnote(protected.record)
+    parts = mine[mine["delay"] != ALL]
+    chart = charts.category_trend_chart(
+        parts.assign(period=parts["registration_year"]), "delay", value="count", category_order=list(DELAY_BANDS),
+        value_title="Deaths", title=f"Drug poisoning deaths by year of registration and delay: {place}",
+        source=data.data_source or "death registrations", footnote=note or None, rule=ONS_RULE)
+    display = pd.DataFrame({"Registered in": mine["registration_year"], "Registered": mine["delay"],
+                            "Deaths": [fmt.format_count(c, d) for c, d in zip(mine["count"], mine["count_display"])]})
+    findings = _delay_findings(mine, place, end)
+    if district is not None:
+        findings.insert(0, f"Registration delay is shown for the whole of {place}: district counts by year are too small to show.")
+    footnote = common.view_footnote(data, protected.record, source=data.data_source or "death registrations", extra=REGISTRATION_NOTE)
+    return View(title=title, chart=chart, table=display.reset_index(drop=True), footnote=footnote, findings=findings)
+
+
+def _delay_findings(mine: pd.DataFrame, place: str, end: int) -> list[str]:
+    out: list[str] = []
+    last = mine[mine["registration_year"] == str(end)]
+    total = last[last["delay"] == ALL]
+    later = last[last["delay"].isin(DELAY_BANDS[1:])]
+    if len(total) and not fmt.is_missing(total["count"].iloc[0]) and later["count"].notna().all() and float(total["count"].iloc[0]) > 0:
+        late = float(later["count"].sum())
+        share = late / float(total["count"].iloc[0]) * 100
+        out.append(f"Of the {fmt.format_count(total['count'].iloc[0])} drug poisoning deaths of {place} residents registered in {end}, "
+                   f"{fmt.format_count(late)} ({fmt.format_value(share, 'proportion')}) had happened in an earlier year.")
+    elif len(total):
+        out.append(f"Some counts of deaths registered in {end} in {place} are suppressed (small numbers), so the share registered late is not shown.")
+    out.append(REGISTRATION_NOTE)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Published ONS counts and populations -> the same views
+# --------------------------------------------------------------------------------------------------
+def published_indicators(area: Area, deaths_counts: pd.DataFrame, population: pd.DataFrame, *,
+                         period: str | None = None, measure: str | None = None, periods: int = 5) -> pd.DataFrame:
+    """The raw indicators table of ``periods`` successive pooled periods from published ONS tables.
+
+    ``suna.sources.ons.published_deaths_indicators`` computes each period; this gives the rows SUNA's
+    indicator id (``drug_poisoning_deaths`` / ``drug_misuse_deaths``), measure, polarity and ONS
+    disclosure rule, and compares districts with the region where the region's rate is there.
+
+    Raises:
+        DataSourceError: the tables cannot give even the latest period (the message says why).
+    """
+    from suna import narrative, stats
+    from suna.errors import DataSourceError
+    from suna.sources import ons
+
+    latest = ons.published_deaths_indicators(area, deaths_counts, population, period=period, measure=measure)
+    end = common.period_end_year(latest["period"].iloc[0])
+    frames = [latest]
+    for back in range(1, max(periods, 1)):
+        try:
+            frames.append(ons.published_deaths_indicators(area, deaths_counts, population, period=str(end - back), measure=measure))
+        except DataSourceError as exc:
+            log.info("published deaths: stopped at %s (%s)", end - back, exc)
+            break
+    raw = pd.concat(frames, ignore_index=True)
+    kind = measure or str(deaths_counts["measure"].dropna().iloc[0])
+    crude = raw["measure_type"].astype(str).str.startswith("crude")
+    ind_id = f"{kind}_deaths"
+    words = INDICATORS.get(ind_id, ind_id.replace("_", " ").capitalize())
+    raw = raw.assign(
+        indicator_id=ind_id,
+        indicator_name=f"{words} (ONS registrations{', crude rate' if crude.any() else ''})",
+        measure="crude_rate" if crude.any() else "dsr",
+        unit="per 100,000",
+        polarity="high_is_bad",
+        disclosure_rule=ONS_RULE,
+        fingertips_id=float("nan"),
+        source=PUBLISHED_SOURCE,
+    )
+    region = raw[raw["area_code"] == area.region_code].set_index("period")["value"]
+    bench = raw["period"].map(region) if len(region) else pd.Series(float("nan"), index=raw.index)
+    compared = stats.compare_to_benchmark(raw["value"], raw["value_lower_ci95"], raw["value_upper_ci95"], bench, "high_is_bad")
+    raw["compared_to_region"] = [None if c in (area.region_code, narrative.ENGLAND_CODE) or pd.isna(b) else v
+                                 for c, b, v in zip(raw["area_code"], bench, compared)]
+    return raw
+
+
+def published_data(area: Area, deaths_counts: pd.DataFrame, population: pd.DataFrame, *,
+                   period: str | None = None, measure: str | None = None, periods: int = 5) -> Any:
+    """An ``AreaData`` built from published ONS counts and populations only, for the deaths views.
+
+    Disclosure control is the same as for record-level data (``disclosure.protect_indicators``).
+    """
+    from suna import disclosure
+    from suna.pipeline import AreaData
+
+    raw = published_indicators(area, deaths_counts, population, period=period, measure=measure, periods=periods)
+    latest = str(raw.loc[raw["period_sortable"].idxmax(), "period"])
+    return AreaData(area=area, period=latest, tables={}, raw_indicators=raw, protected=disclosure.protect_indicators(raw),
+                    is_synthetic=False, data_source="ONS published counts and populations")
+
+
+VIEWS = {
+    "deaths.trend": trend,
+    "deaths.districts_ranked": districts_ranked,
+    "deaths.funnel": funnel,
+    "deaths.by_sex": by_sex,
+    "deaths.district_map": district_map,
+    "deaths.registration_delay": registration_delay,
+}

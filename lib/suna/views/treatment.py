@@ -1,0 +1,446 @@
+"""Views of the adult treatment population: numbers, new presentations, who they are, where, how long, how they leave.
+
+The questions of a needs assessment's treatment chapter (seed 003 §8-9, seed 004 §4.1.5-4.2 and
+4.4.3-4.6): how many adults are in structured treatment by substance group over ten years, how many
+are new, their age, sex and ethnicity, the rate per 100,000 adults by district, time in treatment,
+exits by reason, successful completion against England, and the cascade from estimated need to
+successful completion. Counts come from the treatment records through ``suna.views.common``
+(protected with the area and its districts as one table); rates and proportions with confidence
+intervals come from the protected indicators table.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pandas as pd
+
+from suna import charts, narrative, reference
+from suna import formatting as fmt
+from suna.views import View
+from suna.views import common as c
+
+log = logging.getLogger(__name__)
+
+# Age bands of the OHID adult commissioning support packs' age profile (seed 004 Figure 5: 18-29 ... 70-79);
+# the last band is open so nobody is dropped.
+TREATMENT_AGE_BANDS = (("18-29", 18, 30), ("30-39", 30, 40), ("40-49", 40, 50), ("50-59", 50, 60),
+                       ("60-69", 60, 70), ("70+", 70, 200))
+# Length of time in treatment at exit, as the adult alcohol commissioning support pack bands it (seed 004 Figure 8).
+DURATION_BANDS = (("Under 1 month", 0, 30), ("1 to 3 months", 30, 91), ("3 to 6 months", 91, 182),
+                  ("6 to 9 months", 182, 274), ("9 to 12 months", 274, 365), ("1 to 2 years", 365, 730),
+                  ("2 to 3 years", 730, 1096), ("3 to 4 years", 1096, 1461), ("4 years or more", 1461, 10**6))
+COMPLETION_INDICATORS = {  # substance group -> indicator id (data/reference/indicators.yaml)
+    "opiate": "successful_completion_opiate",
+    "non_opiate_only": "successful_completion_non_opiate",
+    "non_opiate_and_alcohol": "successful_completion_alcohol_non_opiate",
+    "alcohol_only": "successful_completion_alcohol",
+}
+GROUPS = tuple(reference.category_codes("substance_groups"))
+
+
+def _band(values: pd.Series, bands: tuple[tuple[str, int, int], ...]) -> pd.Series:
+    edges = [b[1] for b in bands] + [bands[-1][2]]
+    return pd.cut(values.astype(float), bins=edges, right=False, labels=[b[0] for b in bands]).astype("string")
+
+
+def _people_by_group_over_years(data: Any, sel: c.Selection, pick: Any, title: str, noun: str) -> View:
+    """Adults counted once a year by substance group over the ten years to the period."""
+    years = c.financial_years(sel.period)
+    people = c.over_years(c.adults(c.treatment_records(data)), years, lambda t, fy: c.one_per_person(pick(t, fy)))
+    counts = c.area_counts(people, data.area, ["period", "substance_group"],
+                           {"period": years, "substance_group": GROUPS}, totals=["substance_group"])
+    mine_raw = c.pick_area(counts, sel)
+    if mine_raw["count"].sum() == 0:
+        return c.no_figures(title, noun, sel, data)
+    protected = c.protect_counts(counts, data.area, ["period", "substance_group"], totals=["substance_group"], separate=["period"])
+    mine = c.pick_area(protected.table, sel)
+    if sel.substance_group:
+        mine = mine[mine["substance_group"] == sel.substance_group]
+    shown = c.labelled(mine, "substance_group", "substance_groups").replace({"substance_group": {c.ALL: "All substance groups"}})
+    footnote = c.view_footnote(data, protected.record, extra="Adults aged 18 or over, each counted once a year in one substance group.")
+    chart = charts.category_trend_chart(shown, "substance_group", title=f"{title}: {sel.place}", value_title="Adults",
+                                        source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)
+    table = shown.pivot(index="period", columns="substance_group", values="count_display").reset_index()
+    table = table.rename(columns={"period": "Financial year"})
+    return View(title=f"{title}: {sel.place}", chart=chart, table=table, footnote=footnote,
+                findings=_trend_findings(mine, sel, years, noun))
+
+
+def _trend_findings(mine: pd.DataFrame, sel: c.Selection, years: list[str], noun: str) -> list[str]:
+    total = mine[mine["substance_group"] == (sel.substance_group or c.ALL)].set_index("period")
+    last, first = total.loc[years[-1]], total.loc[years[0]]
+    out = [f"In {fmt.format_period(years[-1])}, {c.count_text(last)} {noun} ({sel.group_label}) in {sel.place}."]
+    if not fmt.is_missing(last["count"]) and not fmt.is_missing(first["count"]) and first["count"] > 0:
+        change = (last["count"] - first["count"]) / first["count"] * 100
+        if round(change) == 0:
+            compared = f"About the same as in {fmt.format_period(years[0])} ({c.count_text(first)})"
+        else:
+            direction = "more" if change > 0 else "fewer"
+            compared = f"That is {fmt.format_number(abs(change), 0)}% {direction} than in {fmt.format_period(years[0])} ({c.count_text(first)})"
+        out.append(f"{compared}; counts are not compared with England.")
+    if sel.substance_group is None:
+        groups = mine[(mine["period"] == years[-1]) & (mine["substance_group"] != c.ALL)].dropna(subset=["count"])
+        if len(groups):
+            top = groups.sort_values("count", ascending=False).iloc[0]
+            share = c.share_text(top["count"] / last["count"] * 100) if not fmt.is_missing(last["count"]) and last["count"] else fmt.SUPPRESSED
+            label = reference.category_labels("substance_groups")[top["substance_group"]]
+            out.append(f"The largest group was {label.lower()} ({c.count_text(top)}, {share} of the total).")
+    return out
+
+
+def numbers_in_treatment(data: Any, *, district: str | None = None, period: str | None = None,
+                         substance_group: str | None = None) -> View:
+    """Adults in structured treatment by substance group, each of the ten financial years to the period."""
+    sel = c.select(data, district, period, substance_group)
+    return _people_by_group_over_years(data, sel, c.in_treatment, "Adults in treatment by substance group",
+                                       "adults were in structured treatment")
+
+
+def new_presentations(data: Any, *, district: str | None = None, period: str | None = None,
+                      substance_group: str | None = None) -> View:
+    """Adults starting treatment (new presentations) by substance group over ten financial years."""
+    sel = c.select(data, district, period, substance_group)
+    return _people_by_group_over_years(data, sel, c.started_in, "New presentations by substance group",
+                                       "adults started treatment")
+
+
+def age_sex_profile(data: Any, *, district: str | None = None, period: str | None = None,
+                    substance_group: str | None = None) -> View:
+    """Adults in treatment in the year by age band and sex (a population pyramid)."""
+    sel = c.select(data, district, period, substance_group)
+    title = f"Adults in treatment by age and sex: {sel.place}, {fmt.format_period(sel.period)}"
+    people = c.one_per_person(c.in_treatment(c.adults(c.treatment_records(data)), sel.period))
+    people = c.of_group(people, sel.substance_group).assign(age_band=lambda f: _band(f["age_years"], TREATMENT_AGE_BANDS))
+    bands = [b[0] for b in TREATMENT_AGE_BANDS]
+    counts = c.area_counts(people, data.area, ["age_band", "sex"], {"age_band": bands, "sex": ["Male", "Female"]},
+                           totals=["age_band", "sex"], district_detail=c.district_detail(data.area))
+    if c.pick_area(counts, sel)["count"].sum() == 0:
+        return c.no_figures(title, f"adults in treatment ({sel.group_label})", sel, data)
+    protected = c.protect_counts(counts, data.area, ["age_band", "sex"], totals=["age_band", "sex"])
+    mine = c.pick_area(protected.table, sel).assign(period=sel.period)
+    footnote = c.view_footnote(data, protected.record, extra=f"Adults aged 18 or over in treatment, {sel.group_label}.")
+    bars = mine[(mine["age_band"] != c.ALL) & (mine["sex"] != c.ALL)]
+    if bars.empty:
+        return c.too_small(title, "Age by sex", sel, data, protected.record)
+    chart = charts.population_pyramid(bars, value="count", value_title="Adults", period=sel.period, title=title,
+                                      source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)
+    table = mine.pivot(index="age_band", columns="sex", values="count_display").reindex([*bands, c.ALL]).reset_index()
+    table = table.rename(columns={"age_band": "Age", c.ALL: "Persons"})[["Age", "Male", "Female", "Persons"]]
+    return View(title=title, chart=chart, table=table, footnote=footnote, findings=_age_sex_findings(mine, sel))
+
+
+def _age_sex_findings(mine: pd.DataFrame, sel: c.Selection) -> list[str]:
+    cell = mine.set_index(["age_band", "sex"])
+    total = cell.loc[(c.ALL, c.ALL)]
+    out = []
+    male = cell.loc[(c.ALL, "Male")]
+    if not fmt.is_missing(male["count"]) and not fmt.is_missing(total["count"]) and total["count"] > 0:
+        out.append(f"{c.share_text(male['count'] / total['count'] * 100)} of the {c.count_text(total)} adults in treatment "
+                   f"in {sel.place} in {fmt.format_period(sel.period)} were men.")
+    else:
+        out.append(f"The split by sex in {sel.place} is suppressed (small numbers).")
+    persons = mine[(mine["sex"] == c.ALL) & (mine["age_band"] != c.ALL)].dropna(subset=["count"])
+    if len(persons):
+        top = persons.sort_values("count", ascending=False).iloc[0]
+        out.append(f"The largest age band was {top['age_band']} ({c.count_text(top)} adults).")
+    return out
+
+
+def ethnicity_profile(data: Any, *, district: str | None = None, period: str | None = None,
+                      substance_group: str | None = None) -> View:
+    """Ethnic group of adults in treatment and of new presentations, as shares, against the resident population where known."""
+    sel = c.select(data, district, period, substance_group)
+    title = f"Ethnic group of adults in treatment: {sel.place}, {fmt.format_period(sel.period)}"
+    records = c.of_group(c.adults(c.treatment_records(data)), sel.substance_group)
+    groups = reference.category_codes("ethnic_groups")
+    cohorts = {"In treatment": c.one_per_person(c.in_treatment(records, sel.period)),
+               "New presentations": c.one_per_person(c.started_in(records, sel.period))}
+    tables, records_out, raw_total = [], [], 0.0
+    for cohort, people in cohorts.items():
+        counts = c.area_counts(people, data.area, ["ethnic_group"], {"ethnic_group": groups}, totals=["ethnic_group"])
+        raw_total += c.pick_area(counts, sel)["count"].sum()
+        protected = c.protect_counts(counts, data.area, ["ethnic_group"], totals=["ethnic_group"])
+        tables.append(c.add_shares(protected.table, ["area_code"], "ethnic_group").assign(cohort=cohort))
+        records_out.append(protected.record)
+    if raw_total == 0:
+        return c.no_figures(title, f"adults in treatment ({sel.group_label})", sel, data)
+    record = pd.concat(records_out, ignore_index=True)
+    shares = c.labelled(pd.concat(tables, ignore_index=True), "ethnic_group", "ethnic_groups")
+    mine = c.pick_area(shares, sel).assign(period=sel.period)
+    note = ("The resident population by ethnic group (Census 2021) is not among SUNA's tables yet, "
+            "so these shares are not compared with the population.")
+    footnote = c.view_footnote(data, record, extra=note)
+    chart = charts.share_chart(mine, "ethnic_group", series="cohort", period=sel.period, title=title,
+                               source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)
+    table = mine.assign(share=[c.share_text(v) for v in mine["share_pct"]]).pivot(
+        index="ethnic_group", columns="cohort", values="share").reset_index().rename(columns={"ethnic_group": "Ethnic group"})
+    findings = []
+    for cohort, part in mine.groupby("cohort", sort=False):
+        white = part[part["ethnic_group"] == reference.category_labels("ethnic_groups")["white"]]
+        if len(white) and not fmt.is_missing(white["share_pct"].iloc[0]):
+            findings.append(f"{cohort}: {c.share_text(100 - white['share_pct'].iloc[0])} of adults in {sel.place} "
+                            f"were recorded in an ethnic group other than White (including not stated).")
+    findings.append("Not compared with the resident population: " + note[0].lower() + note[1:])
+    return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
+
+
+def treatment_rate_by_district(data: Any, *, district: str | None = None, period: str | None = None,
+                               substance_group: str | None = None) -> View:
+    """Adults in treatment per 100,000 adults, each district against England (from the indicators table)."""
+    sel = c.select(data, district, period, substance_group)
+    title = f"Adults in treatment per 100,000 adults by district: {data.area.name}, {fmt.format_period(sel.period)}"
+    rows = c.indicator_rows(data, "treatment_rate")
+    rows = rows[rows["period"] == sel.period] if len(rows) else rows
+    rows = _category_rows(rows, sel.substance_group)
+    if rows.empty or rows.loc[rows["area_code"] == sel.area_code, "value"].isna().all() and not _any_suppressed(rows, sel):
+        return c.no_figures(title, "the rate of adults in treatment", sel, data)
+    footnote = c.rows_footnote(data, rows)
+    chart = charts.compare_areas_chart(rows, "treatment_rate", period=sel.period, area=data.area, title=title,
+                                       source=c.TREATMENT_SOURCE, footnote=footnote)
+    table = _indicator_table(rows, data)
+    findings = _narrative(rows, sel)
+    return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
+
+
+def _any_suppressed(rows: pd.DataFrame, sel: c.Selection) -> bool:
+    mine = rows[rows["area_code"] == sel.area_code]
+    return bool(len(mine)) and any(narrative.is_suppressed(r) for r in mine.to_dict("records"))
+
+
+def _category_rows(rows: pd.DataFrame, substance_group: str | None) -> pd.DataFrame:
+    """An indicator's total rows, or its rows for one substance group (as a total-shaped frame)."""
+    if rows.empty or "category_type" not in rows.columns:
+        return rows
+    if "sex" in rows.columns:
+        rows = rows[rows["sex"] == "Persons"]
+    if substance_group is None:
+        return rows[rows["category_type"].map(fmt.is_missing)]
+    label = reference.category_labels("substance_groups")[substance_group]
+    picked = rows[rows["category"].isin([substance_group, label])]
+    return picked.assign(category_type=None, category=None)
+
+
+def _indicator_table(rows: pd.DataFrame, data: Any) -> pd.DataFrame:
+    """Protected indicator rows for display: area, value, 95% CI, count, compared with England."""
+    records = rows.to_dict("records")
+    return pd.DataFrame({
+        "Area": [r.get("area_name") or r["area_code"] for r in records],
+        "Period": [fmt.format_period(r["period"]) for r in records],
+        "Value": [narrative.value_text(r) for r in records],
+        "95% confidence interval": [fmt.NOT_AVAILABLE if narrative.is_suppressed(r) else
+                                    fmt.format_ci(r.get("value_lower_ci95"), r.get("value_upper_ci95"), r.get("measure")) for r in records],
+        "Count": [fmt.format_count(r.get("count"), r.get("count_display")) for r in records],
+        "Compared with England": [r.get("compared_to_england") or "" for r in records],
+    })
+
+
+def _narrative(rows: pd.DataFrame, sel: c.Selection) -> list[str]:
+    """suna.narrative's findings for the area's (or district's) rows of these indicators, latest period."""
+    mine = rows[rows["area_code"] == sel.area_code]
+    return [narrative.finding(rows, row) for _, row in mine.iterrows()] or [
+        f"No figures for {sel.place} in {fmt.format_period(sel.period)}."]
+
+
+def time_in_treatment(data: Any, *, district: str | None = None, period: str | None = None,
+                      substance_group: str | None = None) -> View:
+    """How long adults leaving treatment in the year had been in treatment, in the packs' bands."""
+    sel = c.select(data, district, period, substance_group)
+    title = f"Time in treatment at exit: {sel.place}, {fmt.format_period(sel.period)}"
+    exits = c.of_group(c.exited_in(c.adults(c.treatment_records(data)), sel.period), sel.substance_group)
+    exits = exits.assign(duration=_band((exits["discharge_date"] - exits["start_date"]).dt.days, DURATION_BANDS))
+    bands = [b[0] for b in DURATION_BANDS]
+    counts = c.area_counts(exits, data.area, ["duration"], {"duration": bands}, totals=["duration"])
+    if c.pick_area(counts, sel)["count"].sum() == 0:
+        return c.no_figures(title, f"treatment exits ({sel.group_label})", sel, data)
+    protected = c.protect_counts(counts, data.area, ["duration"], totals=["duration"])
+    mine = c.pick_area(c.add_shares(protected.table, ["area_code"], "duration"), sel).assign(period=sel.period)
+    footnote = c.view_footnote(data, protected.record, extra=f"Treatment episodes of adults that ended in the year, {sel.group_label}.")
+    chart = charts.share_chart(mine, "duration", series="area_name", category_order=bands, period=sel.period, title=title,
+                               source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)
+    table = pd.DataFrame({"Time in treatment": mine["duration"], "Exits": mine["count_display"],
+                          "Share of exits": [c.share_text(v) for v in mine["share_pct"]]})
+    total = c.pick_area(protected.table, sel)
+    total = total[total["duration"] == c.ALL].iloc[0]
+    short = mine[mine["duration"].isin(bands[:2])]["share_pct"]
+    long_ = mine[mine["duration"].isin(bands[5:])]["share_pct"]
+    findings = [f"{c.count_text(total)} treatment episodes of adults ({sel.group_label}) ended in {sel.place} in "
+                f"{fmt.format_period(sel.period)}."]
+    if short.notna().all():
+        findings.append(f"{c.share_text(short.sum())} had lasted less than 3 months (early exits).")
+    if long_.notna().all():
+        findings.append(f"{c.share_text(long_.sum())} had lasted a year or more.")
+    findings.append("Not compared with England: SUNA holds no published England distribution of time in treatment.")
+    return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
+
+
+def exits_by_reason(data: Any, *, district: str | None = None, period: str | None = None,
+                    substance_group: str | None = None) -> View:
+    """Why adults left treatment in the year, as shares of exits, by substance group."""
+    sel = c.select(data, district, period, substance_group)
+    title = f"Treatment exits by reason: {sel.place}, {fmt.format_period(sel.period)}"
+    exits = c.exited_in(c.adults(c.treatment_records(data)), sel.period)
+    reasons = reference.category_codes("exit_reasons")
+    counts = c.area_counts(exits, data.area, ["substance_group", "exit_reason"],
+                           {"substance_group": GROUPS, "exit_reason": reasons}, totals=["substance_group", "exit_reason"],
+                           district_detail=c.district_detail(data.area))
+    if c.pick_area(counts, sel)["count"].sum() == 0:
+        return c.no_figures(title, "treatment exits", sel, data)
+    protected = c.protect_counts(counts, data.area, ["substance_group", "exit_reason"], totals=["substance_group", "exit_reason"])
+    shares = c.add_shares(protected.table, ["area_code", "substance_group"], "exit_reason")
+    mine = c.pick_area(shares, sel)
+    mine = mine[mine["substance_group"] == (sel.substance_group or c.ALL)] if sel.substance_group else mine
+    if mine.empty:
+        return c.too_small(title, "Exit reasons for one substance group", sel, data, protected.record)
+    shown = c.labelled(c.labelled(mine, "exit_reason", "exit_reasons"), "substance_group", "substance_groups")
+    shown = shown.replace({"substance_group": {c.ALL: "All substance groups"}}).assign(period=sel.period)
+    footnote = c.view_footnote(data, protected.record, extra="Treatment episodes of adults that ended in the year.")
+    chart = charts.share_chart(shown, "exit_reason", series="area_name", group="substance_group", period=sel.period,
+                               title=title, source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS, width=180)
+    table = shown.assign(share=[c.share_text(v) for v in shown["share_pct"]]).pivot(
+        index="exit_reason", columns="substance_group", values="share").reset_index().rename(columns={"exit_reason": "Exit reason"})
+    success = reference.category_labels("exit_reasons")["successful_completion"]
+    findings = []
+    for group, part in shown.groupby("substance_group", sort=False):
+        hit = part[part["exit_reason"] == success]
+        if len(hit) and fmt.is_missing(hit["share_pct"].iloc[0]):
+            findings.append(f"{group}: the share of exits in {sel.place} that were successful completions is suppressed (small numbers).")
+        elif len(hit):
+            findings.append(f"{group}: {c.share_text(hit['share_pct'].iloc[0])} of exits in {sel.place} were successful completions.")
+    findings += _narrative(_category_rows(c.indicator_rows(data, "successful_exits").pipe(
+        lambda r: r[r["period"] == sel.period] if len(r) else r), sel.substance_group), sel) if len(c.indicator_rows(data, "successful_exits")) else []
+    return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
+
+
+def successful_completion(data: Any, *, district: str | None = None, period: str | None = None,
+                          substance_group: str | None = None) -> View:
+    """Successful completion (without re-presentation within 6 months) by substance group, against England with 95% CIs."""
+    sel = c.select(data, district, period, substance_group)
+    title = f"Successful completion of treatment: {sel.place}, {fmt.format_period(sel.period)}"
+    ids = [COMPLETION_INDICATORS[g] for g in ([sel.substance_group] if sel.substance_group else GROUPS)]
+    ids.append("completion_no_representation")
+    table = data.table
+    if table is None or table.empty or "indicator_id" not in table.columns:
+        return c.no_figures(title, "successful completion", sel, data)
+    rows = table[table["indicator_id"].isin(ids) & (table["period"] == sel.period)]
+    rows = pd.concat([_category_rows(part, sel.substance_group if i == "completion_no_representation" else None)
+                      for i, part in rows.groupby("indicator_id", sort=False)], ignore_index=True) if len(rows) else rows
+    rows = narrative.headline_rows(rows) if len(rows) else rows
+    if rows.empty or (rows["area_code"] == sel.area_code).sum() == 0:
+        return c.no_figures(title, "successful completion", sel, data)
+    footnote = c.rows_footnote(data, rows)
+    mine = rows[rows["area_code"] == sel.area_code]
+    chart = charts.spine_chart(rows, sel.area_code, period=sel.period, indicator_ids=ids, area=data.area, title=title,
+                               source=c.TREATMENT_SOURCE, footnote=footnote)
+    shown = pd.concat([rows[rows["area_code"].isin([sel.area_code, data.area.region_code, narrative.ENGLAND_CODE])]])
+    out = _indicator_table(shown, data)
+    out.insert(0, "Indicator", shown["indicator_name"].to_numpy())
+    findings = [narrative.finding(rows, row) for _, row in mine.iterrows()]
+    return View(title=title, chart=chart, table=out, footnote=footnote, findings=findings)
+
+
+def unmet_need_cascade(data: Any, *, district: str | None = None, period: str | None = None,
+                       substance_group: str | None = None) -> View:
+    """From estimated need to successful completion: estimated need, adults in treatment, successful completions.
+
+    The estimate comes from a published prevalence estimate (only for the upper-tier area); without one the
+    cascade starts at the number in treatment and says so.
+    """
+    sel = c.select(data, district, period, substance_group)
+    title = f"From need to recovery: {sel.place}, {fmt.format_period(sel.period)}"
+    years = [sel.period]
+    records = c.of_group(c.adults(c.treatment_records(data)), sel.substance_group)
+    in_tx = c.one_per_person(c.in_treatment(records, sel.period)).assign(period=sel.period)
+    done = c.exited_in(records, sel.period)
+    done = c.one_per_person(done[done["exit_reason"].isin(reference.successful_exit_reasons())]).assign(period=sel.period)
+    stages = ["In treatment", "Successful completion"]
+    counts = pd.concat([c.area_counts(part, data.area, ["period"], {"period": years}).assign(stage=name)
+                        for name, part in (("In treatment", in_tx), ("Successful completion", done))], ignore_index=True)
+    if c.pick_area(counts, sel)["count"].sum() == 0:
+        return c.no_figures(title, f"adults in treatment ({sel.group_label})", sel, data)
+    protected = c.protect_counts(counts, data.area, ["stage"], separate=["stage"])
+    mine = c.pick_area(protected.table, sel).assign(stage=lambda f: pd.Categorical(f["stage"], stages)).sort_values("stage")
+    mine = mine.assign(stage=mine["stage"].astype(str), value=mine["count"], is_estimate=False)
+    need = _need_rows(data, sel)
+    if len(need):
+        mine = pd.concat([need, mine], ignore_index=True)
+    first = mine["count"].iloc[0]
+    mine["share_pct"] = [v / first * 100 if not fmt.is_missing(v) and not fmt.is_missing(first) and first else float("nan")
+                         for v in mine["count"]]
+    note = ("" if len(need) else "No prevalence estimate is held for this area, so the cascade starts at the number in treatment. ")
+    footnote = c.view_footnote(data, protected.record, extra=note + f"Adults, {sel.group_label}.")
+    chart = charts.cascade_chart(mine, period=sel.period, title=title, value_title="Adults", source=c.TREATMENT_SOURCE,
+                                 footnote=footnote, rule=c.NDTMS)
+    table = pd.DataFrame({"Stage": mine["stage"], "Adults": [fmt.format_count(v, d) for v, d in zip(mine["count"], mine["count_display"])],
+                          "Share of the first stage": [c.share_text(v) for v in mine["share_pct"]]})
+    findings = []
+    rows = mine.set_index("stage")
+    if not len(need):
+        findings.append(f"Unmet need is not compared: no estimate of the number needing treatment is held for {sel.place}.")
+    else:
+        findings += _narrative(need.attrs["indicator_rows"], sel)
+    done_row = rows.loc["Successful completion"]
+    tx_row = rows.loc["In treatment"]
+    if not fmt.is_missing(done_row["count"]) and not fmt.is_missing(tx_row["count"]) and tx_row["count"]:
+        findings.append(f"{c.count_text(done_row)} of the {c.count_text(tx_row)} adults in treatment in {sel.place} "
+                        f"completed treatment successfully in {fmt.format_period(sel.period)} "
+                        f"({c.share_text(done_row['count'] / tx_row['count'] * 100)}).")
+    else:
+        findings.append(f"Successful completions in {sel.place} are suppressed (small numbers).")
+    return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
+
+
+def _need_rows(data: Any, sel: c.Selection) -> pd.DataFrame:
+    """The estimated-need stage from the unmet-need indicators (their denominator), when there is one."""
+    ids = {"opiate": "unmet_need_opiate_crack", "alcohol_only": "unmet_need_alcohol"}
+    wanted = [ids[sel.substance_group]] if sel.substance_group in ids else ([] if sel.substance_group else list(ids.values()))
+    if len(wanted) != 1:
+        return pd.DataFrame()
+    rows = c.indicator_rows(data, wanted[0])
+    if rows.empty:
+        return pd.DataFrame()
+    mine = rows[(rows["area_code"] == sel.area_code) & (rows["period"] == sel.period)]
+    if mine.empty or fmt.is_missing(mine["denominator"].iloc[0]):
+        return pd.DataFrame()
+    estimate = float(mine["denominator"].iloc[0])
+    out = pd.DataFrame({"stage": ["Estimated need"], "count": [estimate], "count_display": [fmt.format_number(estimate)],
+                        "value": [estimate], "is_estimate": [True], "area_code": [sel.area_code]})
+    out.attrs["indicator_rows"] = rows[rows["period"] == sel.period]
+    return out
+
+
+def treatment_rate_map(data: Any, *, district: str | None = None, period: str | None = None,
+                       substance_group: str | None = None) -> View:
+    """A district map of adults in treatment per 100,000 adults (all substance groups), coloured against England."""
+    sel = c.select(data, district, period, substance_group)
+    rows = c.indicator_rows(data, "treatment_rate")
+    if rows.empty or (rows["period"] == sel.period).sum() == 0:
+        return c.no_figures(f"Adults in treatment per 100,000 adults: map of {data.area.name}", "the rate of adults in treatment", sel, data)
+    return c.indicator_map(data, "treatment_rate", "Adults in treatment per 100,000 adults", district=district, period=period)
+
+
+FINDINGS_INDICATORS = ("adults_in_treatment", "new_presentations", "treatment_rate", *COMPLETION_INDICATORS.values(),
+                       "successful_exits", "completion_no_representation", "unmet_need_opiate_crack", "unmet_need_alcohol")
+
+
+def findings(data: Any, *, district: str | None = None, period: str | None = None,
+             substance_group: str | None = None) -> View:
+    """Plain-English findings for the treatment indicators: value, England and region, trend (suna.narrative)."""
+    sel = c.select(data, district, period, substance_group)
+    return c.indicator_findings(data, FINDINGS_INDICATORS, sel, f"Findings: treatment in {sel.place}, {fmt.format_period(sel.period)}")
+
+
+VIEWS = {
+    "treatment.numbers_in_treatment": numbers_in_treatment,
+    "treatment.new_presentations": new_presentations,
+    "treatment.age_sex_profile": age_sex_profile,
+    "treatment.ethnicity_profile": ethnicity_profile,
+    "treatment.treatment_rate_by_district": treatment_rate_by_district,
+    "treatment.treatment_rate_map": treatment_rate_map,
+    "treatment.time_in_treatment": time_in_treatment,
+    "treatment.exits_by_reason": exits_by_reason,
+    "treatment.successful_completion": successful_completion,
+    "treatment.unmet_need_cascade": unmet_need_cascade,
+    "treatment.findings": findings,
+}

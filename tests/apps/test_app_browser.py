@@ -1,0 +1,117 @@
+"""The district explorer in a real browser: Voilà on 127.0.0.1, Debian chromium, no internet.
+
+What a board member does: open the app, wait for the charts, pick a district, a year, another local
+authority; the figures, titles and map follow. The expected figures are worked out here from the
+protected indicators table (``suna.pipeline.load_area_data(...).table``), not read back from the
+app. Every step fails on a request that leaves 127.0.0.1, a console or page error, or error text
+on the page. Screenshots go to tests/artefacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from suna import narrative, pipeline
+
+pytestmark = pytest.mark.browser
+
+ESSEX, SEFTON = "essex", "sefton"
+
+
+def _expected_value(area: str, district_name: str | None, indicator_id: str, period: str) -> str:
+    """The figure the area profile must show for a place and a financial year: the persons row with no
+    breakdown, in narrative's words ("412.3 per 100,000" or "suppressed")."""
+    data = pipeline.load_area_data(area)
+    code = data.area.code if district_name is None else data.area.district(district_name).code
+    table = data.table
+    rows = table[(table["area_code"] == code) & (table["indicator_id"] == indicator_id) & (table["period"] == period)
+                 & (table["sex"] == "Persons") & table["category_type"].isna()]
+    assert len(rows) == 1, f"expected one {indicator_id} row for {code} in {period}, found {len(rows)}"
+    return narrative.value_text(rows.iloc[0].to_dict())
+
+
+def _shown(explorer, key: str) -> str:
+    """Everything a panel holds as text, including the figures behind a closed "details" toggle."""
+    return explorer.panel(key).text_content()
+
+
+def test_first_render_shows_every_view_offline(explorer):
+    page = explorer.page
+    explorer.screenshot("app-01-first-render")
+    assert page.locator(".suna-title").inner_text().startswith("Essex")
+    for key in ("overview", "treatment", "referrals", "admissions", "deaths"):
+        assert explorer.panel(key).locator("h2").count() == 1, f"panel {key} has no heading"
+        assert "could not be drawn" not in _shown(explorer, key), f"panel {key} failed"
+    charts = page.locator(".suna-explorer .jp-RenderedVegaCommon5 svg")
+    assert charts.count() >= 6
+    assert "synthetic" in page.locator(".suna-notes").inner_text().lower()
+    assert "suppress" in page.locator(".suna-explorer").inner_text().lower()
+    explorer.assert_no_error_text()
+    explorer.guarded.assert_clean()
+
+
+def test_district_year_and_area_changes_show_the_right_figures(explorer):
+    page = explorer.page
+    profile = "overview"
+
+    explorer.choose("District", "Harlow")
+    assert page.locator(".suna-title").inner_text().startswith("Harlow")
+    shown = _shown(explorer, profile)
+    assert "Key findings: Harlow" in shown and "Area profile: Harlow compared with England" in shown
+    assert _expected_value(ESSEX, "Harlow", "treatment_rate", "2023/24") in shown
+    assert "Key findings: Essex" not in shown
+    explorer.screenshot("app-02-harlow")
+
+    explorer.choose("District", "Tendring")
+    shown = _shown(explorer, profile)
+    assert "Key findings: Tendring" in shown and "Harlow" not in page.locator(".suna-title").inner_text()
+    assert _expected_value(ESSEX, "Tendring", "treatment_rate", "2023/24") in shown
+
+    explorer.choose("Year", "2019/20")
+    assert "2019/20" in page.locator(".suna-subtitle").inner_text()
+    shown = _shown(explorer, profile)
+    assert _expected_value(ESSEX, "Tendring", "treatment_rate", "2019/20") in shown
+    assert "2019/20" in _shown(explorer, "treatment")
+    explorer.screenshot("app-03-tendring-2019")
+
+    explorer.choose("Local authority", "Sefton", timeout=600_000)
+    options = explorer.options("District")
+    assert options[0] == "Whole of Sefton" and "Sefton 001" in options and "Harlow" not in options
+    assert page.locator(".suna-title").inner_text().startswith("Sefton")
+    assert "Key findings: Sefton" in _shown(explorer, profile)
+    explorer.choose("District", "Sefton 010", timeout=300_000)
+    assert _expected_value(SEFTON, "Sefton 010", "treatment_rate", "2019/20") in _shown(explorer, profile)
+    explorer.screenshot("app-04-sefton-010")
+    explorer.assert_no_error_text()
+    explorer.guarded.assert_clean()
+
+
+def test_deaths_map_highlights_the_chosen_district_and_a_click_chooses_one(explorer):
+    deaths = explorer.panel("deaths")
+    shapes = deaths.locator('path[aria-roledescription="geoshape"]')
+    assert shapes.count() >= 12, "the map should draw every Essex district"
+    outlined = deaths.locator('path[aria-roledescription="geoshape"][stroke-width="3.5"]')
+    assert outlined.count() == 0, "no district is outlined while the whole area is chosen"
+
+    explorer.choose("District", "Basildon")
+    assert outlined.count() == 1 and "District: Basildon;" in outlined.get_attribute("aria-label")
+    explorer.screenshot("app-05-deaths-map-basildon", panel="deaths")
+
+    before = explorer.rendered()
+    deaths.locator('path[aria-roledescription="geoshape"][aria-label*="District: Colchester;"]').first.click()
+    explorer.wait_until_drawn(after=before)
+    assert explorer.chosen("District") == "Colchester"
+    assert explorer.page.locator(".suna-title").inner_text().startswith("Colchester")
+    assert "District: Colchester;" in outlined.get_attribute("aria-label")
+    explorer.assert_no_error_text()
+    explorer.guarded.assert_clean()
+
+
+def test_substance_group_changes_the_treatment_views(explorer):
+    before = _shown(explorer, "treatment")
+    explorer.choose("Substance group", "Opiate")
+    after = _shown(explorer, "treatment")
+    assert after != before and "Opiate" in after
+    assert _shown(explorer, "admissions")  # still drawn
+    explorer.assert_no_error_text()
+    explorer.guarded.assert_clean()

@@ -1,0 +1,129 @@
+"""The treatment views on the sample data: right figures, disclosure held, every choice answered.
+
+Expected figures are recomputed here from the records with plain pandas (written apart from
+suna.views.common), then compared with what the views show where disclosure control lets them show it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from suna import pipeline
+from suna.views import REGISTRY, View, treatment
+
+TREATMENT_VIEWS = {name: fn for name, fn in REGISTRY.items() if name.startswith("treatment.")}
+FUTURE = "2040/41"  # after the sample's records end: every view must answer "no figures", not crash
+
+
+@pytest.fixture(scope="module")
+def halton():
+    return pipeline.load_area_data("halton")
+
+
+@pytest.fixture(scope="module")
+def essex():
+    return pipeline.load_area_data("essex")
+
+
+def _adults_in_treatment(records: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
+    adults = records[records["age_years"] >= 18]
+    started = adults["start_date"] <= pd.Timestamp(end)
+    still_open = adults["discharge_date"].isna() | (adults["discharge_date"] >= pd.Timestamp(start))
+    return adults[started & still_open]
+
+
+def _shown_counts(view: View) -> list[int]:
+    """Every whole number a view's table shows (suppressed cells are '*')."""
+    found = []
+    for value in view.table.to_numpy().ravel():
+        text = str(value).strip()
+        if re.fullmatch(r"[\d,]+", text):
+            found.append(int(text.replace(",", "")))
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(TREATMENT_VIEWS))
+@pytest.mark.parametrize("choice", [{}, {"district": "Halton 005"}, {"period": FUTURE}, {"substance_group": "alcohol_only"}],
+                         ids=["whole-area", "district", "empty-period", "one-group"])
+def test_every_view_answers_every_choice(halton, name, choice):
+    view = TREATMENT_VIEWS[name](halton, **choice)
+    assert isinstance(view, View)
+    assert view.title
+    if view.chart is None:
+        assert view.findings, f"{name} {choice}: no chart and nothing said"
+    if choice.get("period") == FUTURE:
+        assert view.chart is None
+        assert any("No figures" in line for line in view.findings), view.findings
+
+
+def test_numbers_in_treatment_match_the_records(halton):
+    view = treatment.numbers_in_treatment(halton)
+    records = halton.tables["treatment"]
+    expected = _adults_in_treatment(records, "2023-04-01", "2024-03-31")["client_id"].nunique()
+    row = view.table[view.table["Financial year"] == "2023/24"].iloc[0]
+    assert int(row["All substance groups"].replace(",", "")) == expected
+    assert f"{expected:,} adults were in structured treatment" in view.findings[0]
+    assert "Halton" in view.title and "Halton" in view.chart.to_dict()["title"]["text"]
+
+
+def test_a_district_is_its_own_records(essex):
+    view = treatment.numbers_in_treatment(essex, district="Basildon")
+    records = essex.tables["treatment"]
+    people = _adults_in_treatment(records, "2023-04-01", "2024-03-31")
+    latest = people.sort_values("start_date").drop_duplicates("client_id", keep="last")
+    expected = int((latest["district_code"] == "E07000066").sum())
+    row = view.table[view.table["Financial year"] == "2023/24"].iloc[0]
+    assert int(row["All substance groups"].replace(",", "")) == expected
+    assert "Basildon" in view.title
+
+
+def test_no_small_count_is_shown(halton):
+    for name, fn in TREATMENT_VIEWS.items():
+        for district in (None, "Halton 005", "Halton 016"):
+            view = fn(halton, district=district)
+            small = [n for n in _shown_counts(view) if 1 <= n <= 4]
+            assert not small, f"{name} ({district}) shows counts {small}"
+
+
+def test_hidden_district_cells_cannot_be_recovered_from_the_whole_area(essex):
+    """Attack: take every district's figures and the area's, and try to work out a hidden district cell."""
+    area = treatment.exits_by_reason(essex).table.set_index("Exit reason")
+    districts = {d: treatment.exits_by_reason(essex, district=d).table.set_index("Exit reason") for d in essex.area.district_codes}
+    exits = treatment.exits_by_reason(essex)
+    assert exits.chart is not None
+    # shares are shown; a district's share is hidden exactly where its count is
+    for reason in area.index:
+        column = "All substance groups"
+        hidden = [d for d, t in districts.items() if t.loc[reason, column] == "suppressed"]
+        assert len(hidden) != 1 or area.loc[reason, column] == "suppressed", f"{reason}: one hidden district beside a shown total"
+
+
+def test_age_sex_shares_add_up_and_name_the_area(essex):
+    view = treatment.age_sex_profile(essex)
+    records = essex.tables["treatment"]
+    people = _adults_in_treatment(records, "2023-04-01", "2024-03-31").sort_values("start_date").drop_duplicates("client_id", keep="last")
+    men = int((people["sex"] == "Male").sum())
+    persons = view.table.set_index("Age").loc["All"]
+    assert int(persons["Male"].replace(",", "")) == men
+    assert f"{men / len(people) * 100:.1f}% of the {len(people):,} adults" in view.findings[0]
+
+
+def test_successful_completion_is_compared_with_england(halton):
+    view = treatment.successful_completion(halton)
+    assert view.findings
+    text = " ".join(view.findings)
+    assert "England" in text or "not compared" in text.lower() or "not available" in text.lower()
+
+
+def test_unknown_choices_fail_with_suna_errors(halton):
+    from suna.errors import SunaError
+
+    with pytest.raises(SunaError):
+        treatment.numbers_in_treatment(halton, district="Atlantis")
+    with pytest.raises(SunaError):
+        treatment.numbers_in_treatment(halton, period="2023")
+    with pytest.raises(SunaError):
+        treatment.numbers_in_treatment(halton, substance_group="tea")
