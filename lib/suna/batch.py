@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from suna import paths
+from suna.fingerprint import folder_signature, lib_signature
 from suna.errors import ParametersError, SunaError, UnknownAreaError
 
 logger = logging.getLogger(__name__)
@@ -219,31 +220,6 @@ def read_job_parameters(params_path: Path, data_dir: str | None = None) -> tuple
 
 # ---------------------------------------------------------------------------------------------
 # Up-to-date stamps
-
-
-def lib_signature() -> str:
-    """SHA-256 over the ``suna`` package's files: a library change reruns every report."""
-    import suna
-
-    digest = hashlib.sha256()
-    root = Path(suna.__file__).resolve().parent
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def folder_signature(folder: Path) -> list[tuple[str, int, int]]:
-    """(relative path, size, mtime in ns) of every file under a data folder; empty if absent."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    return [
-        (p.relative_to(folder).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    ]
 
 
 def data_folders(parameters: Mapping[str, Any]) -> list[Path]:

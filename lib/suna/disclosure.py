@@ -605,7 +605,7 @@ def _protect_cells(
             return None
         nonzero = [c for c in pool if values[c] > 0]
         if not nonzero:
-            logger.warning("Only zero cells were left to protect a suppressed cell; a zero is hidden.")
+            logger.info("Only zero cells were left to protect a suppressed cell; a zero is hidden.")
         choices = nonzero or list(pool)
 
         def helps(c: int) -> int:

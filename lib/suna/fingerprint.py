@@ -7,13 +7,11 @@ library nor the input files have changed since it was made.
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from pathlib import Path
 
 from suna import paths
 
 
-@lru_cache(maxsize=1)
 def lib_signature() -> str:
     """SHA-256 over the ``suna`` package's files and the reference data: a change reruns everything."""
     import suna

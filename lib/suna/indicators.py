@@ -602,6 +602,7 @@ def _comparator_rows(area: Area, cat: dict[str, dict[str, Any]], wanted: list[st
     codes = [ENGLAND_CODE, area.region_code]
     bench = bench.loc[bench["indicator_id"].isin(wanted) & bench["area_code"].isin(codes)]
     periods = table.drop_duplicates(["indicator_id", "period"]).set_index(["indicator_id", "period"])["period_sortable"]
+    bench = _carry_forward(bench, periods)
     bench = bench.loc[pd.MultiIndex.from_frame(bench[["indicator_id", "period"]]).isin(periods.index)]
     if bench.empty:
         return pd.DataFrame()
@@ -621,10 +622,39 @@ def _comparator_rows(area: Area, cat: dict[str, dict[str, Any]], wanted: list[st
     out["period_sortable"] = [periods[(i, p)] for i, p in zip(out["indicator_id"], out["period"])]
     out["count"] = np.nan
     out["denominator"] = np.nan
-    out["value_note"] = None
+    out["value_note"] = out["carried_from"].map(
+        lambda p: None if pd.isna(p) else f"Published value for {p}, the latest in SUNA's reference data, carried forward")
     for col in ("category_type", "category"):
         out[col] = out[col].where(out[col].notna(), None)
-    return out
+    return out.drop(columns="carried_from")
+
+
+def _carry_forward(bench: pd.DataFrame, periods: pd.Series) -> pd.DataFrame:
+    """Give each indicator's latest period a comparator when none is published for it.
+
+    The reference data hold England and region values only for the periods the seed documents quote;
+    the latest reported period is compared with the latest earlier published value, and the comparator
+    row says so in its value note (nothing is carried into the periods in between).
+    """
+    bench = bench.assign(carried_from=None)
+    extra = []
+    series = ["indicator_id", "area_code", "sex", "age", "category_type", "category"]
+    for ind_id, known in periods.groupby(level=0):
+        latest_period = known.droplevel(0).idxmax()
+        latest_sort = known.max()
+        own = bench.loc[bench["indicator_id"].eq(ind_id)]
+        if own.empty:
+            continue
+        sortable = own["period"].map(lambda p: known.get((ind_id, p), np.nan))
+        earlier = own.loc[sortable.notna() & (sortable < latest_sort)].assign(_sort=sortable)
+        keyed = earlier[series].astype(object).where(earlier[series].notna(), "")
+        have = own.loc[own["period"].eq(latest_period), series].astype(object)
+        have = set(map(tuple, have.where(have.notna(), "").to_numpy()))
+        last = earlier.assign(_key=list(map(tuple, keyed.to_numpy()))).sort_values("_sort").groupby("_key").tail(1)
+        last = last.loc[~last["_key"].isin(have)]
+        if len(last):
+            extra.append(last.assign(carried_from=last["period"], period=latest_period).drop(columns=["_sort", "_key"]))
+    return pd.concat([bench, *extra], ignore_index=True) if extra else bench
 
 
 def _compare(table: pd.DataFrame, area: Area) -> pd.DataFrame:

@@ -377,3 +377,18 @@ def test_records_with_an_unknown_district_count_in_the_area_only(computed, caplo
     before = rows(table, "drug_misuse_deaths", area.code, "2016 - 18")["count"]
     assert rows(out, "drug_misuse_deaths", area.code, "2016 - 18")["count"] == before
     assert rows(out, "drug_misuse_deaths", "E07000237", "2016 - 18")["count"] == 0
+
+
+def test_latest_period_is_compared_with_the_latest_published_england_value(computed) -> None:
+    """England's 2019/20 alcohol-specific admissions value (seed 004) stands for 2023/24, and says so."""
+    area, _, table = computed["essex"]
+    england = table.loc[table["indicator_id"].eq("alcohol_specific_admissions") & table["area_code"].eq("E92000001")
+                        & table["category_type"].isna()]
+    by_period = england.set_index("period")
+    assert "2023/24" in by_period.index and "2019/20" in by_period.index
+    assert by_period.loc["2023/24", "value"] == by_period.loc["2019/20", "value"]
+    assert "2019/20" in by_period.loc["2023/24", "value_note"] and "carried forward" in by_period.loc["2023/24", "value_note"]
+    assert "2021/22" not in by_period.index                       # nothing filled in between
+    latest = table.loc[table["indicator_id"].eq("alcohol_specific_admissions") & table["area_code"].eq(area.code)
+                       & table["period"].eq("2023/24") & table["sex"].eq("Persons") & table["category_type"].isna()]
+    assert latest["compared_to_england"].iloc[0] in ("Better", "Similar", "Worse")
