@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,3 +18,11 @@ def shared_reference() -> Path:
     if not SHARED_REFERENCE.exists():
         pytest.skip("../shared/reference is not present")
     return SHARED_REFERENCE
+
+
+@pytest.fixture(scope="session")
+def playwright_session() -> Iterator[Any]:
+    """One Playwright driver for the whole run: a second sync_playwright() inside the first one fails."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright (python) is not installed")
+    with sync_api.sync_playwright() as playwright:
+        yield playwright

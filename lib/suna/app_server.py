@@ -55,7 +55,9 @@ def voila_command(
         "--theme=light",
         "--VoilaConfiguration.file_allowlist=[]",
         "--VoilaConfiguration.http_keep_alive_timeout=30",
-        "--Voila.tornado_settings={'compress_response': True}",
+        # a busy server (many viewers starting at once) can be slow to pass on the app's output;
+        # nbclient's 4 s default would then drop it and leave a blank page
+        "--VoilaExecutor.iopub_timeout=60",
     ]
     if preheat:
         cmd += ["--preheat_kernel=True", f"--pool_size={pool_size}"]

@@ -87,17 +87,15 @@ class GuardedPage:
 
 
 @pytest.fixture(scope="session")
-def chromium_browser() -> Iterator[Any]:
-    """One headless Debian chromium for the session."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright (python) is not installed")
+def chromium_browser(playwright_session: Any) -> Iterator[Any]:
+    """One headless Debian chromium for the session (on the run's one Playwright driver)."""
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         pytest.skip(f"chromium is not installed at {CHROMIUM} (apt install chromium)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def guard(page: Any) -> GuardedPage:

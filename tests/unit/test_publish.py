@@ -255,37 +255,35 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.mark.browser
-def test_report_draws_its_chart_in_chromium_with_no_network(bundle: str, tmp_path: Path) -> None:
+def test_report_draws_its_chart_in_chromium_with_no_network(bundle: str, tmp_path: Path, playwright_session: Any) -> None:
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium is not installed at /usr/bin/chromium")
-    playwright = pytest.importorskip("playwright.sync_api")
     page_file = tmp_path / "report.html"
     page_file.write_text(publish.notebook_to_html(report_notebook(mimebundle_output(), html_renderer_output()),
                                                   bundle=bundle), encoding="utf-8")
     refused: list[str] = []
     errors: list[str] = []
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        try:
-            page = browser.new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
+    browser = playwright_session.chromium.launch(executable_path=str(CHROMIUM), args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"])
+    try:
+        page = browser.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
 
-            def refuse(route: Any) -> None:
-                if route.request.url.startswith("file://"):
-                    route.continue_()
-                else:
-                    refused.append(route.request.url)
-                    route.abort()
+        def refuse(route: Any) -> None:
+            if route.request.url.startswith("file://"):
+                route.continue_()
+            else:
+                refused.append(route.request.url)
+                route.abort()
 
-            page.route("**/*", refuse)
-            page.goto(page_file.as_uri())
-            page.wait_for_function("document.querySelectorAll('.suna-chart canvas, .suna-chart svg').length >= 2",
-                                   timeout=30_000)
-            assert page.locator(".suna-chart-error").count() == 0
-            assert page.evaluate("typeof vegaEmbed") == "function"
-        finally:
-            browser.close()
+        page.route("**/*", refuse)
+        page.goto(page_file.as_uri())
+        page.wait_for_function("document.querySelectorAll('.suna-chart canvas, .suna-chart svg').length >= 2",
+                               timeout=30_000)
+        assert page.locator(".suna-chart-error").count() == 0
+        assert page.evaluate("typeof vegaEmbed") == "function"
+    finally:
+        browser.close()
     assert errors == []
     assert refused == []
