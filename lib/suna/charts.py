@@ -350,7 +350,7 @@ def trend_chart(
     series_order = [rows.loc[rows["area_code"] == c, "series"].iloc[0] for c in codes if (rows["area_code"] == c).any()]
     missing = [c for c in codes if c not in set(rows["area_code"])]
     if missing:
-        log.warning("Trend chart: no rows for comparator(s) %s", ", ".join(missing))
+        log.info("Trend chart: no rows for comparator(s) %s", ", ".join(missing))
     name = str(rows["indicator_name"].iloc[0])
     y_title = _measure_title(rows)
     tips = _tooltip(("series", "Area"), ("period_label", "Period"), ("value_label", "Value"),
@@ -464,7 +464,7 @@ def compare_areas_chart(
         layers.append(_chart(bench).mark_text(align="left", dx=4, dy=-6, fontSize=11, baseline="bottom").encode(
             x="value:Q", y=alt.value(0), text="bench_text:N", tooltip=btips))
     else:
-        log.warning("Compare areas chart: no benchmark value for %s", benchmark_code)
+        log.info("Compare areas chart: no benchmark value for %s", benchmark_code)
     chart = alt.layer(*layers).properties(width=width, height=alt.Step(22))
     foot = footnote if footnote is not None else _default_footnote(shown)
     return _finish(chart, title or f"{name}, {fmt.format_period(period)}", _caption(source, fmt.format_period(period), foot))

@@ -7,17 +7,27 @@ library nor the input files have changed since it was made.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 from suna import paths
 
 
 def lib_signature() -> str:
-    """SHA-256 over the ``suna`` package's files and the reference data: a change reruns everything."""
+    """SHA-256 over the ``suna`` package's files and the reference data: a change reruns everything.
+
+    Taken once per process and reference folder: the code a process runs is the code it imported,
+    so a file edited while it runs must not stamp that process's results as made by the new code.
+    """
+    return _signature(paths.reference_dir())
+
+
+@lru_cache(maxsize=None)
+def _signature(reference_dir: Path) -> str:
     import suna
 
     digest = hashlib.sha256()
-    roots = [Path(suna.__file__).resolve().parent, paths.reference_dir()]
+    roots = [Path(suna.__file__).resolve().parent, reference_dir]
     for root in roots:
         for path in sorted(root.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):

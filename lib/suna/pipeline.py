@@ -80,8 +80,9 @@ def _load_cached(area: Area, period: str, data_dir: str) -> AreaData:
     key = result_cache.cache_key(area, period, folder or paths.sample_dir())
     saved = result_cache.load(area, key)
     if saved is None:
-        raw = indicators.compute_indicators(area, tables, period=period)
+        raw = result_cache.missing_as_none(indicators.compute_indicators(area, tables, period=period))
         protected = disclosure.protect_indicators(raw)
+        protected = disclosure.Protected(table=result_cache.missing_as_none(protected.table), record=protected.record)
         result_cache.save(area, key, {"raw": raw, "table": protected.table, "record": protected.record})
     else:
         raw = saved["raw"]

@@ -80,6 +80,15 @@ def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def missing_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Plain object columns with every missing value as None, as they read back from the cache."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].where(out[col].notna(), None)
+    return out
+
+
 def _as_built(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
     """Columns back to the types the pipeline built (Parquet reads plain object text as strings)."""
     for col, dtype in dtypes.items():
