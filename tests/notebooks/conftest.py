@@ -177,3 +177,18 @@ def stream_text_fixture() -> Callable[..., str]:
 @pytest.fixture(name="error_outputs")
 def error_outputs_fixture() -> Callable[[Any], list[Any]]:
     return error_outputs
+
+
+@pytest.fixture(scope="session")
+def run_area_notebook(tmp_path_factory):
+    """Run a notebook as the batch runs it, with an area's params file; return (executed node, AreaData)."""
+    from suna import paths, pipeline
+    from suna.batch import execute_notebook, read_job_parameters
+
+    def run(notebook: Path, slug: str) -> tuple[Any, Any]:
+        parameters, _ = read_job_parameters(paths.params_dir() / f"{slug}.yaml", None)
+        output = tmp_path_factory.mktemp(slug) / notebook.name
+        nb = execute_notebook(notebook, output, parameters, cwd=notebook.parent, kernel_name="python3")
+        return nb, pipeline.load_area_data(slug)
+
+    return run

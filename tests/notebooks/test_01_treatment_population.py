@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from suna import paths, pipeline
+from suna import paths
 
 pytestmark = pytest.mark.notebook
 NOTEBOOK = paths.notebooks_dir() / "01_treatment_population.ipynb"
@@ -15,13 +15,8 @@ SECTIONS = ["trend_chart", "new_presentations", "age_sex", "ethnicity", "rate_ch
 
 
 @pytest.fixture(scope="module", params=["essex", "halton"])
-def run(request, tmp_path_factory):
-    from suna.batch import execute_notebook, read_job_parameters
-
-    parameters, _ = read_job_parameters(paths.params_dir() / f"{request.param}.yaml", None)
-    output = tmp_path_factory.mktemp(request.param) / NOTEBOOK.name
-    nb = execute_notebook(NOTEBOOK, output, parameters, cwd=NOTEBOOK.parent, kernel_name="python3")
-    return nb, pipeline.load_area_data(request.param)
+def run(request, run_area_notebook):
+    return run_area_notebook(NOTEBOOK, request.param)
 
 
 def _rows(spec):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from suna import paths, pipeline, reference
+from suna import paths, reference
 
 pytestmark = pytest.mark.notebook
 NOTEBOOK = paths.notebooks_dir() / "02_referral_routes.ipynb"
@@ -13,13 +13,8 @@ SECTIONS = ["sources_by_group", "sources_by_sex", "young_people", "cj_trend", "w
 
 
 @pytest.fixture(scope="module", params=["worcestershire", "sefton"])
-def run(request, tmp_path_factory):
-    from suna.batch import execute_notebook, read_job_parameters
-
-    parameters, _ = read_job_parameters(paths.params_dir() / f"{request.param}.yaml", None)
-    output = tmp_path_factory.mktemp(request.param) / NOTEBOOK.name
-    nb = execute_notebook(NOTEBOOK, output, parameters, cwd=NOTEBOOK.parent, kernel_name="python3")
-    return nb, pipeline.load_area_data(request.param)
+def run(request, run_area_notebook):
+    return run_area_notebook(NOTEBOOK, request.param)
 
 
 def _rows(spec):
