@@ -4,7 +4,9 @@ Safe by configuration: sources stripped, no tracebacks, only the app notebook is
 browser, no other files), and SUNA's own Voilà template (``app_template/``: Voilà's lab template
 without its CDN stylesheet) so the page fetches nothing from the internet. A preheated kernel runs
 the app before the first viewer arrives, so the first page shows in about a second, not ten.
-``docs/app.md`` has the production set-up (pool size, reverse proxy, memory per viewer).
+Voilà runs as :class:`CompressingVoila` (``python -m suna.app_server``): Voilà itself with gzip on its
+pages and scripts and permessage-deflate on the kernel websocket, which brings the page under 2 MB
+without a proxy. ``docs/app.md`` has the production set-up (pool size, reverse proxy, memory per viewer).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def voila_command(
         base_url: the path prefix when served behind a reverse proxy, e.g. "/suna/".
     """
     cmd = [
-        sys.executable, "-m", "voila", str(paths.apps_dir() / APP_NOTEBOOK),
+        sys.executable, "-m", "suna.app_server", str(paths.apps_dir() / APP_NOTEBOOK),
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
         f"--Voila.root_dir={paths.apps_dir()}",
@@ -130,3 +132,27 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _compressing_voila() -> type:
+    """Voilà with compressed responses: its own ``tornado_settings`` come too late for that.
+
+    Voilà 0.5 builds its Tornado application and only then applies ``Voila.tornado_settings``, so
+    ``compress_response`` never takes effect (Tornado adds its gzip transform while building). The
+    settings are put in before building instead. Kernel messages (the charts) are compressed by the
+    websocket's permessage-deflate, which Tornado reads per connection.
+    """
+    from voila.app import Voila
+
+    class CompressingVoila(Voila):  # type: ignore[misc]
+        def init_settings(self) -> dict:
+            settings = super().init_settings()
+            settings["compress_response"] = True
+            settings["websocket_compression_options"] = {"compression_level": 6, "mem_level": 8}
+            return settings
+
+    return CompressingVoila
+
+
+if __name__ == "__main__":
+    _compressing_voila().launch_instance()

@@ -31,6 +31,7 @@ class AreaData:
     protected: Any = field(repr=False)  # suna.disclosure.Protected
     is_synthetic: bool = True
     data_source: str = ""
+    fingerprint: str = ""  # the result cache's key: changes with the area, period, inputs or code
 
     @property
     def table(self) -> pd.DataFrame:
@@ -90,7 +91,7 @@ def _load_cached(area: Area, period: str, data_dir: str) -> AreaData:
     synthetic = sample.is_sample(folder)
     source = "SUNA synthetic sample data" if synthetic else f"council extracts in {folder}"
     log.info("loaded %s for %s: %d indicator rows", source, area.name, len(raw))
-    return AreaData(area, period, tables, raw, protected, synthetic, source)
+    return AreaData(area, period, tables, raw, protected, synthetic, source, key)
 
 
 def _load_tables(area: Area, folder: Path | None) -> dict[str, pd.DataFrame]:

@@ -14,10 +14,11 @@ Why the app is built the way it is:
   "jupyter" needs anywidget. ``renderer="svg"`` (vl-convert on the server) is the fallback.
 - A change of local authority changes the district and period lists; a guard (``_busy``) stops those
   list changes firing updates for a half-changed choice, so each change redraws once, consistently.
-- Speed: the area's data are computed once and kept on disk (:func:`load_app_data`); each drawn view
-  is kept too (:class:`OutputCache`), and after each update a background thread draws the other
-  districts of the same choice, so a district change only sends what is already drawn. A generation
-  number stops that thread as soon as the viewer moves on.
+- Speed: the sections are tabs and only the open one is drawn (a browser redrawing every chart of
+  every section was most of a district change). The area's data come from the pipeline, which keeps
+  them on disk; each drawn view is kept too (:class:`OutputCache`), and after each update a
+  background thread draws what the viewer may ask for next, so a change usually only sends what is
+  already drawn. A generation number stops that thread as soon as the viewer moves on.
 - Each panel draws in its own ``try``: a failure shows a short message in that panel only, the real
   error goes to the server log, never a traceback or a file path to the viewer.
 - The local authority can only be one of ``params/``; the data folder is fixed when the app starts
@@ -173,60 +174,14 @@ def area_options() -> list[tuple[str, str]]:
 
 def load_app_data(area: str, period: str | None = None, data_dir: str = "",
                   area_definition: dict[str, Any] | None = None) -> Any:
-    """``suna.pipeline.load_area_data``, kept on disk between kernels.
+    """The area's protected data, as the notebooks get it (``suna.pipeline.load_area_data``).
 
-    Every viewer of a Voilà app has a kernel of their own, and computing and protecting an area's
-    indicators takes seconds to minutes; the first kernel to need an area saves the result under
-    ``.cache/app/`` and the others read it in well under a second. The file name is a hash of
-    everything the result depends on (the area definition, the period, the data files' and the
-    library's sizes and times), so a new extract or a new SUNA version is never served stale.
+    Every viewer has a kernel of their own; the pipeline keeps the computed, protected indicators on
+    disk (``suna.result_cache``), so only the first kernel to need an area computes them.
     """
-    import json
-
-    return _app_data(area, period, data_dir or "", json.dumps(area_definition or {}, sort_keys=True, default=str))
-
-
-@lru_cache(maxsize=4)
-def _app_data(area: str, period: str | None, data_dir: str, definition: str) -> Any:
-    import json
-    import pickle
-
     from suna import pipeline
 
-    area_definition = json.loads(definition)
-    folder = paths.cache_dir() / "app"
-    path = folder / f"{area}-{_data_fingerprint(area, period, data_dir, area_definition)}.pickle"
-    if path.is_file():
-        try:
-            with path.open("rb") as fh:
-                return pickle.load(fh)  # noqa: S301 - written by this function, in the project's own cache
-        except Exception:  # a half-written or old file: rebuild it
-            log.warning("ignoring unreadable app cache %s", path.name)
-    data = pipeline.load_area_data(area, period, data_dir or None, area_definition or None)
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.tmp")
-    with partial.open("wb") as fh:
-        pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(partial, path)
-    return data
-
-
-_APP_ONLY = ("widgets.py", "app_server.py")  # they change how the app looks, not the data
-
-
-def _data_fingerprint(area: str, period: str | None, data_dir: str, area_definition: dict[str, Any] | None) -> str:
-    import hashlib
-    import json
-
-    files = [areas.params_path(area)]
-    folder = Path(data_dir) if data_dir else paths.sample_dir()
-    if folder.is_dir():
-        files += sorted(p for p in folder.iterdir() if p.is_file())
-    files += sorted(p for p in Path(__file__).parent.rglob("*.py") if p.name not in _APP_ONLY)
-    files += sorted(paths.reference_dir().glob("*"))
-    stamp = [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.is_file()]
-    key = json.dumps([area, period, str(data_dir), area_definition or {}, stamp], sort_keys=True, default=str)
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
+    return pipeline.load_area_data(area, period, data_dir or None, area_definition or None)
 
 
 class OutputCache:
@@ -346,6 +301,9 @@ class DistrictExplorer:
         self.heading = w.HTML()
         self.status = w.HTML()
         self.outputs = {panel.key: w.Output(layout=w.Layout(width="100%")) for panel in PANELS}
+        self.sections = w.Tab(children=[self.outputs[panel.key] for panel in PANELS],
+                              titles=[panel.heading for panel in PANELS], selected_index=0)
+        self._drawn_for: dict[str, int] = {}  # panel key -> the generation (choice) it shows
         self.notes = w.HTML()
         self.marker = w.HTML()  # says "drawn" to tests and the benchmark, after every panel
         self.map_clicks = w.Output(layout=w.Layout(display="none"))
@@ -364,7 +322,7 @@ class DistrictExplorer:
                 w.HBox([self.area_choice, self.district_choice, self.period_choice, self.substance_choice],
                        layout=w.Layout(flex_flow="row wrap")),
                 self.status,
-                *(self.outputs[panel.key] for panel in PANELS),
+                self.sections,
                 self.notes,
                 self.marker,
                 self.map_clicks,
@@ -377,6 +335,7 @@ class DistrictExplorer:
         self.area_choice.observe(self._on_area, names="value")
         for choice in (self.district_choice, self.period_choice, self.substance_choice):
             choice.observe(self._on_choice, names="value")
+        self.sections.observe(self._on_section, names="selected_index")
         self.update()
 
     # -- Jupyter display
@@ -400,7 +359,7 @@ class DistrictExplorer:
         self._busy = True
         try:
             self.data = self._loader(slug, period, self.data_dir, self._area_definition.get(slug))
-            self.fingerprint = _data_fingerprint(slug, period, self.data_dir, self._area_definition.get(slug))
+            self.fingerprint = getattr(self.data, "fingerprint", "")
             years = financial_years(self.data.table) or [self.data.period]
             wanted = period or self.period_choice.value or self.data.period
             self.area_choice.value = slug
@@ -433,6 +392,12 @@ class DistrictExplorer:
         if not self._busy:
             self.update()
 
+    def _on_section(self, change: dict[str, Any]) -> None:
+        """A tab opened: draw it if it does not show the current choice yet."""
+        if change["new"] is not None and self._drawn_for.get(self.visible_panel.key) != self.generation:
+            self._draw_visible()
+        self._finish_render()  # the marker moves on every change the viewer makes
+
     # -- drawing
     def view_functions(self) -> dict[str, Callable[..., Any]]:
         if self._views is not None:
@@ -441,20 +406,38 @@ class DistrictExplorer:
 
         return REGISTRY
 
+    @property
+    def visible_panel(self) -> Panel:
+        return PANELS[self.sections.selected_index or 0]
+
     def update(self) -> None:
-        """Redraw every panel for the current choice, then draw the other districts in the background."""
+        """Show the current choice: draw the open section, empty the others, then warm the cache.
+
+        Only the open section is drawn: a browser redrawing every chart of every section after each
+        change is what made a district change slow. A section opened later is drawn then (from the
+        cache, which the warming thread fills in the meantime).
+        """
         self.generation += 1
-        choice = self.choice
-        self.heading.value = self._heading_html(choice)
+        self.heading.value = self._heading_html(self.choice)
         self.status.value = ""
-        registry = self.view_functions()
         for panel in PANELS:
-            self.outputs[panel.key].outputs = tuple(self._panel_outputs(panel, registry, self.data, self.fingerprint, choice))
+            if panel is not self.visible_panel and self._drawn_for.pop(panel.key, None) is not None:
+                self.outputs[panel.key].outputs = ()
+        self._draw_visible()
         self.notes.value = self._notes_html()
-        self.renders += 1
-        self.marker.value = f'<span class="suna-rendered" data-renders="{self.renders}" hidden></span>'
+        self._finish_render()
         if self.warm:
             self._start_warming()
+
+    def _draw_visible(self) -> None:
+        panel = self.visible_panel
+        self.outputs[panel.key].outputs = tuple(
+            self._panel_outputs(panel, self.view_functions(), self.data, self.fingerprint, self.choice))
+        self._drawn_for[panel.key] = self.generation
+
+    def _finish_render(self) -> None:
+        self.renders += 1
+        self.marker.value = f'<span class="suna-rendered" data-renders="{self.renders}" hidden></span>'
 
     def _panel_outputs(self, panel: Panel, registry: dict[str, Callable[..., Any]], data: Any, fingerprint: str,
                        choice: dict[str, str | None]) -> list[dict[str, Any]]:
@@ -490,22 +473,30 @@ class DistrictExplorer:
         return outputs
 
     def _start_warming(self) -> None:
-        """Draw every district (and the whole area) for the current year and group, newest choice first."""
+        """Draw, in the background, what the viewer is likely to ask for next, most likely first.
+
+        First the other sections for this choice (a tab opened is then instant), then every
+        district for the open section, then every district for the other sections.
+        """
         generation, data, fingerprint, choice = self.generation, self.data, self.fingerprint, self.choice
         districts = [value or None for _, value in self.district_choice.options]
         registry = self.view_functions()
+        visible = self.visible_panel
+        others = [panel for panel in PANELS if panel is not visible]
+        order = [(choice["district"], panel) for panel in others]
+        order += [(district, visible) for district in districts]
+        order += [(district, panel) for panel in others for district in districts]
 
         def warm() -> None:
-            for district in districts:
-                for panel in PANELS:
-                    if generation != self.generation:
-                        return  # the viewer moved on; the new choice starts its own warming
-                    kwargs = {**choice, "district": district}
-                    if not panel.uses_substance_group:
-                        kwargs["substance_group"] = None
-                    for name in panel.views:
-                        if name in registry:
-                            self._view_outputs(name, registry[name], data, fingerprint, kwargs)
+            for district, panel in order:
+                if generation != self.generation:
+                    return  # the viewer moved on; the new choice starts its own warming
+                kwargs = {**choice, "district": district}
+                if not panel.uses_substance_group:
+                    kwargs["substance_group"] = None
+                for name in panel.views:
+                    if name in registry:
+                        self._view_outputs(name, registry[name], data, fingerprint, kwargs)
 
         self._warmer = threading.Thread(target=warm, name="suna-warm", daemon=True)
         self._warmer.start()

@@ -90,6 +90,18 @@ class ExplorerPage:
         select.select_option(index=self.options(label).index(option))
         return self.wait_until_drawn(after=before, timeout=timeout)
 
+    def open_section(self, key: str, timeout: float = 120_000) -> int:
+        """Open the tab of a section (``widgets.PANELS`` key) and wait until it is drawn."""
+        from suna import widgets
+
+        heading = next(panel.heading for panel in widgets.PANELS if panel.key == key)
+        tab = self.page.locator(".suna-explorer .lm-TabBar-tab", has=self.page.locator(f".lm-TabBar-tabLabel:text-is('{heading}')"))
+        if "lm-mod-current" in (tab.get_attribute("class") or ""):
+            return self.rendered()
+        before = self.rendered()
+        tab.click()
+        return self.wait_until_drawn(after=before, timeout=timeout)
+
     def options(self, label: str) -> list[str]:
         """The visible options of a dropdown (ipywidgets writes spaces as no-break spaces; read as spaces)."""
         return [text.replace("\xa0", " ") for text in self.dropdown(label).locator("option").all_inner_texts()]
@@ -101,6 +113,7 @@ class ExplorerPage:
         return self.page.locator(".suna-explorer .widget-dropdown", has=self.page.locator(f"label:text-is('{label}')")).locator("select")
 
     def panel(self, key: str) -> Any:
+        """A section's content; open it first (:meth:`open_section`) to see the current choice."""
         return self.page.locator(f".suna-panel-{key}")
 
     def screenshot(self, name: str, panel: str | None = None) -> Path:

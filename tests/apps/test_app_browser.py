@@ -31,7 +31,8 @@ def _expected_value(area: str, district_name: str | None, indicator_id: str, per
 
 
 def _shown(explorer, key: str) -> str:
-    """Everything a panel holds as text, including the figures behind a closed "details" toggle."""
+    """Everything a section shows as text (its tab opened), including the figures behind a closed "details" toggle."""
+    explorer.open_section(key)
     return explorer.panel(key).text_content()
 
 
@@ -39,11 +40,16 @@ def test_first_render_shows_every_view_offline(explorer):
     page = explorer.page
     explorer.screenshot("app-01-first-render")
     assert page.locator(".suna-title").inner_text().startswith("Essex")
+    tabs = page.locator(".suna-explorer .lm-TabBar-tab").all_inner_texts()
+    assert [t.strip() for t in tabs] == ["At a glance", "People in treatment", "Referral routes",
+                                         "Hospital admissions", "Drug deaths"]
+    charts = 0
     for key in ("overview", "treatment", "referrals", "admissions", "deaths"):
-        assert explorer.panel(key).locator("h2").count() == 1, f"panel {key} has no heading"
         assert "could not be drawn" not in _shown(explorer, key), f"panel {key} failed"
-    charts = page.locator(".suna-explorer .jp-RenderedVegaCommon5 svg")
-    assert charts.count() >= 6
+        assert explorer.panel(key).locator("h2").count() == 1, f"panel {key} has no heading"
+        charts += explorer.panel(key).locator(".jp-RenderedVegaCommon5 svg").count()
+        explorer.screenshot(f"app-01-first-render-{key}")
+    assert charts >= 6
     assert "synthetic" in page.locator(".suna-notes").inner_text().lower()
     assert "suppress" in page.locator(".suna-explorer").inner_text().lower()
     explorer.assert_no_error_text()
@@ -87,6 +93,7 @@ def test_district_year_and_area_changes_show_the_right_figures(explorer):
 
 
 def test_deaths_map_highlights_the_chosen_district_and_a_click_chooses_one(explorer):
+    explorer.open_section("deaths")
     deaths = explorer.panel("deaths")
     shapes = deaths.locator('path[aria-roledescription="geoshape"]')
     assert shapes.count() >= 12, "the map should draw every Essex district"

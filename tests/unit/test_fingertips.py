@@ -101,9 +101,9 @@ def test_fetch_returns_the_indicators_layout(server, tmp_path):
 
 
 def test_two_indicators_and_counts_with_thousands_separators(server, tmp_path):
-    server.add("/api/all_data/csv/by_indicator_id", _data_query("91380,92432", 502), (200, _body("all_data_91380_502.csv")))
-    table = fingertips.fetch_fingertips([91380, 92432], 502, base_url=server.url + "/api", cache_dir=tmp_path)
-    assert set(table["indicator_id"]) == {"91380", "92432"}
+    server.add("/api/all_data/csv/by_indicator_id", _data_query("91414,92432", 502), (200, _body("all_data_91414_502.csv")))
+    table = fingertips.fetch_fingertips([91414, 92432], 502, base_url=server.url + "/api", cache_dir=tmp_path)
+    assert set(table["indicator_id"]) == {"91414", "92432"}
     assert table.loc[table["area_code"] == "E10000012", "count"].iloc[0] == 6023  # "6,023" in the CSV
 
 

@@ -113,6 +113,10 @@ def test_explorer_offers_the_areas_districts_and_years(data):
     assert app.renders == 1 and "Worcestershire" in app.heading.value
 
 
+def _open(app, key: str) -> None:
+    app.sections.selected_index = [panel.key for panel in widgets.PANELS].index(key)
+
+
 def test_every_panel_follows_a_district_change(data):
     calls: list = []
     names = [n for panel in widgets.PANELS for n in panel.views if n in REGISTRY]
@@ -121,12 +125,33 @@ def test_every_panel_follows_a_district_change(data):
     calls.clear()
     app.district_choice.value = district.code
     assert app.renders == 2
-    assert {name for name, _, _ in calls} == set(names)
-    assert all(choice["district"] == district.code for _, _, choice in calls)
+    assert {name for name, _, _ in calls} == set(widgets.PANELS[0].views), "only the open section is drawn"
     assert district.name in app.heading.value
     for panel in widgets.PANELS:
+        _open(app, panel.key)
         shown = _text(app.outputs[panel.key].outputs)
         assert panel.heading in shown
+    assert {name for name, _, _ in calls} == set(names)
+    assert all(choice["district"] == district.code for _, _, choice in calls)
+
+
+def test_only_the_open_section_is_drawn_and_a_stale_one_is_redrawn_when_opened(data):
+    calls: list = []
+    names = [n for panel in widgets.PANELS for n in panel.views if n in REGISTRY]
+    app = widgets.DistrictExplorer(AREA, views=_views(names, calls))
+    assert app.outputs["overview"].outputs and not app.outputs["deaths"].outputs
+    _open(app, "deaths")
+    assert app.renders == 2 and "Drug deaths" in _text(app.outputs["deaths"].outputs)
+    calls.clear()
+    app.district_choice.value = data.area.districts[0].code
+    assert {name for name, _, _ in calls} == {"deaths.district_map", "deaths.trend"}
+    assert not app.outputs["overview"].outputs, "a section showing an old choice is emptied, never left stale"
+    calls.clear()
+    _open(app, "deaths")  # already showing this choice: nothing to draw
+    assert calls == []
+    _open(app, "overview")
+    assert {name for name, _, _ in calls} == set(widgets.PANELS[0].views)
+    assert all(choice["district"] == data.area.districts[0].code for _, _, choice in calls)
 
 
 def test_area_change_updates_districts_without_stale_updates():
@@ -149,8 +174,11 @@ def test_substance_group_reaches_only_the_panels_it_applies_to():
     calls: list = []
     names = ["treatment.numbers_in_treatment", "admissions.trend"]
     app = widgets.DistrictExplorer(AREA, views=_views([n for n in names if n in REGISTRY], calls))
+    _open(app, "treatment")
+    _open(app, "admissions")
     calls.clear()
     app.substance_choice.value = "opiate"
+    _open(app, "treatment")
     by_view = {name: choice["substance_group"] for name, _, choice in calls}
     assert by_view.get("admissions.trend", None) is None
     if "treatment.numbers_in_treatment" in REGISTRY:
@@ -165,11 +193,13 @@ def test_a_failing_view_shows_a_short_message_and_the_rest_keep_working(caplog):
              "deaths.trend": REGISTRY["deaths.trend"]}
     with caplog.at_level(logging.ERROR, logger="suna.widgets"):
         app = widgets.DistrictExplorer(AREA, views=views)
+        _open(app, "deaths")
     deaths = _text(app.outputs["deaths"].outputs)
     assert widgets.VIEW_FAILED in deaths
     assert "secret" not in deaths and "KeyError" not in deaths and "Traceback" not in deaths
     assert "Drug deaths" in deaths and "view deaths.district_map failed" in caplog.text
     assert "/secret/path" in caplog.text  # the real error is in the server log
+    _open(app, "overview")
     overview = _text(app.outputs["overview"].outputs)
     assert widgets.VIEW_FAILED not in overview and "suna-findings" in overview
 
@@ -186,25 +216,23 @@ def test_no_widget_input_can_name_a_file():
     assert app.data.area.code == "E10000034"
 
 
-def test_app_data_is_kept_on_disk_and_read_back(data):
-    from suna import paths
+def test_app_data_is_the_pipelines_and_its_fingerprint_follows_the_data(data, tmp_path):
+    from suna import pipeline, result_cache
 
-    fingerprint = widgets._data_fingerprint(AREA, None, "", None)
-    saved = paths.cache_dir() / "app" / f"{AREA}-{fingerprint}.pickle"
-    assert saved.is_file()
-    widgets._app_data.cache_clear()
-    again = widgets.load_app_data(AREA)
-    assert again is not data
-    pd.testing.assert_frame_equal(again.table, data.table)
+    assert data is pipeline.load_area_data(AREA), "the app shares the pipeline's data, not a copy of its own"
+    assert data.fingerprint == result_cache.cache_key(data.area, data.period, pipeline.paths.sample_dir())
+    other_year = widgets.load_app_data(AREA, "2022/23")
+    assert other_year.fingerprint != data.fingerprint
+    assert result_cache.cache_key(data.area, data.period, tmp_path) != data.fingerprint
 
 
-def test_app_data_key_changes_with_the_data(tmp_path, monkeypatch):
-    before = widgets._data_fingerprint(AREA, None, "", None)
-    (tmp_path / "treatment.parquet").write_bytes(b"another extract")
-    assert widgets._data_fingerprint(AREA, None, str(tmp_path), None) != before
-    assert widgets._data_fingerprint(AREA, "2022/23", "", None) != before
-    monkeypatch.setenv("SUNA_SAMPLE_DIR", str(tmp_path))
-    assert widgets._data_fingerprint(AREA, None, "", None) != before
+def test_drawn_views_are_keyed_by_the_data_fingerprint(data, tmp_path):
+    cache = widgets.OutputCache(folder=tmp_path)
+    app = widgets.DistrictExplorer(AREA, views=_views(["overview.headline_findings"]), cache=cache, warm=False)
+    choice = {"area": data.area.code, **app.choice, "substance_group": None}
+    key = widgets.OutputCache.key(data.fingerprint, "overview.headline_findings", choice, "vega")
+    assert (tmp_path / f"{key}.json").is_file()
+    assert widgets.OutputCache.key("new-data", "overview.headline_findings", choice, "vega") != key
 
 
 # ---------------------------------------------------------------- the server command
@@ -214,7 +242,7 @@ def test_voila_command_is_local_safe_and_offline():
     from suna import app_server
 
     cmd = app_server.voila_command(port=9999, pool_size=3, base_url="/suna/")
-    assert cmd[cmd.index("-m") + 1] == "voila" and cmd[3].endswith("notebooks/apps/district_explorer.ipynb")
+    assert cmd[cmd.index("-m") + 1] == "suna.app_server" and cmd[3].endswith("notebooks/apps/district_explorer.ipynb")
     for flag in ("--port=9999", "--Voila.ip=127.0.0.1", "--strip_sources=True", "--show_tracebacks=False",
                  "--template=suna", "--preheat_kernel=True", "--pool_size=3", "--Voila.base_url=/suna/",
                  "--VoilaConfiguration.file_allowlist=[]", "--no-browser"):
@@ -223,6 +251,26 @@ def test_voila_command_is_local_safe_and_offline():
     assert json.loads((template / "conf.json").read_text())["base_template"] == "lab"
     env = app_server.voila_environment()
     assert env["JUPYTER_PATH"].split(":")[0] == str(app_server.TEMPLATE_ROOT)
+
+
+def test_the_server_gzips_what_it_sends(tmp_path):
+    """Voilà 0.5 applies its own tornado_settings too late for gzip; SUNA's Voilà puts them in first."""
+    import gzip
+    import urllib.request
+
+    from suna import app_server
+
+    process, url = app_server.start(log_file=tmp_path / "voila.log", preheat=False)
+    try:
+        request = urllib.request.Request(url + "voila/static/voila.js", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            encoding, body = response.headers.get("Content-Encoding"), response.read()
+        with urllib.request.urlopen(url + "voila/static/voila.js", timeout=30) as response:
+            plain = response.read()
+    finally:
+        app_server.stop(process)
+    assert encoding == "gzip" and len(body) < len(plain) / 2
+    assert gzip.decompress(body) == plain and plain.startswith(b"var _JUPYTERLAB")
 
 
 def test_no_choice_shows_a_figure_disclosure_control_hid(data):
