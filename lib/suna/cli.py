@@ -19,7 +19,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
     written = sample.build_sample(out_dir=Path(args.out) if args.out else None, seed=args.seed, scale=args.scale)
     for table, path in written.items():
-        print(f"{table:<12} {path}")
+        print(f"{table:<20} {path}")
     print(sample.SYNTHETIC_NOTICE)
     return 0
 
@@ -81,6 +81,21 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         write_csv(schemas.to_fingertips_layout(table), out)
         print(f"Wrote {len(table):,} rows to {out}")
         return 0
+    if args.what == "census-ethnicity":
+        from suna import areas
+        from suna.sources import ons
+        from suna.sources.store import write_csv
+
+        if not (args.file and args.la):
+            raise SunaError("`suna fetch census-ethnicity` converts the Census 2021 TS021 file downloaded from Nomis: "
+                            "give the file with --file (census2021-ts021-ltla.csv, or -msoa.csv for an area reported by MSOA) "
+                            "and the area with --la.")
+        area = areas.find_area(args.la)
+        table = ons.read_census_ethnicity(Path(args.file), area)
+        out = Path(args.out or "population_ethnicity.csv")
+        write_csv(table.astype({"population": "int64"}), out)  # Census counts are whole people
+        print(f"Wrote {len(table):,} rows ({len(area.districts)} districts of {area.name}, Census 2021) to {out}")
+        return 0
     from suna import shapes
 
     path = shapes.fetch_shapes(args.layer, out_path=Path(args.out) if args.out else None)
@@ -132,15 +147,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a council extract or a Fingertips CSV and list every problem")
     p.add_argument("file")
-    p.add_argument("--kind", required=True, choices=["treatment", "admissions", "deaths", "population", "indicators"])
+    p.add_argument("--kind", required=True, choices=["treatment", "admissions", "deaths", "population", "population_ethnicity", "indicators"])
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("fetch", help="download published data (Fingertips) or ONS boundaries")
-    p.add_argument("what", choices=["fingertips", "shapes"])
+    p = sub.add_parser("fetch", help="download published data (Fingertips) or ONS boundaries; convert a Census 2021 download")
+    p.add_argument("what", choices=["fingertips", "shapes", "census-ethnicity"])
     p.add_argument("--indicators", default="", help="Fingertips indicator ids, comma separated")
     p.add_argument("--area-type", type=int, default=502, help="Fingertips area type id (502 = counties & UAs from April 2023)")
     p.add_argument("--parent-area-type", type=int, default=None)
     p.add_argument("--layer", default="lad", help="boundary layer for `fetch shapes`: lad or wards")
+    p.add_argument("--file", help="for `fetch census-ethnicity`: the TS021 file from the Nomis bulk download")
+    p.add_argument("--la", help="for `fetch census-ethnicity`: area slug, code or name (params/<area>.yaml)")
     p.add_argument("--out", help="output file")
     p.set_defaults(func=_cmd_fetch)
 

@@ -1,4 +1,5 @@
-"""Canonical tables and their pandera schemas: treatment, admissions, deaths, population, indicators.
+"""Canonical tables and their pandera schemas: treatment, admissions, deaths, population,
+population_ethnicity (optional) and indicators.
 
 Every source is turned into one of these and validated here; a failure raises one
 :class:`suna.errors.ValidationError` that names the table, column, row(s), value and rule.
@@ -16,7 +17,8 @@ from suna import reference
 from suna.errors import ValidationError
 
 ICD10_PATTERN = r"^[A-Z][0-9]{2}[0-9X]?$"
-TABLES = ("treatment", "admissions", "deaths", "population", "indicators")
+TABLES = ("treatment", "admissions", "deaths", "population", "population_ethnicity", "indicators")
+NOT_STATED = "not_stated"  # an ethnic group code that records can carry but the Census cannot
 
 # Fingertips CSV layout (as downloaded from fingertips.phe.org.uk) <-> SUNA's snake_case names.
 FINGERTIPS_COLUMNS = {
@@ -66,6 +68,15 @@ def _col(dtype, nullable=False, checks=None, required=True, coerce=True):
 
 def _isin(kind: str) -> pa.Check:
     return pa.Check.isin(reference.category_codes(kind), error=f"one of the {kind.replace('_', ' ')}: {', '.join(reference.category_codes(kind))}")
+
+
+def census_ethnic_groups() -> list[str]:
+    """The ethnic groups a resident population is counted in: SUNA's list less "not stated".
+
+    Census 2021 gives every usual resident a group (ONS imputes missing answers), so a population
+    by ethnic group has no "not stated" row even though treatment records do.
+    """
+    return [code for code in reference.category_codes("ethnic_groups") if code != NOT_STATED]
 
 
 def _age() -> pa.Check:
@@ -164,6 +175,18 @@ def schema(table: str) -> pa.DataFrameSchema:
             unique=["area_code", "year", "sex", "age_band"],
             strict=False,
             name="population",
+        )
+    if table == "population_ethnicity":
+        groups = census_ethnic_groups()
+        return pa.DataFrameSchema(
+            {
+                "district_code": _col(str),
+                "ethnic_group": _col(str, checks=pa.Check.isin(groups, error="one of the Census ethnic groups: " + ", ".join(groups))),
+                "population": _col(float, checks=pa.Check.ge(0, error="a number of usual residents, 0 or more")),
+            },
+            unique=["district_code", "ethnic_group"],
+            strict=False,
+            name="population_ethnicity",
         )
     if table == "indicators":
         return pa.DataFrameSchema(

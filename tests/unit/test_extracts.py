@@ -152,8 +152,11 @@ def test_empty_folder_says_what_is_expected(tmp_path):
         load_extracts(load_area("essex"), tmp_path)
 
 
+KINDS = ("treatment", "admissions", "deaths", "population", "population_ethnicity")
+
+
 def test_every_template_has_an_xlsx_twin_with_the_same_content():
-    for kind in ("treatment", "admissions", "deaths", "population"):
+    for kind in KINDS:
         from_csv = load_extract(TEMPLATES / f"{kind}.csv", kind)
         from_xlsx = load_extract(TEMPLATES / f"{kind}.xlsx", kind)
         pd.testing.assert_frame_equal(from_csv.reset_index(drop=True), from_xlsx.reset_index(drop=True))
@@ -161,9 +164,45 @@ def test_every_template_has_an_xlsx_twin_with_the_same_content():
 
 def test_a_canonical_table_saved_as_parquet_reads_back_the_same(tmp_path):
     """Typed columns (Int64, dates, NaT, missing text, booleans) survive the Parquet route."""
-    for kind in ("treatment", "admissions", "deaths", "population"):
+    for kind in KINDS:
         table = load_extract(TEMPLATES / f"{kind}.csv", kind)
         path = tmp_path / f"{kind}.parquet"
         table.reset_index(drop=True).to_parquet(path)
         again = load_extract(path, kind)
         pd.testing.assert_frame_equal(table.reset_index(drop=True), again.reset_index(drop=True))
+
+
+def test_population_by_ethnicity_template_finds_its_area_from_the_districts():
+    table = load_extract(TEMPLATES / "population_ethnicity.csv", "population_ethnicity")
+    assert table.index.tolist() == list(range(2, 32))  # six Worcestershire districts x five groups
+    assert table.loc[2].to_dict() == {"district_code": "E07000234", "ethnic_group": "white", "population": 93100.0}
+    assert any("checked against Worcestershire (E10000034)" in n for n in table.attrs["notes"])
+
+
+def test_population_by_ethnicity_accepts_names_and_labels(tmp_path):
+    """District names and the category labels of categories.yaml, as a spreadsheet would have them."""
+    text = (TEMPLATES / "population_ethnicity.csv").read_text(encoding="utf-8")
+    text = text.replace("district_code,ethnic_group,population", "District,Ethnicity,Usual residents")
+    text = text.replace("E07000235,", "Malvern Hills,").replace(",white,", ",White,")
+    table = load_extract(_write(tmp_path, "population_ethnicity.csv", text), "population_ethnicity")
+    assert set(table["district_code"]) == set(load_area("worcestershire").district_codes)
+    assert set(table["ethnic_group"]) == {"white", "mixed", "asian", "black", "other"}
+
+
+def test_population_by_ethnicity_must_cover_every_district(tmp_path):
+    lines = (TEMPLATES / "population_ethnicity.csv").read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if not line.startswith("E07000239,") and line != "E07000237,other,900"]
+    path = _write(tmp_path, "population_ethnicity.csv", "\n".join(kept) + "\n")
+    with pytest.raises(ValidationError) as info:
+        load_extract(path, "population_ethnicity")
+    message = str(info.value)
+    assert "population_ethnicity.csv (population_ethnicity): 1 problem found." in message
+    assert "no rows for 1 of the 6 districts of Worcestershire: Wyre Forest (E07000239); Worcester has no row for other" in message
+
+
+def test_a_folder_with_the_population_by_ethnicity(tmp_path):
+    shutil.copy(TEMPLATES / "population_ethnicity.xlsx", tmp_path / "population_ethnicity.xlsx")
+    shutil.copy(TEMPLATES / "population.csv", tmp_path / "population.csv")
+    tables = load_extracts(load_area("worcestershire"), tmp_path)
+    assert sorted(tables) == ["population", "population_ethnicity"]
+    assert len(tables["population_ethnicity"]) == 30

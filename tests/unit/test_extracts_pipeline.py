@@ -1,4 +1,4 @@
-"""A folder of council extracts (CSV and Excel, day-first dates) gives the same indicators as the sample."""
+"""A folder of council extracts (CSV and Excel, day-first dates) gives the same indicators and tables as the sample."""
 
 from __future__ import annotations
 
@@ -41,3 +41,11 @@ def test_extracts_folder_gives_the_sample_figures_and_is_not_called_synthetic(ha
     pd.testing.assert_frame_equal(from_extracts.table[COLUMNS].reset_index(drop=True),
                                   from_sample.table[COLUMNS].reset_index(drop=True))
     assert {p.name: p.read_bytes() for p in halton_extracts.iterdir()} == before  # inputs untouched
+    pd.testing.assert_frame_equal(from_extracts.tables["population_ethnicity"].reset_index(drop=True),
+                                  from_sample.tables["population_ethnicity"])
+
+
+def test_extracts_without_the_population_by_ethnicity_still_load(halton_extracts):
+    (halton_extracts / "population_ethnicity.csv").unlink()
+    data = pipeline.load_area_data("halton", data_dir=halton_extracts)
+    assert data.tables.get("population_ethnicity") is None and "treatment" in data.tables

@@ -1,7 +1,9 @@
-"""ONS tables: deaths by local authority, Nomis populations, and a district map from published figures.
+"""ONS tables: deaths by local authority, Nomis populations, a district map from published figures, and
+the Census 2021 population by ethnic group.
 
 Real files are read from ../shared/reference/data (skipped when absent; never copied here).
-Expected values are the figures printed in those files, added up by hand in the comments.
+Expected values are the figures printed in those files, added up by hand in the comments. The Census
+TS021 files are hand-made in its layout (tests/fixtures/ons, see its README).
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from suna.errors import DataSourceError, ValidationError
 from suna.sources import ons
 
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "data"
+ONS_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ons"
+TS021_LTLA = ONS_FIXTURES / "census2021-ts021-ltla.csv"
+TS021_MSOA = ONS_FIXTURES / "census2021-ts021-msoa.csv"
 DEATHS = REFERENCE / "ons_drug_poisoning_deaths_by_la_registered_1993_2020.csv"
 MYE = REFERENCE / "ons_mye_la_single_year_of_age_persons_1997_2020.csv"
 
@@ -198,3 +203,98 @@ def test_crude_rate_not_calculated_under_three_deaths(tmp_path):
     assert second["count"] == 30 and second["denominator"] == 3 * 9100
     assert second["value"] == pytest.approx(30 / 27300 * 100000)
     assert "E92000001" not in table.index  # no England row in these tables: left out, not invented
+
+
+# --- Census 2021 ethnic group (TS021) ---------------------------------------------------------------
+
+def _ts021_edited(tmp_path: Path, source: Path, edit) -> Path:
+    """A copy of a TS021 fixture with its rows (header first) changed by ``edit``."""
+    with open(source, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    path = tmp_path / source.name
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(edit(rows))
+    return path
+
+
+def test_census_ethnicity_keeps_the_area_and_its_five_groups():
+    table = ons.read_census_ethnicity(TS021_LTLA, load_area("essex"))
+    assert list(table.columns) == ["district_code", "ethnic_group", "population"]
+    assert len(table) == 12 * 5  # every Essex district x white, mixed, asian, black, other
+    assert set(table["district_code"]) == set(load_area("essex").district_codes)  # not Hartlepool, Southend, Thurrock
+    basildon = table[table["district_code"] == "E07000066"].set_index("ethnic_group")["population"]
+    # the Basildon row (file row 5): White 166,040, Mixed 4,600, Asian 7,300, Black 8,200, Other 1,460 = 187,600
+    assert basildon.to_dict() == {"white": 166040, "mixed": 4600, "asian": 7300, "black": 8200, "other": 1460}
+    assert basildon.sum() == 187600
+    assert table["population"].dtype == float
+    assert any("3 other areas in the file left out" in n for n in table.attrs["notes"])
+
+
+def test_census_ethnicity_matches_msoas_by_name():
+    """Halton's districts are MSOA 2011 names; the MSOA file is matched on its geography names."""
+    table = ons.read_census_ethnicity(TS021_MSOA, load_area("halton"))
+    assert len(table) == 16 * 5 and "Warrington 001" not in set(table["district_code"])
+    first = table[table["district_code"] == "Halton 001"].set_index("ethnic_group")["population"]
+    assert first.to_dict() == {"white": 7740, "mixed": 115, "asian": 67, "black": 33, "other": 21}
+
+
+def test_census_headings_with_measures_suffix_are_read(tmp_path):
+    """Some Nomis downloads end each count heading with '; measures: Value'."""
+    path = _ts021_edited(tmp_path, TS021_LTLA, lambda rows: [
+        [c if c in ("date", "geography", "geography code") else f"{c}; measures: Value" for c in rows[0]], *rows[1:]])
+    assert len(ons.read_census_ethnicity(path, load_area("essex"))) == 60
+
+
+def test_a_file_that_is_not_ts021_says_which_columns_are_missing(tmp_path):
+    text = "date,geography,geography code,Age: Total,Age: Aged 4 years and under\n2021,Basildon,E07000066,187600,11000\n"
+    path = _write(tmp_path, "census2021-ts007-ltla.csv", text)
+    with pytest.raises(DataSourceError) as info:
+        ons.read_census_ethnicity(path, load_area("essex"))
+    message = str(info.value)
+    assert message.startswith("census2021-ts007-ltla.csv: not the Census 2021 table TS021 'Ethnic group'")
+    assert "the header on row 1 has no column 'Ethnic group: Total: All usual residents', 'Ethnic group: White'" in message
+    assert "'Age: Total'" in message  # what it found instead
+
+
+def test_the_wrong_geography_is_refused_with_the_file_to_use():
+    with pytest.raises(DataSourceError, match=r"no rows for the districts of Sefton .*census2021-ts021-msoa.csv for an area reported by MSOA"):
+        ons.read_census_ethnicity(TS021_LTLA, load_area("sefton"))
+
+
+def test_a_missing_district_is_named(tmp_path):
+    path = _ts021_edited(tmp_path, TS021_LTLA, lambda rows: [r for r in rows if r[2] != "E07000074"])
+    with pytest.raises(DataSourceError, match=r"no rows for 1 of the 12 districts of Essex: Maldon \(E07000074\)"):
+        ons.read_census_ethnicity(path, load_area("essex"))
+
+
+def test_bad_counts_are_named_by_row_and_column(tmp_path):
+    """Basildon (row 5) has a letter O in a number; Chelmsford's total (row 9) is 100 more than its groups."""
+    def edit(rows):
+        white = rows[0].index("Ethnic group: White")
+        total = rows[0].index("Ethnic group: Total: All usual residents")
+        rows[4][white] = "166O40"
+        rows[8][total] = "181600"
+        return rows
+
+    with pytest.raises(ValidationError) as info:
+        ons.read_census_ethnicity(_ts021_edited(tmp_path, TS021_LTLA, edit), load_area("essex"))
+    message = str(info.value)
+    assert message.startswith("census2021-ts021-ltla.csv (Census 2021 ethnic group (TS021)): 2 problems found.")
+    assert "row 5, column 'Ethnic group: White': value '166O40'; expected a whole number of usual residents, 0 or more" in message
+    # Chelmsford: 163,300 + 4,200 + 8,900 + 3,600 + 1,500 = 181,500
+    assert "row 9, column 'Ethnic group: Total: All usual residents': value '181600'; expected the sum of the five ethnic groups (181,500)" in message
+
+
+def test_suna_fetch_census_ethnicity_writes_the_extract(tmp_path, capsys):
+    """The converted file is a population_ethnicity extract SUNA reads back unchanged."""
+    from suna import cli
+    from suna.sources.extracts import load_extract
+
+    out = tmp_path / "population_ethnicity.csv"
+    assert cli.main(["fetch", "census-ethnicity", "--file", str(TS021_LTLA), "--la", "essex", "--out", str(out)]) == 0
+    assert "Wrote 60 rows (12 districts of Essex, Census 2021)" in capsys.readouterr().out
+    assert out.read_text(encoding="utf-8").splitlines()[1] == "E07000066,white,166040"
+    again = load_extract(out, "population_ethnicity", area=load_area("essex")).reset_index(drop=True)
+    assert again.equals(ons.read_census_ethnicity(TS021_LTLA, load_area("essex")))
+    assert cli.main(["fetch", "census-ethnicity", "--la", "essex"]) == 2
+    assert "give the file with --file" in capsys.readouterr().err

@@ -43,7 +43,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def tables(built: Path) -> dict[str, pd.DataFrame]:
-    return {t: pd.read_parquet(built / f"{t}.parquet") for t in ("treatment", "admissions", "deaths", "population")}
+    return {t: pd.read_parquet(built / f"{t}.parquet") for t in ("treatment", "admissions", "deaths", "population", "population_ethnicity")}
 
 
 # ------------------------------------------------------------------------------------- measures
@@ -128,6 +128,12 @@ def population(p: pd.DataFrame, area: str, year: int, districts: list[str] | Non
     return float(p.loc[p["area_code"].isin(codes) & p["year"].eq(year), "population_count"].sum())
 
 
+def ethnic_group_pct(e: pd.DataFrame, area: str, group: str) -> float:
+    """A group's share of the area's usual residents in the population by ethnic group."""
+    x = e[e["district_code"].isin(areas.load_area(area).district_codes)]
+    return 100 * float(x.loc[x["ethnic_group"].eq(group), "population"].sum()) / float(x["population"].sum())
+
+
 def admissions_in(a: pd.DataFrame, area: str, fy: int) -> pd.DataFrame:
     first, last = _fy_bounds(fy)
     return a[a["utla_code"].eq(CODES[area]) & a["admission_date"].between(first, last)]
@@ -149,7 +155,7 @@ class Target:
     tolerance: float | None = None
 
 
-T, A, D, P = "treatment", "admissions", "deaths", "population"
+T, A, D, P, E = "treatment", "admissions", "deaths", "population", "population_ethnicity"
 
 TARGETS = [
     # Sefton
@@ -246,6 +252,13 @@ TARGETS = [
     Target("essex_alcohol_admissions_rate", 377, "rate", "seed 004 §3.3 (crude, 2019/20)",
            lambda s: is_alcohol_specific(admissions_in(s[A], "essex", 2019)).sum() / population(s[P], "essex", 2019) * 1e5),
     Target("essex_population", 1_500_000, "count", "common brief; ONS mid-2020 about 1.5 million", lambda s: population(s[P], "essex", 2020)),
+    # seed 004, Figure 11, Census 2021: whole percentages adding up to 99, so within 1 point
+    Target("essex_population_white_pct", 90, "pct", "seed 004 Figure 11 (White British 85 + Other white 5)",
+           lambda s: ethnic_group_pct(s[E], "essex", "white"), tolerance=1),
+    Target("essex_population_asian_pct", 4, "pct", "seed 004 Figure 11", lambda s: ethnic_group_pct(s[E], "essex", "asian"), tolerance=1),
+    Target("essex_population_black_pct", 2, "pct", "seed 004 Figure 11", lambda s: ethnic_group_pct(s[E], "essex", "black"), tolerance=1),
+    Target("essex_population_mixed_pct", 2, "pct", "seed 004 Figure 11", lambda s: ethnic_group_pct(s[E], "essex", "mixed"), tolerance=1),
+    Target("essex_population_other_pct", 1, "pct", "seed 004 Figure 11 (Other/unknown)", lambda s: ethnic_group_pct(s[E], "essex", "other"), tolerance=1),
     # Halton: the 2013-17 strategy's targets, checked as floors
     Target("halton_ocu_in_treatment", 400, "at_least", "seed 002 §2.2 (400+ OCU)",
            lambda s: in_treatment(s[T], "halton", 2014).pipe(
@@ -326,6 +339,9 @@ def test_every_district_has_records_in_every_table(tables: dict[str, pd.DataFram
             seen = set(frame.loc[frame["utla_code"].eq(area.code), "district_code"])
             assert seen == set(area.district_codes), (area.slug, name, sorted(set(area.district_codes) - seen))
         assert set(area.district_codes) <= set(tables["population"]["area_code"])
+        ethnicity = tables["population_ethnicity"]
+        mine = ethnicity[ethnicity["district_code"].isin(area.district_codes)]
+        assert len(mine) == 5 * len(area.district_codes), area.slug  # every district x the five Census groups
 
 
 def test_small_areas_are_real_lsoas_inside_their_district(tables: dict[str, pd.DataFrame]) -> None:
@@ -339,6 +355,24 @@ def test_small_areas_are_real_lsoas_inside_their_district(tables: dict[str, pd.D
         for name in ("treatment", "admissions", "deaths"):
             frame = tables[name].loc[lambda f: f["utla_code"].eq(area.code)]
             assert frame["small_area_code"].map(district_of).eq(frame["district_code"]).all(), (area.slug, name)
+
+
+def test_population_by_ethnicity_adds_up_to_the_2021_population(tables: dict[str, pd.DataFrame]) -> None:
+    """Each district's groups sum to its all-age mid-2021 population in the population table, in whole people."""
+    ethnicity = tables["population_ethnicity"]
+    by_district = ethnicity.groupby("district_code")["population"].sum()
+    in_2021 = tables["population"].query("year == 2021").groupby("area_code")["population_count"].sum()
+    pd.testing.assert_series_equal(by_district, in_2021.reindex(by_district.index), check_names=False)
+    assert ethnicity["population"].mod(1).eq(0).all()
+
+
+def test_districts_vary_around_their_area(tables: dict[str, pd.DataFrame]) -> None:
+    """Essex's districts do not all copy the county's Asian share of 4% (seed 004), but stay near it."""
+    ethnicity = tables["population_ethnicity"]
+    essex = ethnicity[ethnicity["district_code"].isin(areas.load_area("essex").district_codes)]
+    share = essex.pivot(index="district_code", columns="ethnic_group", values="population").pipe(lambda w: 100 * w["asian"] / w.sum(axis=1))
+    assert share.round(1).nunique() > 6
+    assert share.between(1, 10).all()
 
 
 def test_opiate_clients_self_refer_less_and_come_more_via_criminal_justice(tables: dict[str, pd.DataFrame]) -> None:

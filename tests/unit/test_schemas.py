@@ -68,3 +68,30 @@ def test_fingertips_layout_round_trip():
     ours = schemas.from_fingertips_layout(frame)
     assert list(ours.columns) == ["indicator_id", "area_code", "period", "value"]
     assert list(schemas.to_fingertips_layout(ours).columns) == list(frame.columns)
+
+
+def _population_ethnicity() -> pd.DataFrame:
+    """Basildon's five Census ethnic groups; tests break copies of it."""
+    return pd.DataFrame(
+        {"district_code": ["E07000066"] * 5, "ethnic_group": ["white", "mixed", "asian", "black", "other"],
+         "population": [166040.0, 4600.0, 7300.0, 8200.0, 1460.0]},
+        index=range(2, 7),
+    )
+
+
+def test_population_ethnicity_passes_and_has_no_not_stated_group():
+    assert len(schemas.validate(_population_ethnicity(), "population_ethnicity")) == 5
+    assert schemas.census_ethnic_groups() == ["white", "mixed", "asian", "black", "other"]
+
+
+def test_population_ethnicity_problems_are_named():
+    broken = _population_ethnicity().assign(ethnic_group=["white", "mixed", "not_stated", "black", "white"],
+                                            population=[166040.0, -4600.0, 7300.0, 8200.0, 1460.0])
+    with pytest.raises(ValidationError) as info:
+        schemas.validate(broken, "population_ethnicity", source="population_ethnicity.csv")
+    message = str(info.value)
+    assert message.startswith("population_ethnicity.csv (population_ethnicity):")
+    assert "row 3, column 'population': value -4600.0; expected a number of usual residents, 0 or more." in message
+    assert ("row 4, column 'ethnic_group': value 'not_stated'; expected one of the Census ethnic groups: "
+            "white, mixed, asian, black, other.") in message
+    assert "not repeated in another row" in message  # Basildon white twice (rows 2 and 6)

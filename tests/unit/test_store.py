@@ -141,3 +141,42 @@ def test_write_csv_and_text_are_atomic_too(tmp_path: Path) -> None:
     assert (tmp_path / "out.csv").read_text(encoding="utf-8") == "a\n1\n2\n"
     assert (tmp_path / "note.txt").read_text(encoding="utf-8") == "hello\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["note.txt", "out.csv"]
+
+
+def _population_ethnicity() -> pd.DataFrame:
+    """Every Essex district with 1,000 residents in each of the five groups, and one row for a Sefton MSOA."""
+    codes = load_area("essex").district_codes
+    groups = ["white", "mixed", "asian", "black", "other"]
+    return pd.DataFrame(
+        {
+            "district_code": [c for c in codes for _ in groups] + ["Sefton 030"],
+            "ethnic_group": groups * len(codes) + ["white"],
+            "population": 1000.0,
+        }
+    )
+
+
+ETHNICITY = ("treatment", "population", "population_ethnicity")
+
+
+def test_the_optional_population_by_ethnicity_may_be_absent(folder: Path) -> None:
+    out = store.load_tables(load_area("essex"), folder, tables=ETHNICITY)
+    assert sorted(out) == ["population", "treatment"]
+
+
+def test_population_by_ethnicity_is_kept_for_the_area(folder: Path) -> None:
+    store.write_table(_population_ethnicity(), folder / "population_ethnicity.parquet")
+    essex = store.load_tables(load_area("essex"), folder, tables=ETHNICITY)["population_ethnicity"]
+    assert len(essex) == 12 * 5 and "Sefton 030" not in set(essex["district_code"])
+    assert essex["population"].dtype == float
+
+
+def test_population_by_ethnicity_without_the_area_is_left_out(folder: Path) -> None:
+    store.write_table(_population_ethnicity(), folder / "population_ethnicity.parquet")
+    assert store.load_tables(load_area("worcestershire"), folder, tables=("population_ethnicity",)) == {}
+
+
+def test_incomplete_population_by_ethnicity_is_an_error(folder: Path) -> None:
+    store.write_table(_population_ethnicity(), folder / "population_ethnicity.parquet")
+    with pytest.raises(DataSourceError, match=r"population by ethnic group is incomplete: no rows for 37 of the 38 districts of Sefton"):
+        store.load_tables(load_area("sefton"), folder, tables=("population_ethnicity",))

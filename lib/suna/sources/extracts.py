@@ -1,6 +1,7 @@
 """The council's own record-level extracts (CSV, Excel, Parquet) -> validated canonical tables.
 
-An extract follows a template in data/templates/ (treatment, admissions, deaths, population).
+An extract follows a template in data/templates/ (treatment, admissions, deaths, population, and the
+optional population_ethnicity: usual residents by district and ethnic group, Census 2021).
 Real exports are forgiven what is safe to forgive: friendlier column names ("Gender", "Age", "LSOA"),
 title rows above the header, Windows-1252 text, dates as dd/mm/yyyy, codes in lower case or with
 stray spaces, category labels instead of codes, district names instead of codes (mapped through the
@@ -23,11 +24,12 @@ import pandas as pd
 from suna import reference, schemas
 from suna.areas import Area, load_all_areas
 from suna.errors import DataSourceError, ValidationError
+from suna.population import ethnicity_gaps
 from suna.sources.reading import RawTable, normalise_name, read_raw_table
 
 log = logging.getLogger(__name__)
 
-EXTRACT_KINDS = ("treatment", "admissions", "deaths", "population")
+EXTRACT_KINDS = ("treatment", "admissions", "deaths", "population", "population_ethnicity")
 OPTIONAL_COLUMNS = ("small_area_code", "substances", "secondary_diagnoses", "triage_date")  # may be left out of a file
 GSS_PATTERN = r"^[EWSNK]\d{8}$"
 LSOA_PATTERN = r"^[EW]01\d{6}$"
@@ -92,6 +94,11 @@ SPECS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "sex": ("sex", ("gender",)),
         "age_band": ("age_band", ("age_group", "age", "ageband", "age_range")),
         "population_count": ("number", ("population", "count", "persons", "value", "obs_value", "pop")),
+    },
+    "population_ethnicity": {
+        "district_code": ("district", ("district", "district_name", "area_code", "geography_code", "lad_code", "ladcd", "ltla_code", "msoa_code", "msoa_name")),
+        "ethnic_group": ("category:ethnic_groups", ("ethnicity", "ethnic_category", "ethnic_group_code")),
+        "population": ("number", ("usual_residents", "population_count", "count", "persons", "value", "obs_value")),
     },
 }
 
@@ -351,7 +358,15 @@ def _age_band_label(value: str) -> str:
 
 
 def infer_area(frame: pd.DataFrame, kind: str) -> Area | None:
-    """The SUNA area (params/*.yaml) an extract belongs to, from its most common upper-tier code."""
+    """The SUNA area (params/*.yaml) an extract belongs to, from its most common upper-tier code.
+
+    A population by ethnic group has no upper-tier column: it belongs to the area whose districts it names most.
+    """
+    if kind == "population_ethnicity" and "district_code" in frame.columns:
+        named = {" ".join(str(v).split()).casefold() for v in frame["district_code"].dropna()}
+        overlap = {a: len(named & {k.casefold() for d in a.districts for k in (d.code, d.name)}) for a in load_all_areas()}
+        best = max(overlap, key=overlap.get, default=None)
+        return best if best is not None and overlap[best] > 0 else None
     if kind == "population" or "utla_code" not in frame.columns:
         return None
     codes = frame["utla_code"].dropna().astype(str).str.strip().str.upper()
@@ -435,7 +450,8 @@ def read_extract(path: Path | str, kind: str, area: Area | None = None, max_mb: 
     if area is None:
         area = infer_area(frame, kind)
         if area is not None:
-            notes.append(f"{source}: checked against {area.name} ({area.code}), the area named in its utla_code column.")
+            named_by = "whose districts its district_code column names" if kind == "population_ethnicity" else "named in its utla_code column"
+            notes.append(f"{source}: checked against {area.name} ({area.code}), the area {named_by}.")
     table, cell_problems, clean_notes = _clean(frame, kind, area, source)
     notes += clean_notes
     problems = pd.DataFrame(raw.problems + header_problems + cell_problems, columns=["row", "column", "value", "expected"])
@@ -448,6 +464,9 @@ def read_extract(path: Path | str, kind: str, area: Area | None = None, max_mb: 
             keep = [not any((r, c.strip()) in already for c in str(cols).split(","))
                     for r, cols in zip(schema_problems["row"], schema_problems["column"])]
             problems = pd.concat([problems, schema_problems[keep]], ignore_index=True)
+    if kind == "population_ethnicity" and area is not None and problems.empty and (gaps := ethnicity_gaps(table, area)):
+        problems = pd.DataFrame([{"row": None, "column": "district_code", "value": None,
+                                  "expected": f"a row for every district and ethnic group, but the file has {gaps}"}])
     broken_rows = {p["row"] for p in raw.problems if p["column"] == "(whole row)"}
     if broken_rows:  # a row with too many or too few values: its cells are misplaced, say only that
         problems = problems[[(c == "(whole row)") or (r not in broken_rows) for r, c in zip(problems["row"], problems["column"])]]
@@ -465,7 +484,7 @@ def load_extract(path: Path | str, kind: str, area: Area | None = None, max_mb: 
 
     Args:
         path: CSV (UTF-8 or Windows-1252), Excel .xlsx (title rows allowed) or Parquet.
-        kind: treatment, admissions, deaths or population.
+        kind: treatment, admissions, deaths, population or population_ethnicity.
         area: the area the extract belongs to (maps district names, checks codes); if omitted it is
             inferred from the utla_code column.
         max_mb: input size limit (default $SUNA_MAX_INPUT_MB or 500 MB).
@@ -499,11 +518,11 @@ def find_extract_files(data_dir: Path | str) -> dict[str, Path]:
 
 
 def load_extracts(area: Area, data_dir: Path | str, max_mb: float | None = None) -> dict[str, pd.DataFrame]:
-    """Every extract in a folder (any subset of treatment, admissions, deaths, population) as canonical tables."""
+    """Every extract in a folder (any subset of treatment, admissions, deaths, population, population_ethnicity) as canonical tables."""
     files = find_extract_files(data_dir)
     if not files:
         raise DataSourceError(
             f"No extracts found in {data_dir}: expected files named treatment, admissions, deaths or population "
-            "(.csv, .xlsx or .parquet); see data/templates/README.md."
+            "(and optionally population_ethnicity) as .csv, .xlsx or .parquet; see data/templates/README.md."
         )
     return {kind: load_extract(path, kind, area=area, max_mb=max_mb) for kind, path in files.items()}

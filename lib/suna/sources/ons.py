@@ -1,4 +1,5 @@
-"""ONS published tables: drug-related deaths by local authority, and mid-year population estimates (Nomis).
+"""ONS published tables: drug-related deaths by local authority, mid-year population estimates (Nomis),
+and the Census 2021 population by ethnic group (TS021, Nomis bulk download).
 
 These are public, area-level figures, so with them alone SUNA can draw a real district map for any
 county in England (e.g. Essex from the ONS counts) without the council's own record-level extracts.
@@ -20,6 +21,12 @@ Decisions (also in data/templates/README.md):
   registration years (deaths / sum of mid-year populations), with Byar's 95% limits (exact Poisson
   under 10 events) from PHStatsMethods, and the ONS rate rules of data/reference/disclosure_rules.yaml
   (no rate under 3 deaths; flagged "u" under 20).
+- Census 2021 TS021 "Ethnic group" (``census2021-ts021-ltla.csv`` for a county's districts,
+  ``-msoa.csv`` for areas reported by MSOA) keeps its five high-level groups, mapped to SUNA's codes;
+  the detailed sub-groups are not needed for the comparison with treatment and are left aside.
+  MSOAs are matched to the area's districts by code or, for areas whose districts are MSOA 2011
+  names ("Sefton 001"), by the MSOA 2021 name: ONS redrew a few MSOAs in 2021, so a handful of
+  districts may cover a slightly different area than in 2011.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import pandas as pd
 from suna import reference, schemas
 from suna.areas import ENGLAND_CODE, Area
 from suna.errors import DataSourceError, ValidationError
+from suna.population import ethnicity_gaps
 from suna.sources.reading import normalise_name, read_raw_table
 
 log = logging.getLogger(__name__)
@@ -404,6 +412,128 @@ def persons_population(population: pd.DataFrame) -> pd.DataFrame:
         summed = summed[[(a, y) not in have for a, y in zip(summed["area_code"], summed["year"])]]
     out = pd.concat([persons[keys + ["population_count"]], summed], ignore_index=True)
     return out.assign(sex="Persons")
+
+
+# ---------------------------------------------------------------------------------------------
+# Census 2021 ethnic group (TS021)
+# ---------------------------------------------------------------------------------------------
+
+CENSUS_GEOGRAPHY_CODE = "geography code"
+CENSUS_GEOGRAPHY_NAME = "geography"
+CENSUS_TOTAL = "Ethnic group: Total: All usual residents"
+# TS021's five high-level groups (ONS 2021 ethnic group classification) -> SUNA's codes (categories.yaml).
+CENSUS_ETHNIC_GROUPS = {
+    "Ethnic group: White": "white",
+    "Ethnic group: Mixed or Multiple ethnic groups": "mixed",
+    "Ethnic group: Asian, Asian British or Asian Welsh": "asian",
+    "Ethnic group: Black, Black British, Black Welsh, Caribbean or African": "black",
+    "Ethnic group: Other ethnic group": "other",
+}
+_CENSUS_COUNTS = (CENSUS_TOTAL, *CENSUS_ETHNIC_GROUPS)
+
+
+def _census_key(header: object) -> str:
+    """A TS021 heading, normalised, less the '; measures: Value' some Nomis downloads add."""
+    return re.sub(r"_measures_value$", "", normalise_name(header))
+
+
+def _place_key(value: object) -> str | None:
+    """An area code or name as compared with a district's: spaces collapsed, case ignored."""
+    return None if value is None else " ".join(str(value).split()).casefold()
+
+
+def _census_score(row: list[str | None]) -> int:
+    known = {_census_key(c) for c in (CENSUS_GEOGRAPHY_CODE, CENSUS_GEOGRAPHY_NAME, *_CENSUS_COUNTS)}
+    return sum(1 for c in row if c is not None and _census_key(c) in known)
+
+
+def read_census_ethnicity(path: Path | str, area: Area, max_mb: float | None = None) -> pd.DataFrame:
+    """Census 2021 TS021 "Ethnic group" as downloaded from Nomis -> the area's ``population_ethnicity`` table.
+
+    Usual residents of all ages by district and the five high-level ethnic groups; the rows of other
+    areas in the file (every local authority or MSOA of England and Wales) are left out.
+
+    Args:
+        path: ``census2021-ts021-ltla.csv`` (local authorities: a county's districts) or
+            ``census2021-ts021-msoa.csv`` (areas whose districts are MSOAs), as in the Nomis bulk zip.
+        area: the local authority; every one of its districts must be in the file.
+
+    Returns:
+        district_code, ethnic_group (white, mixed, asian, black, other), population; validated.
+
+    Raises:
+        DataSourceError: not the TS021 layout (names the missing columns), or no or not all of the
+            area's districts in it.
+        ValidationError: a count that is not a whole number, a repeated area, or groups that do not
+            add up to the total (names the file's row and column).
+    """
+    path = Path(path)
+    raw = read_raw_table(path, _census_score, max_mb=max_mb, sheet_hint=("ts021", "ethnic"))
+    columns = {_census_key(c): c for c in raw.frame.columns}
+    missing = [c for c in (CENSUS_GEOGRAPHY_CODE, *_CENSUS_COUNTS) if _census_key(c) not in columns]
+    if missing:
+        found = list(raw.frame.columns)
+        raise DataSourceError(
+            f"{path.name}: not the Census 2021 table TS021 'Ethnic group' as Nomis publishes it "
+            f"(census2021-ts021-ltla.csv or -msoa.csv): the header on row {raw.header_row} has no column "
+            f"{', '.join(map(repr, missing))}; it has {', '.join(map(repr, found[:8]))}{' ...' if len(found) > 8 else ''}."
+        )
+    if raw.problems:  # a row with too many or too few values: its cells are misplaced, say only that
+        raise ValidationError("Census 2021 ethnic group (TS021)", pd.DataFrame(raw.problems, columns=["column", "row", "value", "expected"]), source=path.name)
+    frame = raw.frame
+    code_col = columns[_census_key(CENSUS_GEOGRAPHY_CODE)]
+    name_col = columns.get(_census_key(CENSUS_GEOGRAPHY_NAME))
+    total_col = columns[_census_key(CENSUS_TOTAL)]
+    district_of = {d.code.casefold(): d.code for d in area.districts} | {d.name.casefold(): d.code for d in area.districts}
+    district = frame[code_col].map(_place_key).map(district_of)
+    if name_col is not None:
+        district = district.fillna(frame[name_col].map(_place_key).map(district_of))
+    if district.isna().all():
+        first = frame.iloc[0]
+        example = f"{first[name_col]} ({first[code_col]})" if name_col else str(first[code_col])
+        raise DataSourceError(
+            f"{path.name} has no rows for the districts of {area.name} ({area.district_type}); its {len(frame):,} rows "
+            f"are other areas, such as {example}. Use census2021-ts021-ltla.csv for a county's districts and "
+            "census2021-ts021-msoa.csv for an area reported by MSOA."
+        )
+    mine = frame[district.notna()]
+    district = district[district.notna()]
+    problems: list[dict] = []
+    counts = {}
+    for col in _CENSUS_COUNTS:
+        source_col = columns[_census_key(col)]
+        text = mine[source_col].map(lambda v: None if v is None else str(v).strip().replace(",", ""))
+        number = pd.to_numeric(text, errors="coerce")
+        wrong = number.isna() | (number < 0) | (number % 1 != 0)
+        problems += [{"row": row, "column": source_col, "value": mine.at[row, source_col], "expected": "a whole number of usual residents, 0 or more"}
+                     for row in wrong[wrong].index]
+        counts[col] = number.astype(float)
+    total = counts[CENSUS_TOTAL]
+    added = sum(counts[c] for c in CENSUS_ETHNIC_GROUPS)
+    off = total.notna() & added.notna() & (total != added)
+    problems += [{"row": row, "column": total_col, "value": mine.at[row, total_col],
+                  "expected": f"the sum of the five ethnic groups ({added[row]:,.0f})"} for row in off[off].index]
+    repeated = district.duplicated(keep=False)
+    problems += [{"row": row, "column": code_col, "value": mine.at[row, code_col], "expected": "one row per area (this one is repeated)"}
+                 for row in repeated[repeated].index]
+    if problems:
+        table = pd.DataFrame(problems, columns=["column", "row", "value", "expected"]).sort_values("row", kind="stable")
+        raise ValidationError("Census 2021 ethnic group (TS021)", table.reset_index(drop=True), source=path.name)
+    wide = pd.DataFrame({"district_code": district, **{code: counts[col] for col, code in CENSUS_ETHNIC_GROUPS.items()}})
+    groups = schemas.census_ethnic_groups()
+    long = wide.melt(id_vars="district_code", value_vars=groups, var_name="ethnic_group", value_name="population")
+    gaps = ethnicity_gaps(long, area)
+    if gaps:
+        raise DataSourceError(f"{path.name}: {gaps}. Check that the file is the right geography for {area.name} ({area.district_type}).")
+    order = {"district_code": {code: i for i, code in enumerate(area.district_codes)}, "ethnic_group": {g: i for i, g in enumerate(groups)}}
+    long = long.sort_values(["district_code", "ethnic_group"], key=lambda s: s.map(order[s.name])).reset_index(drop=True)
+    note = (f"{path.name}: read the {len(area.districts)} districts of {area.name} (Census 2021 TS021); "
+            f"{len(frame) - len(mine):,} other areas in the file left out.")
+    log.info(note)
+    out = schemas.validate(long, "population_ethnicity", source=path.name)
+    out.attrs["source"] = str(path)
+    out.attrs["notes"] = raw.notes + [note]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

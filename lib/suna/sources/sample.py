@@ -1,7 +1,7 @@
 """SUNA's embedded SYNTHETIC sample: record-level canonical tables for the four first areas.
 
 Nobody in these tables exists. ``build_sample`` draws treatment episodes, hospital admissions, death
-registrations and populations from a seeded random generator, calibrated so that the figures the seed
+registrations, populations and populations by ethnic group from a seeded random generator, calibrated so that the figures the seed
 needs assessments quote come out again (Sefton's 1,668 adults in drug treatment in 2018/19, Essex's 124
 drug-misuse deaths in 2019-21, ...). Every target and every assumption, with its source, is in
 ``data/reference/sample_calibration.yaml``; ``data/sample/README.md`` says how the data are built.
@@ -13,6 +13,8 @@ How the calibration holds:
   area, group and year the share is exact to a whole record, while which record gets which value is random.
 - Event counts (admissions, deaths) are set per area and year from the documented rates and counts, then
   spread over districts and small areas at random with weights for population and need.
+- The population by ethnic group splits each district's 2021 population: districts vary at random around
+  the area's shares, then are raked so that the area's shares are exactly the calibration's.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def build_sample(out_dir: Path | None = None, seed: int = 2024, scale: float = 1
             populations are not scaled. Calibration targets hold at scale 1.
 
     Returns:
-        table name ("treatment", "admissions", "deaths", "population", "manifest") -> path written.
+        table name ("treatment", "admissions", "deaths", "population", "population_ethnicity", "manifest") -> path written.
     """
     if not np.isfinite(scale) or scale <= 0:
         raise SunaError(f"The sample scale must be a number above 0; got {scale!r}.")
@@ -70,7 +72,7 @@ def build_sample(out_dir: Path | None = None, seed: int = 2024, scale: float = 1
     cal = calibration()
     covered = _calibrated_areas(cal)
     seeds = np.random.SeedSequence(int(seed)).spawn(5)
-    geo_rng, treat_rng, adm_rng, death_rng, _ = (np.random.default_rng(s) for s in seeds)
+    geo_rng, treat_rng, adm_rng, death_rng, ethnicity_rng = (np.random.default_rng(s) for s in seeds)
     geography = _geography(covered, cal, geo_rng)
     population = build_population(covered, cal, geography)
     area_pop = _area_population(population, geography)
@@ -79,6 +81,7 @@ def build_sample(out_dir: Path | None = None, seed: int = 2024, scale: float = 1
         "admissions": build_admissions(covered, cal, geography, area_pop, adm_rng, scale),
         "deaths": build_deaths(covered, cal, geography, area_pop, death_rng, scale),
         "population": population,
+        "population_ethnicity": build_population_ethnicity(covered, cal, population, ethnicity_rng),
     }
     written: dict[str, Path] = {}
     for table, frame in tables.items():
@@ -410,6 +413,43 @@ def _solve_tilt(base: np.ndarray, mids: np.ndarray, is65: np.ndarray, targets: n
         hi = np.where(too_old, mid, hi)
         lo = np.where(too_old, lo, mid)
     return (lo + hi) / 2
+
+
+def build_population_ethnicity(covered: list[Area], cal: dict[str, Any], population: pd.DataFrame,
+                               rng: np.random.Generator) -> pd.DataFrame:
+    """Usual residents by district and ethnic group, standing in for Census 2021 (TS021).
+
+    Each district's total is its all-age population in the census year of the sample's own population
+    table, so the two tables agree. Districts vary around the area's shares (log-normal noise on each
+    group's weight), then iterative proportional fitting rakes them until the area's shares are the
+    calibration's while every district keeps its total; whole people by largest remainders per district.
+    """
+    spec = cal["inputs"]["population_ethnicity"]
+    groups = schemas.census_ethnic_groups()
+    in_year = population.loc[population["year"].eq(int(spec["census_year"]))]
+    totals = in_year.groupby("area_code")["population_count"].sum()
+    parts = []
+    for area in covered:
+        pct = cal["inputs"]["areas"][area.slug]["ethnicity_pct"]
+        share = np.array([float(pct[g]) for g in groups])
+        share = share / share.sum()
+        district_total = np.rint(totals.reindex(area.district_codes).to_numpy())
+        weights = share[None, :] * rng.lognormal(0.0, float(spec["district_variation_sd"]), (len(district_total), len(groups)))
+        cells = district_total[:, None] * weights / weights.sum(axis=1, keepdims=True)
+        group_total = share * district_total.sum()
+        for _ in range(50):
+            cells = cells * (group_total / cells.sum(axis=0))[None, :]
+            cells = cells * (district_total / cells.sum(axis=1))[:, None]
+        whole = np.floor(cells)
+        left = district_total - whole.sum(axis=1)
+        rank = np.argsort(np.argsort(whole - cells, axis=1, kind="stable"), axis=1, kind="stable")  # largest remainder first
+        whole = whole + (rank < left[:, None])
+        parts.append(pd.DataFrame({
+            "district_code": np.repeat(area.district_codes, len(groups)),
+            "ethnic_group": np.tile(groups, len(district_total)),
+            "population": whole.ravel(),
+        }))
+    return pd.concat(parts, ignore_index=True).astype({"population": float})
 
 
 def _area_population(population: pd.DataFrame, geo: _Geo) -> pd.DataFrame:

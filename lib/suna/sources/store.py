@@ -1,7 +1,8 @@
 """The canonical-table store: Parquet files on disk, read per area and validated, written atomically.
 
 A folder holds one file per canonical table (``treatment.parquet``, ``admissions.parquet``, ``deaths.parquet``,
-``population.parquet``); by default the embedded synthetic sample in ``paths.sample_dir()``. Reads are
+``population.parquet``, and optionally ``population_ethnicity.parquet``); by default the embedded synthetic
+sample in ``paths.sample_dir()``. Reads are
 memoised per process on the file's path, size and modification time, because notebooks and apps load
 the same tables again and again; a rewritten file is read afresh.
 """
@@ -19,11 +20,13 @@ import pandas as pd
 
 from suna import paths, schemas
 from suna.areas import Area
+from suna.population import ethnicity_gaps
 from suna.errors import DataSourceError, SunaError, ValidationError
 
 log = logging.getLogger(__name__)
 
-CANONICAL_TABLES = ("treatment", "admissions", "deaths", "population")
+CANONICAL_TABLES = ("treatment", "admissions", "deaths", "population", "population_ethnicity")
+OPTIONAL_TABLES = ("population_ethnicity",)  # a folder without them still loads; views say "not compared"
 TABLE_FILES = {table: f"{table}.parquet" for table in CANONICAL_TABLES}
 _READ_CACHE_SIZE = 16
 _FILE_MODE = 0o644  # new files readable by the team, like any file a program writes under the usual umask
@@ -43,7 +46,8 @@ def load_tables(
     """Read the canonical tables of one area from a folder of Parquet files, validated.
 
     Records are kept where ``utla_code`` is the area's code; population rows where ``area_code`` is
-    one of the area's districts.
+    one of the area's districts, population-by-ethnicity rows where ``district_code`` is. An optional
+    table (``OPTIONAL_TABLES``) that is absent, or has no rows for the area, is left out of the result.
 
     Args:
         area: the local authority (``suna.areas.load_area``).
@@ -66,22 +70,36 @@ def load_tables(
     out: dict[str, pd.DataFrame] = {}
     for table in tables:
         path = folder / TABLE_FILES[table]
+        if not path.exists() and table in OPTIONAL_TABLES:
+            log.info("%s: no %s table; left out (it is optional)", folder, table)
+            continue
         if not path.exists():
             hint = " Run `suna sample` to build the sample data." if _is_sample_folder(folder) else ""
             raise DataSourceError(f"{path}: the {table} table is missing from {folder}.{hint}")
         whole = _read_validated(path, table)
-        out[table] = _filter_to_area(whole, table, area, path)
+        selected = _filter_to_area(whole, table, area, path)
+        if selected is not None:
+            out[table] = selected
     return out
 
 
-def _filter_to_area(frame: pd.DataFrame, table: str, area: Area, path: Path) -> pd.DataFrame:
+def _filter_to_area(frame: pd.DataFrame, table: str, area: Area, path: Path) -> pd.DataFrame | None:
+    """The area's rows; None for an optional table without any (the area has none supplied)."""
     if table == "population":
         keep = frame["area_code"].isin(area.district_codes)
         what = f"rows for the districts of {area.name} in column 'area_code'"
+    elif table == "population_ethnicity":
+        keep = frame["district_code"].isin(area.district_codes)
+        what = f"rows for the districts of {area.name} in column 'district_code'"
     else:
         keep = frame["utla_code"].eq(area.code)
         what = f"rows with utla_code {area.code} ({area.name})"
     selected = frame.loc[keep].reset_index(drop=True)
+    if selected.empty and table in OPTIONAL_TABLES:
+        log.info("%s: no %s; the %s table is left out for this area", path, what, table)
+        return None
+    if table == "population_ethnicity" and (gaps := ethnicity_gaps(selected, area)):
+        raise DataSourceError(f"{path}: the population by ethnic group is incomplete: {gaps}.")
     if selected.empty:
         raise DataSourceError(f"{path}: no {what}; the file holds {frame.shape[0]:,} rows for other areas.")
     return selected
