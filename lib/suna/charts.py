@@ -1111,3 +1111,84 @@ def category_trend_chart(
     chart = alt.layer(lines, points).properties(width=width, height=height)
     foot = footnote if footnote is not None else _default_footnote(data.assign(area_label=data["series"] + " " + data["period_label"]))
     return _finish(chart, title, _caption(source, _period_text(data[period_col]), foot))
+
+
+# --------------------------------------------------------------------------------------------------
+# Breakdown of one place (age groups) against a benchmark value, and charts stacked
+# --------------------------------------------------------------------------------------------------
+def breakdown_chart(
+    rows: pd.DataFrame,
+    group: str,
+    order: Sequence[str],
+    *,
+    benchmark: pd.DataFrame | None = None,
+    compared: str = "compared_to_england",
+    compared_title: str = "Compared with England",
+    value_title: str | None = None,
+    period: str | None = None,
+    title: str = "Breakdown",
+    source: str = DEFAULT_SOURCE,
+    footnote: str | None = None,
+    palette: str = "accessible",
+    rule: str | None = None,
+    width: int = 480,
+) -> alt.LayerChart:
+    """One place's groups (e.g. age groups) as bars with 95% CIs, in their own order, coloured by significance.
+
+    ``compare_areas_chart`` ranks areas by value against England; a breakdown keeps its natural order
+    (youngest first) and is compared with what the caller names in ``compared`` / ``compared_title``
+    (e.g. the place's all-ages rate), drawn as a dashed line from the one ``benchmark`` row. A
+    suppressed or missing group keeps its row, labelled "suppressed" / "not available", with no bar.
+    """
+    alt = _alt()
+    assert_protected(rows, rule)
+    _require_columns(rows, (group, "value", compared), "breakdown")
+    shown = _display_frame(rows)
+    shown["group_label"] = shown[group].astype(str)
+    polarity = rows["polarity"] if "polarity" in rows.columns else [None] * len(rows)
+    shown["outcome"] = [_outcome_label(narrative.comparison_outcome(c, p), s)
+                        for c, p, s in zip(rows[compared], polarity, shown["is_suppressed"])]
+    tips = _tooltip(("group_label", "Group"), ("period_label", "Period"), ("value_label", "Value"),
+                    ("ci_label", "Confidence interval"), ("count_label", "Count"), ("outcome", compared_title))
+    y = alt.Y("group_label:N", sort=list(order), title=None)
+    x_title = value_title or _measure_title(rows)
+    bars_data = shown[~shown["is_suppressed"] & shown["value"].notna()]
+    layers = [
+        _chart(bars_data).mark_bar(stroke=OUTLINE, strokeWidth=0.75).encode(
+            x=alt.X("value:Q", title=x_title), y=y, tooltip=tips,
+            fill=alt.Fill("outcome:N", scale=_colour_scale(bars_data["outcome"], palette), title=compared_title)),
+        _chart(bars_data.dropna(subset=["value_lower_ci95", "value_upper_ci95"])).mark_errorbar(ticks=True, color="#000000").encode(
+            x=alt.X("value_lower_ci95:Q", title=x_title), x2="value_upper_ci95:Q", y=y, tooltip=tips),
+    ]
+    gaps = shown[shown["is_suppressed"] | shown["value"].isna()]
+    if len(gaps):
+        layers.append(_chart(gaps).mark_text(align="left", dx=4, fontSize=11, fontStyle="italic", color=OUTLINE).encode(
+            x=alt.value(0), y=y, text="value_label:N", tooltip=tips))
+    bench = _display_frame(benchmark) if benchmark is not None else pd.DataFrame()
+    bench = bench[~bench["is_suppressed"] & bench["value"].notna()] if len(bench) else bench
+    if len(bench):
+        bench = bench.assign(bench_text=[f"{label} {value}" for label, value in zip(bench[group].astype(str), bench["value_label"])])
+        btips = _tooltip(("bench_text", "Benchmark"), ("ci_label", "Confidence interval"))
+        layers.append(_chart(bench).mark_rule(color="#000000", strokeWidth=2, strokeDash=[6, 3]).encode(x="value:Q", tooltip=btips))
+        layers.append(_chart(bench).mark_text(align="left", dx=4, dy=-6, fontSize=11, baseline="bottom").encode(
+            x="value:Q", y=alt.value(0), text="bench_text:N", tooltip=btips))
+    chart = alt.layer(*layers).properties(width=width, height=alt.Step(22))
+    when = fmt.format_period(period) if period is not None else _period_text(rows["period"])
+    foot = footnote if footnote is not None else _default_footnote(shown, "group_label")
+    return _finish(chart, title, _caption(source, when, foot))
+
+
+def stack_charts(charts: Sequence[Any]) -> alt.VConcatChart:
+    """Finished charts one above the other as one chart, each with its own title and caption.
+
+    Vega-Lite takes configuration only at the top of a compound chart, so each part's (the same
+    quiet defaults, from ``_finish``) is lifted from the first and dropped from the parts. Colour
+    scales stay each part's own: the same colour can mean "similar to England" in one and "higher
+    than the all-ages rate" in the other, each with its own legend.
+    """
+    alt = _alt()
+    parts = [chart.copy(deep=True) for chart in charts]
+    config = parts[0].config
+    for part in parts:
+        part.config = alt.Undefined
+    return alt.vconcat(*parts, config=config, spacing=28).resolve_scale(fill="independent", color="independent")

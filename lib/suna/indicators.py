@@ -6,7 +6,13 @@ polarity, disclosure_rule and source. Rows: the upper-tier area (parent = its re
 (parent = the area), and England / region comparator rows from data/reference/england_benchmarks.csv.
 The table is raw: everything shown passes through ``disclosure.protect_indicators`` first.
 
-How it is computed, in one pass per measure: each indicator's events are counted per district x period
+Age groups (category type "Age group", e.g. "<18 yrs"): for the admissions the catalogue gives them, crude
+rates per 100,000 residents of that age for persons, as Fingertips publishes age-specific admissions. They
+keep the indicator's own ``age`` ("All ages"), ``measure`` and rule, so ``protect_indicators`` protects
+them in one table with the all-ages row they add up to (it allows one measure per indicator): their
+``measure`` column names the indicator's headline statistic, not theirs.
+
+How it is computed, in one pass per statistic: each indicator's events are counted per district x period
 x sex (x category, x age band for DSRs) on a complete grid (zeros kept), the area and "Persons" rows
 are sums of those, and one grouped ``suna.stats`` call (PHStatsMethods) gives every value and interval.
 Below the ONS/PHE minimum counts the statistic is left empty without a note here: disclosure control
@@ -39,10 +45,12 @@ REPRESENTATION_DAYS = 182          # "within 6 months" (NDTMS re-presentation wi
 WAIT_DAYS = 21                     # "within 3 weeks" of referral
 ADULT_AGE = 18
 EXTRA_COLUMNS = ["fingertips_id", "measure", "unit", "polarity", "disclosure_rule", "source"]
+AGE_GROUP = "age_group"
 CATEGORY_TYPES = {
     "substance_group": "Substance group",
     "referral_route": "Referral route",
     "referral_source": "Referral source",
+    AGE_GROUP: "Age group",
 }
 # Records whose district is not one of the area's count in the area's rows under this key, never as a district.
 NO_DISTRICT = "(district not known)"
@@ -70,7 +78,30 @@ def catalogue() -> dict[str, dict[str, Any]]:
             if spec.get(key) not in allowed:
                 raise ParametersError(f"data/reference/{CATALOGUE_FILE} ({ind_id})", key,
                                       f"is {spec.get(key)!r}; expected one of {', '.join(allowed)}")
+        _check_age_groups(ind_id, spec)
     return entries
+
+
+def _check_age_groups(ind_id: str, spec: dict[str, Any]) -> None:
+    """An age-group breakdown runs from age 0 with no gap and ends open ("65+"), so its counts add up to
+    the all-ages count that disclosure control protects them against."""
+    groups = spec.get("age_groups") or []
+    if not groups and AGE_GROUP not in (spec.get("categories") or []):
+        return
+    firsts, lasts = [g[0] for g in groups], [g[1] for g in groups]
+    joined = all(last is not None and last + 1 == first for last, first in zip(lasts[:-1], firsts[1:]))
+    whole = bool(groups) and firsts[0] == 0 and lasts[-1] is None and joined
+    if not whole or AGE_GROUP not in (spec.get("categories") or []) or spec.get("age_range"):
+        raise ParametersError(f"data/reference/{CATALOGUE_FILE} ({ind_id})", "age_groups",
+                              f"is {groups!r}; expected [first, last] ages from 0 with no gap, the last open "
+                              f"([65, null]), given exactly when categories has {AGE_GROUP} (and no age_range)")
+
+
+def age_group_label(first: int, last: int | None) -> str:
+    """Fingertips age wording of an age group: [0, 17] -> "<18 yrs", [18, 39] -> "18-39 yrs", [65, None] -> "65+ yrs"."""
+    if last is None:
+        return f"{first}+ yrs"
+    return f"<{last + 1} yrs" if first == 0 else f"{first}-{last} yrs"
 
 
 def indicator_ids() -> list[str]:
@@ -317,12 +348,27 @@ def _treatment_events(ind_id: str, spec: dict[str, Any], tr: _Treatment, distric
     raise ParametersError(f"data/reference/{CATALOGUE_FILE}", ind_id, "has no treatment rule in suna.indicators")
 
 
+def _age_group_weights(groups: list[list[int | None]]) -> pd.DataFrame:
+    """The share of each ESP 2013 five-year band's population in each age group (age_band, age_group, weight).
+
+    Population estimates come in five-year bands; ages are taken as evenly spread within a band, so
+    18-19 is 2/5 of the 15-19 band. Bands outside every group are left out.
+    """
+    esp = reference.esp2013()
+    low = esp["age_lower_years"].to_numpy()[:, None]
+    high = esp["age_upper_years"].to_numpy()[:, None]
+    first = np.array([g[0] for g in groups])[None, :]
+    last = np.array([high.max() if g[1] is None else g[1] for g in groups])[None, :]
+    share = np.clip(np.minimum(high, last) - np.maximum(low, first) + 1, 0, None) / (high - low + 1)
+    weights = pd.DataFrame(share, columns=[age_group_label(*g) for g in groups])
+    weights = weights.assign(age_band=esp["age_band"].to_numpy()).melt("age_band", var_name="age_group", value_name="weight")
+    return weights.loc[weights["weight"] > 0]
+
+
 def _adult_population(population: pd.DataFrame) -> pd.DataFrame:
     """Population aged 18+ by district, year and sex (18-19 taken as 2/5 of the 15-19 band)."""
-    esp = reference.esp2013().set_index("age_band")
-    lower = population["age_band"].map(esp["age_lower_years"])
-    weight = np.where(lower >= 20, 1.0, np.where(lower == 15, 0.4, 0.0))
-    pop = population.assign(denominator=population["population_count"] * weight)
+    pop = population.merge(_age_group_weights([[ADULT_AGE, None]]), on="age_band")
+    pop = pop.assign(denominator=pop["population_count"] * pop["weight"])
     return (pop.groupby(["area_code", "year", "sex"], observed=True)["denominator"].sum().reset_index()
             .rename(columns={"area_code": "district_code", "year": "period_year"})
             .astype({"period_year": int}))
@@ -363,9 +409,13 @@ def _code_match(admissions: pd.DataFrame, code_list: str, diagnosis: str) -> pd.
     return hit
 
 
-def _record_events(ind_id: str, spec: dict[str, Any], tables: dict[str, pd.DataFrame], districts: list[str],
-                   years: list[int], population: pd.DataFrame) -> pd.DataFrame:
-    """Admissions or deaths: events by district x last year of period x sex x age band, with population."""
+def _record_events(spec: dict[str, Any], tables: dict[str, pd.DataFrame], districts: list[str],
+                   years: list[int], population: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """Admissions or deaths: events by district x last year of period x sex x age band, with population.
+
+    Returns (statistic, events) pairs: the indicator's own, and crude rates by age group for persons
+    where the catalogue breaks the indicator down by age (age by sex is too small to publish locally).
+    """
     table = spec["table"]
     frame = tables[table]
     if table == "admissions":
@@ -393,19 +443,39 @@ def _record_events(ind_id: str, spec: dict[str, Any], tables: dict[str, pd.DataF
     keys = ["district_code", "year", "sex", "age_band"]
     elsewhere = pop.drop_duplicates(keys[1:]).assign(district_code=NO_DISTRICT, denominator=0.0)
     pop = pd.concat([pop, elsewhere], ignore_index=True)
-    grid = pop[keys].drop_duplicates()
-    grid = grid.loc[grid["year"].isin(years)]
-    counts = _on_grid(ev[[*keys, "count"]], grid, ["count"]).merge(pop[[*keys, "denominator"]], on=keys, how="left")
-    # Pooling: each year's events and population count towards the periods ending in it and the next years.
     k = int(spec.get("pooling_years", 1))
-    ends = [y for y in years if y - k + 1 >= years[0]]
-    pooled = pd.concat([counts.assign(period_year=counts["year"] + j) for j in range(k)], ignore_index=True)
-    pooled = pooled.loc[pooled["period_year"].isin(ends)]
-    group = ["district_code", "period_year", "sex", "age_band"]
-    out = pooled.groupby(group, observed=True)[["count", "denominator"]].sum().reset_index()
+    out = _pooled(ev, pop, keys, years, k)
     if spec["measure"] == "crude_rate":
-        out = out.groupby(group[:-1], observed=True)[["count", "denominator"]].sum().reset_index()
-    return out.assign(category_type=None, category=None)
+        out = out.groupby(["district_code", "period_year", "sex"], observed=True)[["count", "denominator"]].sum().reset_index()
+    parts = [(spec["measure"], out.assign(category_type=None, category=None))]
+    groups = spec.get("age_groups")
+    if groups:
+        labels = [age_group_label(*g) for g in groups]
+        edges = [g[0] for g in groups] + [np.inf]
+        by_age = ev.assign(age_group=pd.cut(ev["age_years"].astype(float), bins=edges, right=False, labels=labels))
+        weighted = pop.merge(_age_group_weights(groups), on="age_band")
+        weighted = weighted.assign(denominator=weighted["denominator"] * weighted["weight"])
+        rows = _pooled(by_age, weighted, ["district_code", "year", "age_group"], years, k)
+        rows = rows.rename(columns={"age_group": "category"}).astype({"category": str})
+        parts.append(("crude_rate", rows.assign(sex=PERSONS, category_type=CATEGORY_TYPES[AGE_GROUP])))
+    return parts
+
+
+def _pooled(events: pd.DataFrame, population: pd.DataFrame, keys: list[str], years: list[int],
+            pooling_years: int) -> pd.DataFrame:
+    """Events and population by ``keys`` (one of them ``year``) on a complete grid, summed into periods.
+
+    Each year's events and population count towards the periods ending in it and the next
+    ``pooling_years - 1`` years; periods are named by their last year (``period_year``).
+    """
+    pop = population.loc[population["year"].isin(years)]
+    pop = pop.groupby(keys, observed=True, sort=False)["denominator"].sum().reset_index()
+    counts = _on_grid(events[[*keys, "count"]], pop[keys], ["count"]).merge(pop, on=keys, how="left")
+    ends = [y for y in years if y - pooling_years + 1 >= years[0]]
+    pooled = pd.concat([counts.assign(year=counts["year"] + j) for j in range(pooling_years)], ignore_index=True)
+    pooled = pooled.loc[pooled["year"].isin(ends)].rename(columns={"year": "period_year"})
+    group = ["period_year" if key == "year" else key for key in keys]
+    return pooled.groupby(group, observed=True)[["count", "denominator"]].sum().reset_index()
 
 
 def _record_years(spec: dict[str, Any], tables: dict[str, pd.DataFrame]) -> list[int]:
@@ -423,14 +493,15 @@ def _record_years(spec: dict[str, Any], tables: dict[str, pd.DataFrame]) -> list
 
 
 def _to_areas(events: pd.DataFrame, area: Area) -> pd.DataFrame:
-    """District rows plus the upper-tier rows (sums over districts), each for Male, Female and Persons."""
+    """District rows plus the upper-tier rows (sums over districts), each for Male, Female and Persons
+    (rows already for persons, such as age groups, as they are)."""
     value_cols = [c for c in ("count", "denominator") if c in events.columns]
     keys = ["indicator_id", "period_year", "sex", "category_type", "category"] + (
         ["age_band"] if "age_band" in events.columns else [])
     districts = events.rename(columns={"district_code": "area_code"})
     whole = districts.assign(area_code=area.code)
     both = pd.concat([districts.loc[districts["area_code"] != NO_DISTRICT], whole], ignore_index=True)
-    persons = both.assign(sex=PERSONS)
+    persons = both.loc[both["sex"] != PERSONS].assign(sex=PERSONS)
     full = pd.concat([both, persons], ignore_index=True)
     for col in ("category_type", "category"):
         full[col] = full[col].astype(object).where(full[col].notna(), "")
@@ -512,10 +583,11 @@ def compute_indicators(area: Area, tables: dict[str, pd.DataFrame], period: str 
                 if len(rows):
                     unmet.append(rows.assign(indicator_id=ind_id))
                 continue
-            ev = _treatment_events(ind_id, spec, treatment, districts, population)
+            parts = [(spec["measure"], _treatment_events(ind_id, spec, treatment, districts, population))]
         else:
-            ev = _record_events(ind_id, spec, tables, districts, _record_years(spec, tables), population)
-        events[spec["measure"]].append(ev.assign(indicator_id=ind_id))
+            parts = _record_events(spec, tables, districts, _record_years(spec, tables), population)
+        for statistic, ev in parts:
+            events[statistic].append(ev.assign(indicator_id=ind_id))
 
     results = []
     for measure, frames in events.items():

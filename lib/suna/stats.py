@@ -226,12 +226,19 @@ def crude_rate_with_ci(df: pd.DataFrame, count_col: str, population_col: str,
     has_pop = summed["denominator"] > 0
     positive = has_pop & (summed["count"] > 0)
     if positive.any():
-        res = _ph().ph_rate(summed.loc[positive].reset_index(), "count", "denominator", group_cols=["index"],
-                            metadata=False, confidence=list(CONFIDENCE_LEVELS), multiplier=int(per))
-        res = res.set_index("index").rename(columns=_PH_CI)
-        out.loc[res.index, "value"] = res["Value"].astype(float)
+        # Byar's and exact limits depend on the count alone: PHStatsMethods is asked once per distinct
+        # count (it works row by row, about 0.6 ms a row) and each limit is scaled by its population
+        counts = np.unique(summed.loc[positive, "count"].to_numpy(dtype=float))
+        per_count = pd.DataFrame({"index": np.arange(len(counts)), "count": counts, "denominator": 1.0})
+        res = _ph().ph_rate(per_count, "count", "denominator", group_cols=["index"], metadata=False,
+                            confidence=list(CONFIDENCE_LEVELS), multiplier=1)
+        res = res.set_index("index").rename(columns=_PH_CI).sort_index()
+        rows = summed.loc[positive]
+        at = np.searchsorted(counts, rows["count"].to_numpy(dtype=float))
+        scale = per / rows["denominator"].to_numpy(dtype=float)
+        out.loc[rows.index, "value"] = rows["count"].to_numpy(dtype=float) * scale
         for col in CI_COLUMNS:
-            out.loc[res.index, col] = res[col].astype(float)
+            out.loc[rows.index, col] = res[col].to_numpy(dtype=float)[at] * scale
     zero = has_pop & (summed["count"] == 0)
     if zero.any():
         pop = summed.loc[zero, "denominator"]

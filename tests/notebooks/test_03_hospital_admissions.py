@@ -52,3 +52,20 @@ def test_findings_mention_england(run, output_data, outputs_by_tag):
     nb, data = run
     text = "\n".join(output_data(outputs_by_tag(nb, "findings"), "text/markdown"))
     assert "England" in text and data.area.name in text
+
+
+@pytest.mark.parametrize("indicator", ["alcohol_specific", "drug_poisoning"])
+def test_by_sex_age_chart_shows_the_age_groups(run, indicator, outputs_by_tag, vegalite_specs):
+    nb, data = run
+    t = data.table
+    groups = t[(t["indicator_id"] == f"{indicator}_admissions") & (t["area_code"] == data.area.code)
+               & (t["category_type"] == "Age group") & (t["period"] == data.period)]
+    specs = vegalite_specs(outputs_by_tag(nb, f"{indicator}_by_sex_age"))
+    assert len(specs) == 1 and len(specs[0]["vconcat"]) == 2           # by sex, then by age group
+    drawn = {r["category"]: r.get("value") for r in _rows(specs[0]) if r.get("category") in set(groups["category"])}
+    assert set(drawn) == set(groups["category"]) and len(drawn) >= 4
+    for label, value, shown in zip(groups["category"], groups["value"], groups["count_display"]):
+        if shown == "*" or value != value:
+            assert drawn[label] is None                                   # a suppressed age group is never drawn
+        else:
+            assert drawn[label] == pytest.approx(float(value))

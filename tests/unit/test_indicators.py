@@ -119,13 +119,14 @@ def test_district_rows_sum_to_the_area_where_additive(computed, slug: str) -> No
     assert np.allclose(joined["count"], joined["count_districts"])
     den = joined["denominator"].notna()
     assert np.allclose(joined.loc[den, "denominator"], joined.loc[den, "denominator_districts"])
-    # Persons = Male + Female, and a breakdown's categories add up to its total
-    by_sex = frame.pivot_table(index=["indicator_id", "area_code", "period", "category_type", "category"],
-                               columns="sex", values="count", aggfunc="sum")
+    # Persons = Male + Female (age groups are for persons only), and a breakdown's categories add up to its total
+    by_sex = frame[frame["category_type"] != "Age group"].pivot_table(
+        index=["indicator_id", "area_code", "period", "category_type", "category"], columns="sex", values="count", aggfunc="sum")
     assert np.allclose(by_sex["Persons"], by_sex["Male"] + by_sex["Female"])
-    cats = frame[frame["category_type"] == "Substance group"].groupby(["indicator_id", "area_code", "period", "sex"])["count"].sum()
     totals = frame[frame["category_type"] == ""].set_index(["indicator_id", "area_code", "period", "sex"])["count"]
-    assert np.allclose(cats, totals.reindex(cats.index))
+    for ctype in ("Substance group", "Age group"):
+        cats = frame[frame["category_type"] == ctype].groupby(["indicator_id", "area_code", "period", "sex"])["count"].sum()
+        assert len(cats) and np.allclose(cats, totals.reindex(cats.index)), ctype
 
 
 # ------------------------------------------------------------------------------------------------
@@ -229,6 +230,80 @@ def test_small_counts_give_no_rate_and_zero_counts_do_not_crash(computed) -> Non
     assert len(zero) and (zero["count"] == 0).all() and zero["value"].isna().all()
     small = out[out["count"].between(1, 9) & out["measure"].eq("dsr")]
     assert len(small) and small["value"].isna().all()
+
+
+# ------------------------------------------------------------------------------------------------
+# Age groups of the admissions indicators: crude rates for persons, in the table's long layout
+# ------------------------------------------------------------------------------------------------
+
+
+def tiny_admissions(area: areas.Area) -> dict[str, pd.DataFrame]:
+    """Alcohol-specific admissions in one district in 2023/24 at chosen ages, and 1,000 people in every
+    five-year band, sex and district: each age group's count and population can be worked out by hand."""
+    ages = [15, 16, 17, 18, 19, 39, 40, 65, 70, 90] + [50] * 12      # 13 aged 40-64: Byar's interval (10 or more)
+    admissions = pd.DataFrame({
+        "admission_id": [f"a{i}" for i in range(len(ages))],
+        "admission_date": pd.Timestamp(2023, 6, 1), "district_code": area.district_codes[0],
+        "sex": ["Male", "Female"] * (len(ages) // 2) + ["Male"] * (len(ages) % 2),
+        "age_years": pd.array(ages, dtype="Int64"), "primary_diagnosis": "K700", "secondary_diagnoses": None})
+    bands = reference.esp2013()["age_band"]
+    population = pd.MultiIndex.from_product([area.district_codes, [2023], ["Male", "Female"], bands],
+                                            names=["area_code", "year", "sex", "age_band"]).to_frame(index=False)
+    return {"admissions": admissions, "population": population.assign(population_count=1000.0)}
+
+
+def test_age_group_rates_match_a_hand_calculation() -> None:
+    area = areas.load_area("worcestershire")
+    table = indicators.compute_indicators(area, tiny_admissions(area), indicators=["alcohol_specific_admissions"])
+    district = area.district_codes[0]
+    # persons: under 18 = 0-4, 5-9, 10-14 and 3/5 of 15-19; 18-39 = 2/5 of 15-19 and four bands; 40-64 five; 65+ six
+    expected = {"<18 yrs": (3, 2 * 3600), "18-39 yrs": (3, 2 * 4400), "40-64 yrs": (13, 2 * 5000), "65+ yrs": (3, 2 * 6000)}
+    for label, (count, population) in expected.items():
+        row = rows(table, "alcohol_specific_admissions", district, "2023/24", category=label, category_type="Age group")
+        assert (row["count"], row["denominator"]) == pytest.approx((count, population))
+        assert row["value"] == pytest.approx(count / population * 1e5)
+        lo, up = stats.byars_interval(count)
+        assert (row["value_lower_ci95"], row["value_upper_ci95"]) == pytest.approx((lo / population * 1e5, up / population * 1e5))
+        assert row["age"] == "All ages" and row["compared_to_england"] == "Not compared"
+        whole = rows(table, "alcohol_specific_admissions", area.code, "2023/24", category=label, category_type="Age group")
+        assert (whole["count"], whole["denominator"]) == pytest.approx((count, population * len(area.district_codes)))
+    quiet = rows(table, "alcohol_specific_admissions", area.district_codes[1], "2023/24", category="<18 yrs", category_type="Age group")
+    assert quiet["count"] == 0 and quiet["denominator"] == pytest.approx(7200)
+    assert rows(table, "alcohol_specific_admissions", district, "2023/24")["count"] == 22
+
+
+@pytest.mark.parametrize("slug", ["essex", "halton"])
+def test_age_groups_are_persons_rows_that_add_up_to_all_ages(computed, slug: str) -> None:
+    area, _, table = computed[slug]
+    groups = table[table["category_type"] == "Age group"]
+    with_groups = {i for i, spec in indicators.catalogue().items() if spec.get("age_groups")}
+    assert set(groups["indicator_id"]) == with_groups == {
+        "alcohol_specific_admissions", "drug_poisoning_admissions", "drug_mental_behavioural_admissions"}
+    assert set(groups["sex"]) == {"Persons"} and set(groups["age"]) == {"All ages"}
+    assert set(groups["area_code"]) == {area.code, *area.district_codes}       # no England or region rows: none published
+    labels = groups.groupby("indicator_id")["category"].agg(set)
+    assert labels["alcohol_specific_admissions"] == {"<18 yrs", "18-39 yrs", "40-64 yrs", "65+ yrs"}
+    assert labels["drug_poisoning_admissions"] == {"<25 yrs", "25-34 yrs", "35-44 yrs", "45-64 yrs", "65+ yrs"}
+    key = ["indicator_id", "area_code", "period"]
+    summed = groups.groupby(key)[["count", "denominator"]].sum()
+    persons = table[(table["sex"] == "Persons") & table["category_type"].isna()].set_index(key)
+    assert np.allclose(summed["count"], persons.loc[summed.index, "count"])
+    assert np.allclose(summed["denominator"], persons.loc[summed.index, "denominator"])
+    # crude rates of the group's own count and population (the headline stays a DSR)
+    rated = groups[groups["count"] >= 3]
+    assert np.allclose(rated["value"], rated["count"] / rated["denominator"] * 1e5)
+    assert (groups.loc[groups["count"] < 3, "value"].isna()).all()
+
+
+def test_age_groups_must_cover_every_age_without_a_gap() -> None:
+    spec = {"categories": ["age_group"], "age_groups": [[0, 17], [18, 39], [40, 64], [65, None]]}
+    indicators._check_age_groups("ok", spec)
+    for bad in ([[0, 17], [20, None]], [[5, 17], [18, None]], [[0, 17], [18, 64]], []):
+        with pytest.raises(ParametersError, match="age_groups"):
+            indicators._check_age_groups("bad", {**spec, "age_groups": bad})
+    with pytest.raises(ParametersError, match="age_groups"):
+        indicators._check_age_groups("bad", {"categories": [], "age_groups": spec["age_groups"]})
+    assert [indicators.age_group_label(*g) for g in spec["age_groups"]] == ["<18 yrs", "18-39 yrs", "40-64 yrs", "65+ yrs"]
 
 
 # ------------------------------------------------------------------------------------------------
