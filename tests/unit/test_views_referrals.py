@@ -5,10 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+import attack
 from suna import pipeline, reference
 from suna.views import REGISTRY, View, referrals
 
 REFERRAL_VIEWS = {name: fn for name, fn in REGISTRY.items() if name.startswith("referrals.")}
+# Views whose substance-group filter picks rows of a breakdown that is not itself by substance group.
+BY_GROUP = [referrals.referral_sources_by_sex, referrals.young_people_routes, referrals.criminal_justice_trend,
+            referrals.referral_mix_by_district]
 FUTURE = "2040/41"
 
 
@@ -107,6 +111,25 @@ def test_district_mix_names_districts(essex):
     view = referrals.referral_mix_by_district(essex, district="Tendring")
     assert set(essex.area.district_names().values()) <= set(view.table["Area"])
     assert any("Tendring" in line for line in view.findings)
+
+
+@pytest.mark.parametrize("view", BY_GROUP, ids=lambda view: view.__name__)
+def test_a_hidden_count_cannot_be_worked_out_by_switching_substance_group(halton, view):
+    """Attack: read the view for all groups and for each group, every district and the whole area, together."""
+    assert [str(found) for found in attack.view_group_recoveries(view, halton, referrals.GROUPS)] == []
+
+
+def test_a_county_hidden_count_cannot_be_worked_out_by_switching_substance_group(essex):
+    """The same attack where each district is crossed with the substance groups (a county's districts)."""
+    found = attack.view_group_recoveries(referrals.referral_mix_by_district, essex, referrals.GROUPS)
+    assert [str(one) for one in found] == []
+
+
+def test_one_group_by_district_is_not_crossed_in_a_unitary(halton):
+    """Halton's districts are MSOAs: one group's routes by MSOA would cross two breakdowns."""
+    view = referrals.referral_mix_by_district(halton, substance_group="opiate")
+    assert view.chart is None
+    assert view.findings[0].endswith("Choose all substance groups.")
 
 
 def test_no_small_count_is_shown(halton):

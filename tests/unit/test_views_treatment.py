@@ -7,14 +7,18 @@ suna.views.common), then compared with what the views show where disclosure cont
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 import pandas as pd
 import pytest
 
+import attack
 from suna import pipeline
-from suna.views import REGISTRY, View, treatment
+from suna.views import REGISTRY, View, common, treatment
 
 TREATMENT_VIEWS = {name: fn for name, fn in REGISTRY.items() if name.startswith("treatment.")}
+# Views whose substance-group filter picks rows of a breakdown that is not itself by substance group.
+BY_GROUP = [treatment.age_sex_profile, treatment.ethnicity_profile, treatment.time_in_treatment, treatment.unmet_need_cascade]
 FUTURE = "2040/41"  # after the sample's records end: every view must answer "no figures", not crash
 
 
@@ -99,6 +103,35 @@ def test_hidden_district_cells_cannot_be_recovered_from_the_whole_area(essex):
         column = "All substance groups"
         hidden = [d for d, t in districts.items() if t.loc[reason, column] == "suppressed"]
         assert len(hidden) != 1 or area.loc[reason, column] == "suppressed", f"{reason}: one hidden district beside a shown total"
+
+
+@pytest.mark.parametrize("view", BY_GROUP, ids=lambda view: view.__name__)
+def test_a_hidden_count_cannot_be_worked_out_by_switching_substance_group(halton, view):
+    """Attack: read the view for all groups and for each group, every district and the whole area, together."""
+    assert [str(found) for found in attack.view_group_recoveries(view, halton, treatment.GROUPS)] == []
+
+
+def test_a_county_hidden_count_cannot_be_worked_out_by_switching_substance_group(essex):
+    """The same attack where each district is crossed with the substance groups (a county's districts)."""
+    assert [str(found) for found in attack.view_group_recoveries(treatment.time_in_treatment, essex, treatment.GROUPS)] == []
+
+
+@pytest.mark.parametrize("view", BY_GROUP, ids=lambda view: view.__name__)
+def test_switching_substance_group_protects_nothing_again(halton, view, monkeypatch):
+    """Every group is picked from one protected table, so a group switch in the app answers at once."""
+    monkeypatch.setattr(common, "_PROTECTED", {})  # nothing protected by earlier tests
+    view(halton)
+    with mock.patch.object(common, "_protect_counts", wraps=common._protect_counts) as protecting:
+        for group in treatment.GROUPS:
+            view(halton, substance_group=group)
+    assert protecting.call_count == 0
+
+
+def test_one_group_by_age_and_sex_is_for_the_whole_area_only(essex):
+    view = treatment.age_sex_profile(essex, district="Basildon", substance_group="opiate")
+    assert view.chart is None
+    assert "not shown for Basildon" in view.findings[0] and "all substance groups" in view.findings[0]
+    assert treatment.age_sex_profile(essex, substance_group="opiate").chart is not None
 
 
 def test_age_sex_shares_add_up_and_name_the_area(essex):

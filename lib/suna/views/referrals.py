@@ -144,12 +144,14 @@ def referral_sources_by_sex(data: Any, *, district: str | None = None, period: s
 
 
 def _routes_by_sex(data: Any, sel: c.Selection, people: pd.DataFrame, title: str, noun: str, extra: str) -> View:
-    people = c.of_group(people, sel.substance_group)
-    counts = c.area_counts(people, data.area, ["sex", "route"], {"sex": ["Male", "Female"], "route": routes()},
-                           totals=["sex", "route"], district_detail=c.district_detail(data.area))
+    """Route shares by sex; one substance group's for the whole area only (a district's, nearly all
+    suppressed, would be slow to protect: ``groups_in_districts`` of ``common.protect_by_group``)."""
+    if sel.district_code and sel.substance_group:
+        return c.too_small(title, "Referral routes by sex for one substance group", sel, data)
+    counts, protected = c.protect_by_group(people, data.area, ["sex", "route"], {"sex": ["Male", "Female"], "route": routes()},
+                                           sel.substance_group, totals=["sex", "route"], groups_in_districts=False)
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, noun, sel, data)
-    protected = c.protect_counts(counts, data.area, ["sex", "route"], totals=["sex", "route"])
     shown = c.pick_area(c.add_shares(protected.table, ["area_code", "sex"], "route"), sel)
     shown = shown if sel.district_code is None or c.district_detail(data.area) is None else shown[shown["sex"] == c.ALL]
     shown = shown.replace({"sex": {c.ALL: "Persons"}}).assign(series=sel.place, period=sel.period)
@@ -175,7 +177,7 @@ def young_people_routes(data: Any, *, district: str | None = None, period: str |
     sel = c.select(data, district, period, substance_group)
     title = f"Young people's referral routes (under 18): {sel.place}, {fmt.format_period(sel.period)}"
     people = _new_people(data, sel, young=True)
-    if c.of_group(people, sel.substance_group).empty and c.treatment_records(data)["age_years"].fillna(99).lt(18).sum() == 0:
+    if c.treatment_records(data)["age_years"].fillna(99).lt(18).sum() == 0:
         return View(title=title, footnote=c.view_footnote(data, None),
                     findings=[f"The treatment records for {data.area.name} hold no young people (under 18), "
                               "so young people's referral routes cannot be shown."])
@@ -189,14 +191,16 @@ def criminal_justice_trend(data: Any, *, district: str | None = None, period: st
     sel = c.select(data, district, period, substance_group)
     title = f"New presentations referred by criminal justice: {sel.place}"
     years = c.financial_years(sel.period)
-    records = c.of_group(c.adults(c.treatment_records(data)), sel.substance_group)
+    records = c.adults(c.treatment_records(data))
     people = _with_route(c.over_years(records, years, lambda t, fy: c.one_per_person(c.started_in(t, fy))))
     people = people.assign(route=people["route"].where(people["route"] == CRIMINAL_JUSTICE, "Other routes"))
-    counts = c.area_counts(people, data.area, ["period", "route"], {"period": years, "route": [CRIMINAL_JUSTICE, "Other routes"]},
-                           totals=["route"])
+    counts, protected = c.protect_by_group(people, data.area, ["period", "route"],
+                                           {"period": years, "route": [CRIMINAL_JUSTICE, "Other routes"]},
+                                           sel.substance_group, totals=["route"], separate=["period"])
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, "new presentations", sel, data)
-    protected = c.protect_counts(counts, data.area, ["period", "route"], totals=["route"], separate=["period"])
+    if (c.pick_area(counts, sel)["route"] == c.ALL).all():
+        return c.too_small(title, "The criminal-justice share for one substance group", sel, data, protected.record)
     rows = _proportion_rows(protected.table, counts, "route", CRIMINAL_JUSTICE, "criminal_justice_referral_share",
                             "New presentations referred by criminal justice", data)
     footnote = c.view_footnote(data, protected.record, extra=f"Adults starting treatment, {sel.group_label}; 95% Wilson intervals.")
@@ -365,12 +369,14 @@ def referral_mix_by_district(data: Any, *, district: str | None = None, period: 
     """Referral routes of new presentations in each district, and which districts differ from the area as a whole."""
     sel = c.select(data, district, period, substance_group)
     title = f"Referral routes by district: {data.area.name}, {fmt.format_period(sel.period)} ({sel.group_label})"
-    people = c.of_group(_new_people(data, sel), sel.substance_group)
-    counts = c.area_counts(people, data.area, ["route"], {"route": routes()}, totals=["route"])
+    counts, protected = c.protect_by_group(_new_people(data, sel), data.area, ["route"], {"route": routes()},
+                                           sel.substance_group, totals=["route"])
     if counts[counts["area_code"] == data.area.code]["count"].sum() == 0:
         return c.no_figures(title, "new presentations", sel, data)
-    protected = c.protect_counts(counts, data.area, ["route"], totals=["route"])
     shares = c.add_shares(protected.table, ["area_code"], "route").assign(period=sel.period)
+    if not shares["area_code"].isin(data.area.district_codes).any():
+        whole_area = c.select(data, period=sel.period, substance_group=sel.substance_group)  # the view shows every district
+        return c.too_small(title, "Referral routes by district for one substance group", whole_area, data, protected.record)
     footnote = c.view_footnote(data, protected.record, extra="Adults starting treatment in the year; each cell counts people.")
     grid = shares.assign(step="District to referral route", source=shares["area_name"], target=shares["route"])
     chart = charts.flow_chart(grid[["step", "source", "target", "count", "count_display", "period"]], period=sel.period,

@@ -108,17 +108,22 @@ def new_presentations(data: Any, *, district: str | None = None, period: str | N
 
 def age_sex_profile(data: Any, *, district: str | None = None, period: str | None = None,
                     substance_group: str | None = None) -> View:
-    """Adults in treatment in the year by age band and sex (a population pyramid)."""
+    """Adults in treatment in the year by age band and sex (a population pyramid).
+
+    One substance group's pyramid is shown for the whole area only: a district's, nearly all
+    suppressed, would be slow to protect (``groups_in_districts`` of ``common.protect_by_group``).
+    """
     sel = c.select(data, district, period, substance_group)
     title = f"Adults in treatment by age and sex: {sel.place}, {fmt.format_period(sel.period)}"
+    if sel.district_code and sel.substance_group:
+        return c.too_small(title, "Age by sex for one substance group", sel, data)
     people = c.one_per_person(c.in_treatment(c.adults(c.treatment_records(data)), sel.period))
-    people = c.of_group(people, sel.substance_group).assign(age_band=lambda f: _band(f["age_years"], TREATMENT_AGE_BANDS))
+    people = people.assign(age_band=_band(people["age_years"], TREATMENT_AGE_BANDS))
     bands = [b[0] for b in TREATMENT_AGE_BANDS]
-    counts = c.area_counts(people, data.area, ["age_band", "sex"], {"age_band": bands, "sex": ["Male", "Female"]},
-                           totals=["age_band", "sex"], district_detail=c.district_detail(data.area))
+    counts, protected = c.protect_by_group(people, data.area, ["age_band", "sex"], {"age_band": bands, "sex": ["Male", "Female"]},
+                                           sel.substance_group, totals=["age_band", "sex"], groups_in_districts=False)
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, f"adults in treatment ({sel.group_label})", sel, data)
-    protected = c.protect_counts(counts, data.area, ["age_band", "sex"], totals=["age_band", "sex"])
     mine = c.pick_area(protected.table, sel).assign(period=sel.period)
     footnote = c.view_footnote(data, protected.record, extra=f"Adults aged 18 or over in treatment, {sel.group_label}.")
     bars = mine[(mine["age_band"] != c.ALL) & (mine["sex"] != c.ALL)]
@@ -150,18 +155,24 @@ def _age_sex_findings(mine: pd.DataFrame, sel: c.Selection) -> list[str]:
 
 def ethnicity_profile(data: Any, *, district: str | None = None, period: str | None = None,
                       substance_group: str | None = None) -> View:
-    """Ethnic group of adults in treatment and of new presentations, as shares, against the resident population where known."""
+    """Ethnic group of adults in treatment and of new presentations, as shares, against the resident population where known.
+
+    One substance group's shares are shown for the whole area only: a district's, nearly all
+    suppressed, would be slow to protect (``groups_in_districts`` of ``common.protect_by_group``).
+    """
     sel = c.select(data, district, period, substance_group)
     title = f"Ethnic group of adults in treatment: {sel.place}, {fmt.format_period(sel.period)}"
-    records = c.of_group(c.adults(c.treatment_records(data)), sel.substance_group)
+    if sel.district_code and sel.substance_group:
+        return c.too_small(title, "Ethnic group for one substance group", sel, data)
+    records = c.adults(c.treatment_records(data))
     groups = reference.category_codes("ethnic_groups")
     cohorts = {"In treatment": c.one_per_person(c.in_treatment(records, sel.period)),
                "New presentations": c.one_per_person(c.started_in(records, sel.period))}
     tables, records_out, raw_total = [], [], 0.0
     for cohort, people in cohorts.items():
-        counts = c.area_counts(people, data.area, ["ethnic_group"], {"ethnic_group": groups}, totals=["ethnic_group"])
+        counts, protected = c.protect_by_group(people, data.area, ["ethnic_group"], {"ethnic_group": groups},
+                                               sel.substance_group, totals=["ethnic_group"], groups_in_districts=False)
         raw_total += c.pick_area(counts, sel)["count"].sum()
-        protected = c.protect_counts(counts, data.area, ["ethnic_group"], totals=["ethnic_group"])
         tables.append(c.add_shares(protected.table, ["area_code"], "ethnic_group").assign(cohort=cohort))
         records_out.append(protected.record)
     if raw_total == 0:
@@ -248,14 +259,16 @@ def time_in_treatment(data: Any, *, district: str | None = None, period: str | N
     """How long adults leaving treatment in the year had been in treatment, in the packs' bands."""
     sel = c.select(data, district, period, substance_group)
     title = f"Time in treatment at exit: {sel.place}, {fmt.format_period(sel.period)}"
-    exits = c.of_group(c.exited_in(c.adults(c.treatment_records(data)), sel.period), sel.substance_group)
+    exits = c.exited_in(c.adults(c.treatment_records(data)), sel.period)
     exits = exits.assign(duration=_band((exits["discharge_date"] - exits["start_date"]).dt.days, DURATION_BANDS))
     bands = [b[0] for b in DURATION_BANDS]
-    counts = c.area_counts(exits, data.area, ["duration"], {"duration": bands}, totals=["duration"])
+    counts, protected = c.protect_by_group(exits, data.area, ["duration"], {"duration": bands}, sel.substance_group,
+                                           totals=["duration"])
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, f"treatment exits ({sel.group_label})", sel, data)
-    protected = c.protect_counts(counts, data.area, ["duration"], totals=["duration"])
     mine = c.pick_area(c.add_shares(protected.table, ["area_code"], "duration"), sel).assign(period=sel.period)
+    if mine.empty:
+        return c.too_small(title, "Time in treatment for one substance group", sel, data, protected.record)
     footnote = c.view_footnote(data, protected.record, extra=f"Treatment episodes of adults that ended in the year, {sel.group_label}.")
     chart = charts.share_chart(mine, "duration", series="area_name", category_order=bands, period=sel.period, title=title,
                                source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)
@@ -349,19 +362,17 @@ def unmet_need_cascade(data: Any, *, district: str | None = None, period: str | 
     """
     sel = c.select(data, district, period, substance_group)
     title = f"From need to recovery: {sel.place}, {fmt.format_period(sel.period)}"
-    years = [sel.period]
-    records = c.of_group(c.adults(c.treatment_records(data)), sel.substance_group)
-    in_tx = c.one_per_person(c.in_treatment(records, sel.period)).assign(period=sel.period)
+    records = c.adults(c.treatment_records(data))
     done = c.exited_in(records, sel.period)
-    done = c.one_per_person(done[done["exit_reason"].isin(reference.successful_exit_reasons())]).assign(period=sel.period)
-    stages = ["In treatment", "Successful completion"]
-    counts = pd.concat([c.area_counts(part, data.area, ["period"], {"period": years}).assign(stage=name)
-                        for name, part in (("In treatment", in_tx), ("Successful completion", done))], ignore_index=True)
+    stages = {"In treatment": c.one_per_person(c.in_treatment(records, sel.period)),
+              "Successful completion": c.one_per_person(done[done["exit_reason"].isin(reference.successful_exit_reasons())])}
+    people = pd.concat([part.assign(stage=name) for name, part in stages.items()], ignore_index=True)
+    counts, protected = c.protect_by_group(people, data.area, ["stage"], {"stage": list(stages)}, sel.substance_group,
+                                           separate=["stage"])
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, f"adults in treatment ({sel.group_label})", sel, data)
-    protected = c.protect_counts(counts, data.area, ["stage"], separate=["stage"])
-    mine = c.pick_area(protected.table, sel).assign(stage=lambda f: pd.Categorical(f["stage"], stages)).sort_values("stage")
-    mine = mine.assign(stage=mine["stage"].astype(str), value=mine["count"], is_estimate=False)
+    mine = c.pick_area(protected.table, sel)  # the stages in order (area_counts keeps the categories' order)
+    mine = mine.assign(value=mine["count"], is_estimate=False)
     need = _need_rows(data, sel)
     if len(need):
         mine = pd.concat([need, mine], ignore_index=True)
