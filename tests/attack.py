@@ -271,20 +271,28 @@ def feasible_ranges(
     c[cells] = -1.0
     c[np.add(cells, n)] = 1.0
     res = linprog(c, **doubled)
-    spread = res.x[cells] - res.x[np.add(cells, n)] if res.status == 0 else np.zeros(k)
+    # every solution is a figure set the reader cannot rule out: a cell seen at two values 1 apart
+    # is safe without an LP of its own
+    low, high = truth.astype(float).copy(), truth.astype(float).copy()
+    if res.status == 0:
+        low, high = np.fmin(low, np.fmin(res.x[:n], res.x[n:])), np.fmax(high, np.fmax(res.x[:n], res.x[n:]))
     single = {"A_eq": a_eq if a_eq.shape[0] else None, "b_eq": np.zeros(a_eq.shape[0]) if a_eq.shape[0] else None,
               "A_ub": a_ub if a_ub.shape[0] else None, "b_ub": np.zeros(a_ub.shape[0]) if a_ub.shape[0] else None,
               "bounds": bounds, "method": "highs"}
     out: dict[int, tuple[float, float]] = {}
-    for cell, width in zip(cells, spread):
-        if width >= 1 - _EPS:
-            continue
-        c = np.zeros(n)
-        c[cell] = 1.0
-        low, high = linprog(c, **single), linprog(-c, **single)
-        lower = low.x[cell] if low.status == 0 else -np.inf
-        upper = high.x[cell] if high.status == 0 else np.inf
-        out[int(cell)] = (float(lower), float(upper))
+    for cell in cells:
+        ends = []
+        for sign in (1.0, -1.0):
+            if high[cell] - low[cell] >= 1 - _EPS:
+                break
+            c = np.zeros(n)
+            c[cell] = sign
+            res = linprog(c, **single)
+            if res.status == 0:
+                low, high = np.fmin(low, res.x), np.fmax(high, res.x)
+            ends.append(res.x[cell] if res.status == 0 else -sign * np.inf)
+        if len(ends) == 2:
+            out[int(cell)] = (float(ends[0]), float(ends[1]))
     return out
 
 
@@ -410,11 +418,8 @@ def attack_indicators(raw: pd.DataFrame, table: pd.DataFrame, *, rounding_exact:
     """
     if not raw.index.equals(table.index):
         raise AssertionError("protected table rows do not line up with the raw indicators")
-    # KNOWN GAP (as suna.disclosure._category_keys): under pandas 3 .where(..., None) keeps NaN, so a
-    # total row is keyed "nan|nan" and not linked to its categories, like the engine's tables today
-    ctype = raw["category_type"].where(raw["category_type"].notna(), None)
     cat_key = [
-        "" if t is None or t == "" else f"{t}|{c}" for t, c in zip(ctype.tolist(), raw["category"].tolist())
+        "" if pd.isna(t) or t == "" else f"{t}|{c}" for t, c in zip(raw["category_type"].tolist(), raw["category"].tolist())
     ]
     base = raw.assign(_category=cat_key).reset_index(drop=True)
     shown_all = table.reset_index(drop=True)

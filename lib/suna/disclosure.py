@@ -8,13 +8,13 @@ ONS/PHE minimum counts and flagged as unreliable under 20 events.
 Primary suppression alone is not enough: a hidden cell can be worked out from a total and the cells
 beside it. So the caller declares how the table adds up (its dimensions and which values of a
 dimension are totals of others) and the engine adds secondary (complementary) suppression until no
-hidden cell is determined by the visible figures. It first makes sure that no additive relation
-has exactly one hidden member (the classic "suppress the next smallest cell in the row/column"
-rule, iterated until stable), then checks the whole system by linear algebra: a hidden cell can be
-recovered exactly if and only if its unit vector lies in the row space of the constraint matrix
-restricted to the unknowns (Cox 1980, "Suppression methodology and statistical disclosure control",
-JASA 75:377-385; Hundepool et al. 2012, "Statistical Disclosure Control", ch. 4). While any cell is
-still determined, one more cell of a relation it depends on is hidden.
+hidden cell can be worked out. It first makes sure that no additive relation has exactly one
+hidden member (the classic "suppress the next smallest cell in the row/column" rule, iterated
+until stable), then audits the whole table (``suna.secondary``): each hidden cell's smallest and
+largest value consistent with everything shown, by linear programming. While any interval is under
+1 wide (a cell exactly determined has width 0), one more cell of a relation it is in is hidden
+(Cox 1980, "Suppression methodology and statistical disclosure control", JASA 75:377-385;
+Hundepool et al. 2012, "Statistical Disclosure Control", ch. 4).
 
 Choices, stated once:
 
@@ -22,10 +22,8 @@ Choices, stated once:
   complementary cells unless nothing else is left (a warning is logged): a hidden zero protects
   nothing against a reader who guesses it is an impossible combination, and with non-negativity a
   ring of hidden zeros can pin a small cell down exactly.
-* Linear algebra alone is not enough either: zeros are shown, so a reader knows a hidden count is
-  at least 1 (a total of 5 over five hidden categories gives each away). After the rank check the
-  engine finds each hidden cell's smallest and largest possible value by linear programming and
-  hides one more cell while any interval is under 1 wide.
+* The audit uses what a reader knows beyond the sums: zeros are shown, so a hidden count is at
+  least 1 (a total of 5 over five hidden categories gives each away), and a remainder has a sign.
 * A shown table does not say which hidden cells fell under the rule and which protect them (the
   note is the same for both, and the footnote gives no numbers): a reader who knew would know
   ``Male *, Female *, Persons 6`` is 1 and 5, and with ONS's 1-2 rule a hidden total over two
@@ -55,6 +53,8 @@ import pandas as pd
 
 from suna import reference
 from suna.errors import DisclosureError
+from suna.secondary import Equation, UnprotectableError, protect_cells
+from suna.secondary import slacks as _slacks
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +159,6 @@ def _rate_thresholds() -> dict[str, int]:
 # The core: cells, additive relations, secondary suppression
 # --------------------------------------------------------------------------------------------
 
-Equation = tuple[int, tuple[int, ...]]  # (position of the margin cell, positions of its children)
 
 
 def _key_value(value: Any) -> Any:
@@ -248,438 +247,15 @@ def _equations(
     return equations
 
 
-def _slacks(values: np.ndarray, equations: Sequence[Equation]) -> np.ndarray:
-    """True for relations whose children do not add up to the margin (an unpublished remainder)."""
-    slack = np.zeros(len(equations), dtype=bool)
-    short = 0
-    for e, (m, kids) in enumerate(equations):
-        cells = values[[m, *kids]]
-        if np.isnan(cells).any():
-            continue  # a missing count is already an unknown; assume no extra remainder
-        remainder = values[m] - values[list(kids)].sum()
-        if abs(remainder) > 1e-6:  # solver-made single years are exact only to rounding
-            slack[e] = True
-            short += remainder < 0
-    if short:
-        logger.info(
-            "%d relation(s) have children adding to more than their total (overlapping categories?); "
-            "treated as having an unknown remainder.",
-            short,
-        )
-    return slack
-
-
-@dataclass
-class _Piece:
-    """Unknowns linked through relations, with the relations among them in reduced form.
-
-    Columns are cells (position >= 0) or the unpublished remainder of relation ``e`` (``-1 - e``);
-    ``rhs`` makes each row read ``matrix @ x == rhs`` with the shown cells moved across.
-    """
-
-    columns: np.ndarray
-    rows: np.ndarray
-    matrix: np.ndarray
-    rhs: np.ndarray
-    reduced: np.ndarray
-    combos: np.ndarray
-    pivots: list[int]
-
-
-def _pieces(
-    values: np.ndarray,
-    equations: Sequence[Equation],
-    slack: np.ndarray,
-    unknown: np.ndarray,
-    targets: np.ndarray,
-) -> list[_Piece]:
-    """The relations restricted to the unknowns, split into independent pieces holding a target.
-
-    Small pieces keep every matrix small (most hidden cells sit in a relation or two of their own).
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    column_of: dict[int, int] = {}
-    entries: list[tuple[int, int, float]] = []  # (row, column, coefficient)
-    row_eqs: list[int] = []
-    rhs: list[float] = []
-    for e, (m, kids) in enumerate(equations):
-        terms, known = [], 0.0
-        for c, sign in ((m, 1.0), *((k, -1.0) for k in kids)):
-            if unknown[c]:
-                terms.append((column_of.setdefault(c, len(column_of)), sign))
-            else:
-                known += sign * values[c]
-        if not terms:
-            continue
-        if slack[e]:
-            terms.append((column_of.setdefault(-1 - e, len(column_of)), -1.0))
-        entries.extend((len(row_eqs), col, sign) for col, sign in terms)
-        row_eqs.append(e)
-        rhs.append(-known)
-    if not row_eqs:
-        return []
-    variables = np.array(list(column_of), dtype=int)
-    r_idx, c_idx, coef = (np.array(v) for v in zip(*entries))
-    shape = (len(row_eqs), len(variables))
-    matrix = coo_matrix((coef, (r_idx, c_idx)), shape=shape).toarray()
-    link = coo_matrix((np.ones(len(r_idx)), (r_idx, c_idx)), shape=shape).tocsr()
-    _, piece_of = connected_components(link.T @ link, directed=False)
-    is_target = np.array([v >= 0 and bool(targets[v]) for v in variables])
-    pieces = []
-    for label in np.unique(piece_of[is_target]):
-        cols = np.flatnonzero(piece_of == label)
-        rows = np.flatnonzero(np.abs(matrix[:, cols]).sum(axis=1) > 0)
-        sub = matrix[np.ix_(rows, cols)]
-        reduced, combos, pivots = _row_reduce(sub)
-        pieces.append(
-            _Piece(variables[cols], np.array(row_eqs)[rows], sub, np.array(rhs)[rows], reduced, combos, pivots)
-        )
-    return pieces
-
-
-def _row_reduce(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Reduced row echelon form by Gauss-Jordan elimination with partial pivoting.
-
-    Returns the nonzero reduced rows, for each the combination of original rows that gives it, and
-    each row's pivot column. Plain elimination rather than an SVD: the relations have coefficients
-    0 and +-1, and numpy's elementwise updates do not fight over a busy machine's cores as
-    multithreaded LAPACK does.
-    """
-    a = np.hstack([matrix.astype(float), np.eye(matrix.shape[0])])
-    n_cols = matrix.shape[1]
-    pivots: list[int] = []
-    r = 0
-    for k in range(n_cols):
-        if r == a.shape[0]:
-            break
-        i = r + int(np.argmax(np.abs(a[r:, k])))
-        if abs(a[i, k]) < 1e-9:
-            continue
-        a[[r, i]] = a[[i, r]]
-        a[r] /= a[r, k]
-        factors = a[:, k].copy()
-        factors[r] = 0.0
-        a -= np.outer(factors, a[r])
-        pivots.append(k)
-        r += 1
-    return a[:r, :n_cols], a[:r, n_cols:], pivots
-
-
-def _undetermined_check(pieces: Sequence[_Piece], targets: np.ndarray) -> tuple[list[int], list[int]]:
-    """Hidden target cells that the visible figures determine exactly.
-
-    Returns the determined cells and the relations that determine the first of them. A cell is
-    determined iff its unit vector lies in the row space of the relations restricted to the
-    unknowns (Cox 1980): in reduced form, iff its column is a pivot whose row has nothing else.
-    """
-    determined: list[int] = []
-    used: list[int] = []
-    for piece in pieces:
-        for i, k in enumerate(piece.pivots):
-            cell = int(piece.columns[k])
-            if cell >= 0 and targets[cell] and np.count_nonzero(np.abs(piece.reduced[i]) > 1e-9) == 1:
-                if not determined:
-                    used = [int(piece.rows[j]) for j in np.flatnonzero(np.abs(piece.combos[i]) > 1e-9)]
-                determined.append(cell)
-    return determined, used
-
-
-def _narrowed(
-    values: np.ndarray, pieces: Sequence[_Piece], targets: np.ndarray, equations: Sequence[Equation]
-) -> list[int]:
-    """Hidden target cells a reader can pin to an interval narrower than 1 (at most one a piece).
-
-    The linear-algebra check treats hidden cells as free numbers, but a reader knows more: zeros
-    are shown, so a hidden count is at least 1, and a remainder has a known sign. A total of 5
-    over five hidden categories gives every category away (each is 1). Most cells are cleared
-    cheaply: starting from the true figures, moving along a null-space direction of the relations
-    keeps every shown figure; if the bounds let the cell move by 1 or more that way, it is safe.
-    The rest get their smallest and largest feasible value by linear programming (HiGHS via
-    scipy); whole numbers are not enforced, so an interval under 1 wide means the reader knows
-    the count.
-    """
-    hard = []
-    for piece in pieces:
-        lower, upper, truth, overlap = _piece_bounds(values, piece, equations, targets)
-        cols = [k for k, v in enumerate(piece.columns) if v >= 0 and targets[v]]
-        open_cols = cols if overlap or np.isnan(truth).any() else _not_cleared_by_moves(piece, lower, upper, truth, cols)
-        if open_cols:
-            hard.append((piece, lower, upper, open_cols))
-    if not hard:
-        return []
-    return _pinned_by_lp(hard, equations, values)
-
-
-def _piece_bounds(
-    values: np.ndarray, piece: _Piece, equations: Sequence[Equation], targets: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-    """Bounds a reader knows for each column, the true figures, and whether categories overlap."""
-    n = len(piece.columns)
-    lower, upper, truth = np.zeros(n), np.full(n, np.inf), np.full(n, np.nan)
-    overlap = False
-    for k, v in enumerate(piece.columns):
-        if v >= 0:
-            truth[k] = values[v]
-            # a hidden count is at least 1 (a hidden zero only as a last resort); a cell that is not
-            # ours to protect (missing in the input, a single year never shown) may be 0
-            lower[k] = min(1.0, values[v]) if targets[v] and not np.isnan(values[v]) else 0.0
-        else:
-            m, kids = equations[-1 - v]
-            truth[k] = values[m] - values[list(kids)].sum()
-            if truth[k] < 0:  # overlapping categories
-                lower[k], upper[k], overlap = -np.inf, 0.0, True
-    return lower, upper, truth, overlap
-
-
-def _not_cleared_by_moves(
-    piece: _Piece, lower: np.ndarray, upper: np.ndarray, truth: np.ndarray, cols: Sequence[int]
-) -> list[int]:
-    """The columns that no single null-space move from the true figures shifts by 1 or more."""
-    n = len(piece.columns)
-    free = [k for k in range(n) if k not in set(piece.pivots)]
-    if not free:
-        return list(cols)
-    basis = np.zeros((n, len(free)))
-    for j, f in enumerate(free):
-        basis[f, j] = 1.0
-        basis[piece.pivots, j] = -piece.reduced[:, f]
-    # single directions and sums and differences of pairs (a cell at its bound often has to be
-    # traded against two others)
-    pairs = [
-        basis[:, a] + sign * basis[:, b]
-        for a in range(len(free)) for b in range(a + 1, len(free)) for sign in (1.0, -1.0)
-    ] if len(free) <= 12 else []
-    null = np.column_stack([basis, *pairs]) if pairs else basis
-    with np.errstate(divide="ignore", invalid="ignore"):
-        to_lower = (lower[:, None] - truth[:, None]) / null  # t where each column meets its bound
-        to_upper = (upper[:, None] - truth[:, None]) / null
-    moving = np.abs(null) > 1e-12
-    t_max = np.where(moving & (null > 0), to_upper, np.where(moving, to_lower, np.inf)).min(axis=0)
-    t_min = np.where(moving & (null > 0), to_lower, np.where(moving, to_upper, -np.inf)).max(axis=0)
-    span = np.clip(t_max - t_min, 0.0, None)
-    with np.errstate(invalid="ignore"):  # 0 * inf where a column does not move: masked out
-        reach = np.where(moving, np.abs(null) * span[None, :], 0.0)
-    return [k for k in cols if not (reach[k] >= 1.0 - 1e-7).any()]
-
-
-def _pinned_by_lp(
-    hard: Sequence[tuple[_Piece, np.ndarray, np.ndarray, list[int]]],
-    equations: Sequence[Equation],
-    values: np.ndarray,
-) -> list[int]:
-    """Open cells whose feasible interval is under 1 wide (the first of each piece), by LP.
-
-    Two copies of the figures, x and y, both consistent with what is shown: a cell is safe when x
-    and y can differ in it by 1. A few LPs over all pieces at once (side by side: they share no
-    unknowns) ask that of every open cell, each difference capped at 1 so that one cannot hide
-    another, pushed with random signs since cells in one relation move against each other. Each
-    cell left then gets one LP of its own piece.
-    """
-    from scipy.sparse import block_diag
-
-    parts = []
-    for piece, lower, upper, _ in hard:
-        rows, rights = _overlap_rows(piece, upper, equations, values)
-        parts.append((piece.matrix, piece.rhs, rows, rights, lower, upper))
-    sizes = [len(piece.columns) for piece, *_ in hard]
-    starts = np.cumsum([0, *sizes])
-    together = _Doubled(
-        block_diag([p[0] for p in parts], format="csr"),
-        np.concatenate([p[1] for p in parts]),
-        block_diag([p[2] for p in parts], format="csr"),
-        np.concatenate([p[3] for p in parts]),
-        np.concatenate([p[4] for p in parts]),
-        np.concatenate([p[5] for p in parts]),
-    )
-    todo = [(i, starts[i] + k) for i, (_, _, _, open_cols) in enumerate(hard) for k in open_cols]
-    rng = np.random.default_rng(0)
-    for _ in range(3):
-        if len(todo) <= 1:
-            break
-        spread = together.widest([k for _, k in todo], rng.choice([-1.0, 1.0], size=len(todo)))
-        todo = [item for item, width in zip(todo, spread) if width < 1.0 - 1e-7]
-    pinned: dict[int, int] = {}
-    alone: dict[int, _Doubled] = {}
-    for i, k in todo:
-        if i in pinned:
-            continue
-        local = k - starts[i]
-        own = alone.setdefault(i, _Doubled(*parts[i]))
-        if own.widest([local], np.ones(1))[0] < 1.0 - 1e-7:  # x and y swap: one direction is enough
-            pinned[i] = int(hard[i][0].columns[local])
-    return list(pinned.values())
-
-
-class _Doubled:
-    """Two copies x, y of a piece's unknowns under the same relations and bounds, for LPs."""
-
-    def __init__(
-        self, a_eq: Any, b_eq: np.ndarray, a_ub: Any, b_ub: np.ndarray, lower: np.ndarray, upper: np.ndarray
-    ) -> None:
-        from scipy.sparse import block_diag, csr_matrix
-
-        self.n = n = len(lower)
-        a_ub = csr_matrix(a_ub) if a_ub.shape[0] else csr_matrix((0, n))
-        self.a_eq = block_diag([csr_matrix(a_eq), csr_matrix(a_eq)], format="csr")
-        self.b_eq = np.r_[b_eq, b_eq]
-        self.a_ub = block_diag([a_ub, a_ub], format="csr")
-        self.b_ub = np.r_[b_ub, b_ub]
-        self.bounds = [(None if np.isinf(a) else a, None if np.isinf(b) else b) for a, b in zip(lower, upper)] * 2
-
-    def widest(self, cols: Sequence[int], signs: np.ndarray) -> np.ndarray:
-        """How far x and y can differ in each column, each pushed its own way (capped at 1)."""
-        from scipy.optimize import linprog  # only tables with hidden cells need it
-        from scipy.sparse import csr_matrix, vstack
-
-        n, k = self.n, len(cols)
-        objective = np.zeros(2 * n)
-        objective[list(cols)] = -signs
-        objective[np.add(cols, n)] = signs
-        gap = csr_matrix(
-            (np.r_[signs, -signs], (np.r_[np.arange(k), np.arange(k)], np.r_[cols, np.add(cols, n)])), shape=(k, 2 * n)
-        )
-        res = linprog(
-            objective,
-            A_eq=self.a_eq,
-            b_eq=self.b_eq,
-            A_ub=vstack([self.a_ub, gap], format="csr"),
-            b_ub=np.r_[self.b_ub, np.ones(k)],
-            bounds=self.bounds,
-            method="highs",
-        )
-        if res.status != 0:  # cannot happen (the true figures are feasible); if it does, hide more
-            return np.zeros(k)
-        return signs * (res.x[list(cols)] - res.x[np.add(cols, n)])
-
-
-def _overlap_rows(
-    piece: _Piece, upper: np.ndarray, equations: Sequence[Equation], values: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """``row @ x <= rhs``: where categories overlap, each is still no larger than its total."""
-    n = len(piece.columns)
-    position = {int(v): k for k, v in enumerate(piece.columns)}
-    rows, rights = [], []
-    for v in piece.columns:
-        if v < 0 and upper[position[int(v)]] == 0.0:
-            m, kids = equations[-1 - v]
-            for kid in kids:
-                row, right = np.zeros(n), 0.0
-                for c, sign in ((kid, 1.0), (m, -1.0)):
-                    if c in position:
-                        row[position[c]] += sign
-                    else:
-                        right -= sign * values[c]
-                if row.any():
-                    rows.append(row)
-                    rights.append(right)
-    return (np.vstack(rows) if rows else np.zeros((0, n))), np.array(rights, dtype=float)
-
-
 def _protect_cells(
-    values: np.ndarray, primary: np.ndarray, equations: Sequence[Equation], latent: np.ndarray | None = None
+    values: np.ndarray, primary: np.ndarray, equations: Sequence[Equation], latent: np.ndarray | None = None,
+    where: str = "a table",
 ) -> np.ndarray:
-    """Secondary suppression: the cells to hide so that no primary or secondary cell is recoverable.
-
-    Args:
-        values: true counts by cell position (NaN where the input has no count).
-        primary: cells hidden by the source rule.
-        equations: additive relations ``margin = sum(children)``.
-        latent: cells never shown (single years under pooled periods), unknown to a reader, with
-            values that satisfy the relations (any such values do: the checks start from them).
-
-    Returns:
-        A boolean mask of the extra (secondary) cells.
-    """
-    n = len(values)
-    missing = np.isnan(values)
-    unknown = primary | missing | (latent if latent is not None else False)
-    secondary = np.zeros(n, dtype=bool)
-    if not primary.any() or not equations:
-        return secondary
-    slack = _slacks(values, equations)
-    eqs_of: list[list[int]] = [[] for _ in range(n)]
-    for e, (m, kids) in enumerate(equations):
-        for c in (m, *kids):
-            eqs_of[c].append(e)
-
-    def n_unknown(e: int) -> int:
-        m, kids = equations[e]
-        return int(unknown[m]) + int(unknown[list(kids)].sum()) + int(slack[e])
-
-    def pick(candidate_eqs: Sequence[int]) -> int | None:
-        pool: dict[int, bool] = {}
-        for e in candidate_eqs:
-            m, kids = equations[e]
-            for c in (m, *kids):
-                if not unknown[c]:
-                    pool[c] = pool.get(c, False) or c == m
-        if not pool:
-            return None
-        nonzero = [c for c in pool if values[c] > 0]
-        if not nonzero:
-            logger.info("Only zero cells were left to protect a suppressed cell; a zero is hidden.")
-        choices = nonzero or list(pool)
-
-        def helps(c: int) -> int:
-            return sum(1 for e in eqs_of[c] if n_unknown(e) == 1)
-
-        return min(choices, key=lambda c: (pool[c], values[c], -helps(c), c))
-
-    def hide(c: int) -> None:
-        unknown[c] = True
-        secondary[c] = True
-
-    targets = primary.copy()
-    for _ in range(n + 1):
-        # 1. no relation may have exactly one hidden cell (the "next smallest" rule, until stable)
-        changed = True
-        while changed:
-            changed = False
-            for e, (m, kids) in enumerate(equations):
-                if slack[e] or n_unknown(e) != 1:
-                    continue
-                lone = m if unknown[m] else next(k for k in kids if unknown[k])
-                if not targets[lone]:
-                    continue  # a count missing in the input, not ours to protect
-                c = pick([e])
-                if c is not None:
-                    hide(c)
-                    targets[c] = True
-                    changed = True
-        # 2. the whole system: is any hidden cell still determined?
-        pieces = _pieces(values, equations, slack, unknown, targets)
-        determined, used = _undetermined_check(pieces, targets)
-        if not determined:
-            # 3. ... or pinned down by bounds (hidden counts are at least 1, remainders have a sign)?
-            pinned = _narrowed(values, pieces, targets, equations)
-            if not pinned:
-                return secondary
-            for p in pinned:  # one more cell beside each (the pieces are independent)
-                c = pick(eqs_of[p])
-                if c is None:
-                    c = pick([e for e in range(len(equations)) if n_unknown(e) > 0])
-                if c is None:
-                    raise DisclosureError(
-                        "Disclosure control could not protect a suppressed cell: every figure around "
-                        "it is already hidden yet its bounds still give it away. Check the declared margins."
-                    )
-                hide(c)
-                targets[c] = True
-            continue
-        cell = determined[0]
-        c = pick(used) if used else None
-        if c is None:
-            c = pick(eqs_of[cell])
-        if c is None:
-            raise DisclosureError(
-                "Disclosure control could not protect a suppressed cell: every figure around it is "
-                "already hidden yet it can still be worked out. Check the declared margins."
-            )
-        hide(c)
-        targets[c] = True
-    raise DisclosureError("Disclosure control did not settle; check the declared margins.")  # pragma: no cover
+    """Secondary suppression by interval audit (``suna.secondary``), its failures as DisclosureError."""
+    try:
+        return protect_cells(values, primary, equations, latent=latent)
+    except (UnprotectableError, ValueError) as err:
+        raise DisclosureError(f"Disclosure control could not protect {where}: {err}. Check the declared margins.") from err
 
 
 # --------------------------------------------------------------------------------------------
@@ -871,15 +447,12 @@ _REQUIRED = ("indicator_id", "area_code", "parent_code", "period", "count", "dis
 
 
 def _category_keys(frame: pd.DataFrame) -> pd.Series:
+    """Each row's breakdown as one key: "" for a total row (no category_type), else type and category."""
     if "category_type" not in frame.columns:
         return pd.Series([_TOTAL_CATEGORY] * len(frame), index=frame.index, dtype=object)
-    # KNOWN GAP, kept on purpose for now (see CHANGELOG): under pandas 3, ``Series.map`` turns the
-    # None of a total row back into NaN, so the total is keyed "nan\x1fnan" and is not the margin
-    # of its categories. Linking them (``_key_list`` here) is right, but makes Sefton's protection
-    # take over 15 minutes and still leaves cells the attacker recovers; it needs a faster engine.
-    ctype = frame["category_type"].map(_key_value)
-    cat = frame["category"].map(_key_value) if "category" in frame.columns else pd.Series([None] * len(frame), index=frame.index)
-    keys = [_TOTAL_CATEGORY if (t is None or t == "") else f"{t}\x1f{c}" for t, c in zip(ctype.tolist(), cat.tolist())]
+    ctype = _key_list(frame["category_type"])
+    cat = _key_list(frame["category"]) if "category" in frame.columns else [None] * len(frame)
+    keys = [_TOTAL_CATEGORY if (t is None or t == "") else f"{t}\x1f{c}" for t, c in zip(ctype, cat)]
     return pd.Series(keys, index=frame.index, dtype=object)
 
 
@@ -1005,11 +578,6 @@ def pooled_years(period: Any) -> tuple[int, ...] | None:
     return tuple(range(start, end + 1))
 
 
-# The joint check's linear programs grow fast: a county's twelve districts (about 400 rows an
-# indicator) take seconds; Halton's 16 MSOAs (about 560) took over five minutes, Sefton's 38 (about
-# 1,290) over ten. KNOWN GAP: areas
-# above this are protected period by period only (see CHANGELOG).
-OVERLAP_CHECK_MAX_ROWS = 450
 
 
 def _single_years(shown: np.ndarray, n_single: int, equations: Sequence[Equation], where: str) -> np.ndarray:
@@ -1059,10 +627,6 @@ def _protect_overlapping_periods(frame: pd.DataFrame, counts: np.ndarray, hidden
         if not hidden[pos].any() or any(span is None for span in spans.values()) or len(years) <= max(map(len, spans.values())):
             continue  # single years, or one pooled period: nothing overlaps
         where = f"indicators table, overlapping periods of {key}"
-        if len(pos) > OVERLAP_CHECK_MAX_ROWS:
-            logger.info("%s: %d rows, over the %d this check can do in reasonable time; not checked",
-                        where, len(pos), OVERLAP_CHECK_MAX_ROWS)
-            continue
         shown_keys = _cell_keys(group, [*dims, "period"], where)
         combos = list(dict.fromkeys(k[:-1] for k in shown_keys))
         single_keys = [(*combo, year) for combo in combos for year in years]

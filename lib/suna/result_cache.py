@@ -25,6 +25,7 @@ from suna.fingerprint import folder_signature, lib_signature
 log = logging.getLogger(__name__)
 
 PARTS = ("raw", "table", "record")
+KEEP_PER_AREA = 6  # saved results kept for each area (periods, data folders, library versions); older ones go
 
 
 def cache_key(area: Area, period: str, folder: Path) -> str:
@@ -67,6 +68,26 @@ def save(area: Area, key: str, frames: dict[str, pd.DataFrame]) -> None:
         write_text(json.dumps(dtypes), folder / "dtypes.json")  # written last: marks the set complete
     except Exception as exc:
         log.warning("could not save the indicators cache in %s: %s", folder, exc)
+        return
+    _prune(area)
+
+
+def _prune(area: Area) -> None:
+    """Remove the area's saved results beyond the newest ``KEEP_PER_AREA``.
+
+    Every change of library, data or period makes a new key, so without this the cache grows with
+    each upgrade. A reader of a folder removed under it finds it unreadable and recomputes.
+    """
+    import shutil
+
+    saved = []
+    for folder in (paths.cache_dir() / "indicators").glob(f"{area.code}-*"):
+        try:
+            saved.append(((folder / "dtypes.json").stat().st_mtime_ns, folder))
+        except OSError:  # incomplete: another process is still writing it, or it is broken
+            continue
+    for _, folder in sorted(saved, reverse=True)[KEEP_PER_AREA:]:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:

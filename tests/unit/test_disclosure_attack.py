@@ -207,11 +207,10 @@ def test_attacker_recovers_a_count_from_overlapping_periods_protected_one_at_a_t
     assert all(r.how in ("exactly determined", "narrowed to under 1") for r in found)
 
 
-@pytest.mark.parametrize("slug", ["worcestershire", "essex"])
+@pytest.mark.parametrize("slug", SAMPLE_AREAS)
 def test_overlapping_pooled_periods_give_no_hidden_count_away(slug: str) -> None:
     """Every period of each pooled indicator (deaths; admissions at 15 to 24) attacked at once, with the
-    single years as unknowns. Counties only: the check is too slow for Sefton's and Halton's MSOAs yet
-    (``disclosure.OVERLAP_CHECK_MAX_ROWS``), a known gap."""
+    single years as unknowns: counties' districts and the unitaries' MSOAs."""
     data = _area_data(slug)
     found = attack.attack_pooled_periods(data.raw_indicators, data.table, data.area)
     assert [str(r) for r in found] == []

@@ -56,3 +56,17 @@ def test_damaged_or_incomplete_cache_is_not_trusted(cache_dir):
     assert result_cache.load(halton, "k1") is None
     (cache_dir / "indicators" / "E06000006-k1" / "dtypes.json").unlink()
     assert result_cache.load(halton, "k1") is None
+
+
+def test_only_the_newest_saved_results_of_an_area_are_kept(cache_dir):
+    halton, sefton = areas.load_area("halton"), areas.load_area("sefton")
+    frames = {"raw": pd.DataFrame({"a": [1.0]}), "table": pd.DataFrame({"b": [2.0]}), "record": pd.DataFrame({"c": [1]})}
+    result_cache.save(sefton, "other", frames)
+    for i in range(result_cache.KEEP_PER_AREA + 3):
+        result_cache.save(halton, f"k{i}", frames)
+        marker = cache_dir / "indicators" / f"E06000006-k{i}" / "dtypes.json"
+        os.utime(marker, ns=(i * 10**9, i * 10**9))  # saved one second apart, oldest first
+    result_cache._prune(halton)
+    kept = sorted(p.name for p in (cache_dir / "indicators").glob("E06000006-*"))
+    assert kept == sorted(f"E06000006-k{i}" for i in range(3, result_cache.KEEP_PER_AREA + 3))
+    assert result_cache.load(sefton, "other") is not None  # another area's results are left alone

@@ -152,9 +152,6 @@ def test_the_15_to_24_indicator_has_no_age_groups(data):
     assert set(view.table["Age"]) == {"15-24 yrs"} and "vconcat" not in view.chart.to_dict()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="KNOWN GAP: suna.disclosure._category_keys reads every total "
-                   "row's missing category_type as 'nan' under pandas 3 (Series.map turns None into NaN), so no breakdown "
-                   "is linked to its total and a lone hidden age group can be worked out from the all-ages count")
 def test_age_groups_withstand_the_attacker(data):
     """The attacker of tests/attack.py on the admissions indicators' age groups and their all-ages rows,
     for the last two periods (each indicator x period is one linked table)."""

@@ -160,3 +160,56 @@ def test_unknown_choices_fail_with_suna_errors(halton):
         treatment.numbers_in_treatment(halton, period="2023")
     with pytest.raises(SunaError):
         treatment.numbers_in_treatment(halton, substance_group="tea")
+
+
+def _census_shares(data, code: str) -> dict[str, float]:
+    """Residents' shares by ethnic group for an area or district, worked here with plain pandas."""
+    table = data.tables["population_ethnicity"]
+    if code != data.area.code:
+        table = table[table["district_code"] == code]
+    else:
+        table = table[table["district_code"].isin(data.area.district_codes)]
+    sums = table.groupby("ethnic_group", observed=True)["population"].sum()
+    labels = reference_labels()
+    return {labels[g]: 100 * v / sums.sum() for g, v in sums.items()}
+
+
+def reference_labels() -> dict[str, str]:
+    from suna import reference
+
+    return reference.category_labels("ethnic_groups")
+
+
+@pytest.mark.parametrize("where", ["area", "district"])
+def test_ethnicity_is_compared_with_the_census_residents(essex, where):
+    district = essex.area.district_codes[3] if where == "district" else None
+    view = treatment.ethnicity_profile(essex, district=district)
+    expected = _census_shares(essex, district or essex.area.code)
+    shown = dict(zip(view.table["Ethnic group"], view.table[treatment.RESIDENTS]))
+    assert shown[reference_labels()["not_stated"]] == "not applicable"
+    for label, pct in expected.items():
+        assert shown[label] == common.share_text(pct)
+    assert "Census 2021" in view.footnote
+    if where == "area":
+        white = expected[reference_labels()["white"]]
+        other = f"{100 - white:.1f}".rstrip("0").rstrip(".")
+        compared = [f for f in view.findings if f"against {other}% of residents (Census 2021)" in f]
+        assert len(compared) == 2, view.findings  # in treatment and new presentations
+        assert all(re.search(r"(higher|lower) than among residents|not significantly different", f) for f in compared)
+
+
+def test_ethnicity_is_not_compared_when_the_unrecorded_are_suppressed(halton):
+    """Halton's adults with no ethnic group recorded are fewer than 5: the comparison would need them."""
+    view = treatment.ethnicity_profile(halton)
+    assert all("not compared with residents, because the number with none recorded is suppressed" in f
+               for f in view.findings), view.findings
+
+
+def test_ethnicity_without_the_census_table_says_not_compared(halton):
+    from dataclasses import replace
+
+    without = replace(halton, tables={k: v for k, v in halton.tables.items() if k != "population_ethnicity"})
+    view = treatment.ethnicity_profile(without)
+    assert treatment.RESIDENTS not in view.table.columns
+    assert view.findings[0].startswith("Not compared with the resident population")
+    assert not any("residents (Census 2021)" in f for f in view.findings)

@@ -157,6 +157,10 @@ def ethnicity_profile(data: Any, *, district: str | None = None, period: str | N
                       substance_group: str | None = None) -> View:
     """Ethnic group of adults in treatment and of new presentations, as shares, against the resident population where known.
 
+    The residents are Census 2021's (the optional ``population_ethnicity`` table; the sample has it).
+    Findings compare the share outside the White group among adults whose group was recorded with
+    the residents' share, by the Wilson interval of the treatment share (seed 004 Figures 6, 11, 17).
+
     One substance group's shares are shown for the whole area only: a district's, nearly all
     suppressed, would be slow to protect (``groups_in_districts`` of ``common.protect_by_group``).
     """
@@ -168,33 +172,99 @@ def ethnicity_profile(data: Any, *, district: str | None = None, period: str | N
     groups = reference.category_codes("ethnic_groups")
     cohorts = {"In treatment": c.one_per_person(c.in_treatment(records, sel.period)),
                "New presentations": c.one_per_person(c.started_in(records, sel.period))}
-    tables, records_out, raw_total = [], [], 0.0
+    tables, records_out, raw_total, counts_of = [], [], 0.0, {}
     for cohort, people in cohorts.items():
         counts, protected = c.protect_by_group(people, data.area, ["ethnic_group"], {"ethnic_group": groups},
                                                sel.substance_group, totals=["ethnic_group"], groups_in_districts=False)
         raw_total += c.pick_area(counts, sel)["count"].sum()
         tables.append(c.add_shares(protected.table, ["area_code"], "ethnic_group").assign(cohort=cohort))
+        counts_of[cohort] = c.labelled(c.pick_area(protected.table, sel), "ethnic_group", "ethnic_groups")
         records_out.append(protected.record)
     if raw_total == 0:
         return c.no_figures(title, f"adults in treatment ({sel.group_label})", sel, data)
     record = pd.concat(records_out, ignore_index=True)
     shares = c.labelled(pd.concat(tables, ignore_index=True), "ethnic_group", "ethnic_groups")
     mine = c.pick_area(shares, sel).assign(period=sel.period)
-    note = ("The resident population by ethnic group (Census 2021) is not among SUNA's tables yet, "
-            "so these shares are not compared with the population.")
+    residents = _resident_shares(data, sel)
+    if residents is None:
+        note = ("No resident population by ethnic group (Census 2021, the optional population_ethnicity "
+                "table) was supplied, so these shares are not compared with the population.")
+        findings = [f"Not compared with the resident population: {note[0].lower()}{note[1:]}"]
+    else:
+        note = (f"{RESIDENTS}: usual residents of all ages (ONS TS021); the Census gives everyone a group, "
+                "so residents have no 'Not stated'. Comparisons are with adults whose group was recorded.")
+        findings = []
     footnote = c.view_footnote(data, record, extra=note)
-    chart = charts.share_chart(mine, "ethnic_group", series="cohort", period=sel.period, title=title,
+    shown = mine if residents is None else pd.concat([mine, residents], ignore_index=True)
+    chart = charts.share_chart(shown, "ethnic_group", series="cohort", period=sel.period, title=title,
                                source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)
-    table = mine.assign(share=[c.share_text(v) for v in mine["share_pct"]]).pivot(
+    table = shown.assign(share=[c.share_text(v) for v in shown["share_pct"]]).pivot(
         index="ethnic_group", columns="cohort", values="share").reset_index().rename(columns={"ethnic_group": "Ethnic group"})
-    findings = []
-    for cohort, part in mine.groupby("cohort", sort=False):
-        white = part[part["ethnic_group"] == reference.category_labels("ethnic_groups")["white"]]
-        if len(white) and not fmt.is_missing(white["share_pct"].iloc[0]):
-            findings.append(f"{cohort}: {c.share_text(100 - white['share_pct'].iloc[0])} of adults in {sel.place} "
-                            f"were recorded in an ethnic group other than White (including not stated).")
-    findings.append("Not compared with the resident population: " + note[0].lower() + note[1:])
-    return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
+    table = table.set_index("Ethnic group").reindex(list(dict.fromkeys(shown["ethnic_group"]))).reset_index()
+    table = table[["Ethnic group", *dict.fromkeys(shown["cohort"])]]
+    if residents is not None:
+        table[RESIDENTS] = table[RESIDENTS].fillna("not applicable")
+    for cohort in cohorts:
+        findings.append(_ethnicity_finding(cohort, counts_of[cohort], residents, sel))
+    return View(title=title, chart=chart, table=table, footnote=footnote, findings=[f for f in findings if f])
+
+
+RESIDENTS = "Residents (Census 2021)"
+
+
+def _resident_shares(data: Any, sel: c.Selection) -> pd.DataFrame | None:
+    """The chosen place's usual residents by ethnic group as chart rows, or None without the table."""
+    from suna import population
+
+    table = data.tables.get("population_ethnicity")
+    if table is None or table.empty:
+        return None
+    shares = population.ethnicity_shares(table, data.area)
+    mine = c.labelled(shares[shares["area_code"] == sel.area_code], "ethnic_group", "ethnic_groups")
+    # population figures are published Census counts, not people in treatment: shown as they are
+    return mine.assign(cohort=RESIDENTS, period=sel.period, count=float("nan"),
+                       count_display=[fmt.format_number(v, 0) for v in mine["population"]], value_note=None)
+
+
+def _ethnicity_finding(cohort: str, counts: pd.DataFrame, residents: pd.DataFrame | None, sel: c.Selection) -> str:
+    """Share outside the White group among adults with a recorded group, against residents where known.
+
+    Worked from shown counts only (all, White, not stated): a hidden one means no finding rather
+    than a figure that could give it away.
+    """
+    from suna import stats
+
+    labels = reference.category_labels("ethnic_groups")
+    by_group = dict(zip(counts["ethnic_group"], counts["count"]))
+    total, white, unstated = (by_group.get(k) for k in (c.ALL, labels["white"], labels["not_stated"]))
+    if fmt.is_missing(total) or fmt.is_missing(white) or total <= 0:
+        return (f"{cohort}: the share outside the White group is not shown for {sel.place}, because a count it "
+                f"would be worked from is suppressed.")
+    if fmt.is_missing(unstated):
+        return (f"{cohort}: {fmt.format_number(100 * (total - white) / total, 1)}% of adults in {sel.place} were in a "
+                "group other than White or had none recorded; not compared with residents, because the number "
+                "with none recorded is suppressed.")
+    stated = total - unstated
+    if stated <= 0:
+        return ""
+    other = stated - white
+    pct = 100 * other / stated
+    low, high = (100 * v for v in stats.wilson_interval(other, stated))
+    text = (f"{cohort}: {fmt.format_number(pct, 1)}% of adults in {sel.place} with a recorded ethnic group were in a "
+            f"group other than White (95% CI {fmt.format_number(low, 1)}% to {fmt.format_number(high, 1)}%)")
+    if residents is None:
+        return text + "."
+    white_residents = residents.loc[residents["ethnic_group"] == labels["white"], "share_pct"]
+    if white_residents.empty or fmt.is_missing(white_residents.iloc[0]):
+        return text + "."
+    resident_pct = 100 - float(white_residents.iloc[0])
+    if low > resident_pct:
+        verdict = "higher than among residents, a significant difference"
+    elif high < resident_pct:
+        verdict = "lower than among residents, a significant difference"
+    else:
+        verdict = "not significantly different from residents"
+    return text + f", against {fmt.format_number(resident_pct, 1)}% of residents (Census 2021): {verdict}."
 
 
 def treatment_rate_by_district(data: Any, *, district: str | None = None, period: str | None = None,
