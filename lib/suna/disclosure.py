@@ -417,7 +417,7 @@ def protect_table(
     keys = _cell_keys(frame, dims, where)
     equations = _equations(keys, dims, _normalise_margins(frame, dims, margins))
     primary = r.is_primary(values)
-    secondary = _protect_cells(values, primary, equations)
+    secondary = _protect_cells(values, primary, equations, where=where)
     hidden = primary | secondary
 
     shown = np.where(hidden, np.nan, r.rounded(values))
@@ -528,7 +528,7 @@ def protect_indicators(indicators: pd.DataFrame) -> Protected:
 
     prim_c = np.zeros(n, dtype=bool)
     prim_d = np.zeros(n, dtype=bool)
-    tables = []  # (positions, equations, protect the denominator too)
+    tables = []  # (positions, equations, protect the denominator too, where)
     for key, group in frame.groupby(group_cols, sort=False, dropna=False):
         pos = group.index.to_numpy()
         label = ", ".join(f"{c}={v}" for c, v in zip(group_cols, key if isinstance(key, tuple) else (key,)))
@@ -536,7 +536,7 @@ def protect_indicators(indicators: pd.DataFrame) -> Protected:
         r = rules[group["disclosure_rule"].iloc[0]]
         keys = _cell_keys(group, dims, gwhere)
         with_den = group["measure"].iloc[0] == "proportion" and has_den
-        tables.append((pos, _equations(keys, dims, _indicator_margins(group, gwhere)), with_den))
+        tables.append((pos, _equations(keys, dims, _indicator_margins(group, gwhere)), with_den, gwhere))
         prim_c[pos] = r.is_primary(counts[pos])
         if with_den:
             prim_d[pos] = r.is_primary(dens[pos])
@@ -549,17 +549,17 @@ def protect_indicators(indicators: pd.DataFrame) -> Protected:
     # cell hidden by the last step can be worked out in its own table, so round again until stable.
     for _ in range(20):
         for t in todo:
-            pos, equations, with_den = tables[t]
-            sec_c[pos] |= _protect_cells(counts[pos], (prim_c | sec_c)[pos], equations)
+            pos, equations, with_den, twhere = tables[t]
+            sec_c[pos] |= _protect_cells(counts[pos], (prim_c | sec_c)[pos], equations, where=f"{twhere}, counts")
             if with_den:
-                sec_d[pos] |= _protect_cells(dens[pos], (prim_d | sec_d)[pos], equations)
+                sec_d[pos] |= _protect_cells(dens[pos], (prim_d | sec_d)[pos], equations, where=f"{twhere}, denominators")
         sec_c |= _protect_overlapping_periods(frame, counts, prim_c | sec_c, dims)
         before_c, before_d = sec_c.copy(), sec_d.copy()
         sec_c, sec_d = _hide_same_quantities(frame, counts, np.where(is_prop, dens, np.nan), prim_c | sec_c, prim_d | sec_d, sec_c, sec_d)
         changed = (sec_c != before_c) | (sec_d != before_d)
         if not changed.any():
             return _finish_indicators(indicators, rules, counts, dens, has_den, prim_c, sec_c, prim_d, sec_d)
-        todo = [t for t, (pos, _, _) in enumerate(tables) if changed[pos].any()]
+        todo = [t for t, (pos, *_) in enumerate(tables) if changed[pos].any()]
     raise DisclosureError(f"{where}: hiding the same figures in every indicator did not settle.")  # pragma: no cover
 
 
@@ -643,7 +643,7 @@ def _protect_overlapping_periods(frame: pd.DataFrame, counts: np.ndarray, hidden
         values = np.r_[counts[pos], _single_years(counts[pos], len(single_keys), equations, where)]
         primary = np.r_[hidden[pos], np.zeros(len(single_keys), dtype=bool)]
         latent = np.r_[np.zeros(len(pos), dtype=bool), np.ones(len(single_keys), dtype=bool)]
-        more = _protect_cells(values, primary, equations, latent=latent)[: len(pos)]
+        more = _protect_cells(values, primary, equations, latent=latent, where=where)[: len(pos)]
         if more.any():
             logger.info("%s: %d more cell(s) hidden across overlapping periods", where, int(more.sum()))
         extra[pos] = more

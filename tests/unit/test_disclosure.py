@@ -424,3 +424,11 @@ def test_a_figure_hidden_in_one_indicator_is_hidden_where_another_shows_the_same
     sec_c, sec_d = disclosure._hide_same_quantities(frame, counts, np.full(9, np.nan), hidden.copy(), none.copy(), none.copy(), none.copy())
     assert sec_c.tolist() == [False, False, False, True, True, False, False, False, False]
     assert not sec_d.any()
+
+
+def test_figures_that_cannot_add_up_name_the_table() -> None:
+    """Missing counts no figures can fill (A is A1 + A2, at least 6, yet A + B = 5): one clear message naming the table."""
+    frame = pd.DataFrame({"district": ["Area", "A", "B", "A1", "A2"], "count": [5.0, None, None, 5.0, 2.0]})
+    margins = {"district": [("Area", ["A", "B"]), ("A", ["A1", "A2"])]}
+    with pytest.raises(DisclosureError, match=r"could not protect table passed to protect_table \(count column 'count'\)"):
+        disclosure.protect_table(frame, "count", "ndtms", dims=["district"], margins=margins)
