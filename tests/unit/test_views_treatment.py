@@ -213,3 +213,25 @@ def test_ethnicity_without_the_census_table_says_not_compared(halton):
     assert treatment.RESIDENTS not in view.table.columns
     assert view.findings[0].startswith("Not compared with the resident population")
     assert not any("residents (Census 2021)" in f for f in view.findings)
+
+
+def test_time_in_treatment_and_exit_reasons_hide_the_same_totals():
+    """The two exit views share their totals (exits by area and substance group). Protected apart,
+    Worcestershire's time-in-treatment view showed totals the exit-reason view hid, and with them the
+    attacker worked two hidden district totals out exactly. Protected as one table they match, and
+    the exit-reason table withstands the attacker given everything either view shows."""
+    data = pipeline.load_area_data("worcestershire")
+    sel = common.select(data)
+    counts, by_time = treatment._exits(data, sel, "duration")
+    truth, by_reason = treatment._exits(data, sel, "exit_reason")
+    key = ["area_code", "substance_group"]
+    time_totals = by_time.table[by_time.table["duration"] == common.ALL].set_index(key)["count_display"]
+    reason_totals = by_reason.table[by_reason.table["exit_reason"] == common.ALL].set_index(key)["count_display"]
+    assert len(time_totals) == len(reason_totals) > 0
+    assert ((time_totals == "*") == (reason_totals.loc[time_totals.index] == "*")).all()
+    assert (reason_totals == "*").any()  # there are hidden totals to protect
+    margins = {"area_code": {data.area.code: data.area.district_codes}, "substance_group": common.ALL,
+               "exit_reason": common.ALL}
+    found = attack.attack_published(truth, by_reason.table, "count", "ndtms", ["area_code", "substance_group", "exit_reason"],
+                                    margins)
+    assert [str(r) for r in found] == []

@@ -201,7 +201,8 @@ def _total_subsets(keys: Sequence[str], totals: Sequence[str]) -> list[tuple[str
 
 
 def protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals: Sequence[str] = (),
-                   separate: Sequence[str] = (), rule_name: str = NDTMS) -> Protected:
+                   separate: Sequence[str] = (), rule_name: str = NDTMS,
+                   breakdowns: Mapping[str, Sequence[Sequence[Any]]] | None = None) -> Protected:
     """Disclosure control for an ``area_counts`` table: area over districts, ``ALL`` over each category.
 
     Args:
@@ -212,13 +213,16 @@ def protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals:
         separate: columns whose values are independent tables (e.g. financial years: people in
             treatment in different years do not add up), protected one at a time.
         rule_name: the source's rule (NDTMS by default).
+        breakdowns: for a column holding several breakdowns of one total, each breakdown's
+            categories (``{"cell": [[durations...], [reasons...]]}``): ``ALL`` is the margin of each.
     """
     key = (area.code, tuple(dims), tuple(totals), tuple(separate), rule_name,
+           tuple((col, tuple(map(tuple, kids))) for col, kids in (breakdowns or {}).items()),
            int(pd.util.hash_pandas_object(counts, index=True).sum()), tuple(counts.columns))
     if key not in _PROTECTED:
         if len(_PROTECTED) >= 64:
             _PROTECTED.pop(next(iter(_PROTECTED)))
-        _PROTECTED[key] = _protect_counts(counts, area, dims, totals, separate, rule_name)
+        _PROTECTED[key] = _protect_counts(counts, area, dims, totals, separate, rule_name, breakdowns or {})
     return _PROTECTED[key]
 
 
@@ -273,9 +277,10 @@ _PROTECTED: dict[tuple[Any, ...], Protected] = {}
 
 
 def _protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals: Sequence[str],
-                    separate: Sequence[str], rule_name: str) -> Protected:
+                    separate: Sequence[str], rule_name: str, breakdowns: Mapping[str, Sequence[Sequence[Any]]]) -> Protected:
     margins: dict[str, Any] = {"area_code": {area.code: area.district_codes}}
     margins.update({col: ALL for col in totals})
+    margins.update({col: [(ALL, list(kids)) for kids in groups] for col, groups in breakdowns.items()})
     all_dims = ["area_code", *[d for d in dims if d not in separate]]
     if not separate:
         return disclosure.protect_table(counts, "count", rule_name, dims=all_dims, margins=margins)

@@ -12,11 +12,13 @@ intervals come from the protected indicators table.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
 from suna import charts, narrative, reference
+from suna.disclosure import Protected
 from suna import formatting as fmt
 from suna.views import View
 from suna.views import common as c
@@ -329,11 +331,11 @@ def time_in_treatment(data: Any, *, district: str | None = None, period: str | N
     """How long adults leaving treatment in the year had been in treatment, in the packs' bands."""
     sel = c.select(data, district, period, substance_group)
     title = f"Time in treatment at exit: {sel.place}, {fmt.format_period(sel.period)}"
-    exits = c.exited_in(c.adults(c.treatment_records(data)), sel.period)
-    exits = exits.assign(duration=_band((exits["discharge_date"] - exits["start_date"]).dt.days, DURATION_BANDS))
     bands = [b[0] for b in DURATION_BANDS]
-    counts, protected = c.protect_by_group(exits, data.area, ["duration"], {"duration": bands}, sel.substance_group,
-                                           totals=["duration"])
+    counts, protected = _exits(data, sel, "duration")
+    group = sel.substance_group or c.ALL
+    counts = counts[counts["substance_group"] == group].drop(columns="substance_group")
+    protected = replace(protected, table=protected.table[protected.table["substance_group"] == group].drop(columns="substance_group"))
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, f"treatment exits ({sel.group_label})", sel, data)
     mine = c.pick_area(c.add_shares(protected.table, ["area_code"], "duration"), sel).assign(period=sel.period)
@@ -348,7 +350,8 @@ def time_in_treatment(data: Any, *, district: str | None = None, period: str | N
     total = total[total["duration"] == c.ALL].iloc[0]
     short = mine[mine["duration"].isin(bands[:2])]["share_pct"]
     long_ = mine[mine["duration"].isin(bands[5:])]["share_pct"]
-    findings = [f"{c.count_text(total)} treatment episodes of adults ({sel.group_label}) ended in {sel.place} in "
+    lead = c.count_text(total)
+    findings = [f"{lead[:1].upper()}{lead[1:]} treatment episodes of adults ({sel.group_label}) ended in {sel.place} in "
                 f"{fmt.format_period(sel.period)}."]
     if short.notna().all():
         findings.append(f"{c.share_text(short.sum())} had lasted less than 3 months (early exits).")
@@ -358,19 +361,43 @@ def time_in_treatment(data: Any, *, district: str | None = None, period: str | N
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
 
 
+def _exits(data: Any, sel: c.Selection, breakdown: str) -> tuple[pd.DataFrame, Protected]:
+    """Exits in the year by time in treatment and by reason, protected as one table; one breakdown's rows.
+
+    The two views share their totals (exits by area and substance group). Protected apart, a total
+    one hides the other could show, and the attacker then works hidden totals out exactly
+    (Worcestershire, two districts: tests/unit/test_views_treatment.py). As one table, with
+    ``ALL`` the margin of both breakdowns, a total is hidden in both or in neither.
+
+    Returns the true counts and the protected rows of ``breakdown`` ("duration" or "exit_reason"),
+    every substance group and ``ALL`` (the views pick theirs), with their ``ALL`` rows.
+    """
+    exits = c.exited_in(c.adults(c.treatment_records(data)), sel.period)
+    exits = exits.assign(duration=_band((exits["discharge_date"] - exits["start_date"]).dt.days, DURATION_BANDS))
+    kinds = {"duration": [b[0] for b in DURATION_BANDS], "exit_reason": reference.category_codes("exit_reasons")}
+    parts = []
+    for kind, categories in kinds.items():
+        counted = c.area_counts(exits, data.area, ["substance_group", kind], {"substance_group": GROUPS, kind: categories},
+                                totals=["substance_group", kind], district_detail=c.district_detail(data.area))
+        cell = [c.ALL if v == c.ALL else f"{kind}:{v}" for v in counted[kind]]
+        parts.append(counted.rename(columns={kind: "category"}).assign(cell=cell))
+    both = pd.concat(parts, ignore_index=True).drop_duplicates(["area_code", "substance_group", "cell"], ignore_index=True)
+    protected = c.protect_counts(both, data.area, ["substance_group", "cell"], totals=["substance_group"],
+                                 breakdowns={"cell": [[f"{k}:{v}" for v in cats] for k, cats in kinds.items()]})
+    mine = (both["cell"] == c.ALL) | both["cell"].str.startswith(f"{breakdown}:")
+    counts = both[mine].rename(columns={"category": breakdown}).drop(columns="cell")
+    table = protected.table[mine].rename(columns={"category": breakdown}).drop(columns="cell")
+    return counts, replace(protected, table=table, dims=("area_code", "substance_group", breakdown), margins=None)
+
+
 def exits_by_reason(data: Any, *, district: str | None = None, period: str | None = None,
                     substance_group: str | None = None) -> View:
     """Why adults left treatment in the year, as shares of exits, by substance group."""
     sel = c.select(data, district, period, substance_group)
     title = f"Treatment exits by reason: {sel.place}, {fmt.format_period(sel.period)}"
-    exits = c.exited_in(c.adults(c.treatment_records(data)), sel.period)
-    reasons = reference.category_codes("exit_reasons")
-    counts = c.area_counts(exits, data.area, ["substance_group", "exit_reason"],
-                           {"substance_group": GROUPS, "exit_reason": reasons}, totals=["substance_group", "exit_reason"],
-                           district_detail=c.district_detail(data.area))
+    counts, protected = _exits(data, sel, "exit_reason")
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, "treatment exits", sel, data)
-    protected = c.protect_counts(counts, data.area, ["substance_group", "exit_reason"], totals=["substance_group", "exit_reason"])
     shares = c.add_shares(protected.table, ["area_code", "substance_group"], "exit_reason")
     mine = c.pick_area(shares, sel)
     mine = mine[mine["substance_group"] == (sel.substance_group or c.ALL)] if sel.substance_group else mine
