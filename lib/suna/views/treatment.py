@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from suna import charts, narrative, reference
-from suna.disclosure import Protected
+from suna.disclosure import SUPPRESSED, Protected
 from suna import formatting as fmt
 from suna.views import View
 from suna.views import common as c
@@ -361,6 +361,9 @@ def time_in_treatment(data: Any, *, district: str | None = None, period: str | N
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
 
 
+SUCCESSFUL = "successful_completion"  # the one successful exit reason (data/reference/categories.yaml)
+
+
 def _exits(data: Any, sel: c.Selection, breakdown: str) -> tuple[pd.DataFrame, Protected]:
     """Exits in the year by time in treatment and by reason, protected as one table; one breakdown's rows.
 
@@ -455,21 +458,27 @@ def unmet_need_cascade(data: Any, *, district: str | None = None, period: str | 
     """From estimated need to successful completion: estimated need, adults in treatment, successful completions.
 
     The estimate comes from a published prevalence estimate (only for the upper-tier area); without one the
-    cascade starts at the number in treatment and says so.
+    cascade starts at the number in treatment and says so. Successful completions are the exits-by-reason
+    view's own cells (``_exits``), so a count that view hides is hidden here too: protected apart, the
+    two disagreed in 24 of Worcestershire's 35 area-and-group cells.
     """
     sel = c.select(data, district, period, substance_group)
     title = f"From need to recovery: {sel.place}, {fmt.format_period(sel.period)}"
     records = c.adults(c.treatment_records(data))
-    done = c.exited_in(records, sel.period)
-    stages = {"In treatment": c.one_per_person(c.in_treatment(records, sel.period)),
-              "Successful completion": c.one_per_person(done[done["exit_reason"].isin(reference.successful_exit_reasons())])}
-    people = pd.concat([part.assign(stage=name) for name, part in stages.items()], ignore_index=True)
-    counts, protected = c.protect_by_group(people, data.area, ["stage"], {"stage": list(stages)}, sel.substance_group,
+    people = c.one_per_person(c.in_treatment(records, sel.period)).assign(stage="In treatment")
+    counts, protected = c.protect_by_group(people, data.area, ["stage"], {"stage": ["In treatment"]}, sel.substance_group,
                                            separate=["stage"])
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, f"adults in treatment ({sel.group_label})", sel, data)
-    mine = c.pick_area(protected.table, sel)  # the stages in order (area_counts keeps the categories' order)
+    _, exits = _exits(data, sel, "exit_reason")
+    done = exits.table[(exits.table["exit_reason"] == SUCCESSFUL) & (exits.table["substance_group"] == (sel.substance_group or c.ALL))]
+    done = c.pick_area(done, sel).drop(columns=["substance_group", "exit_reason"]).assign(stage="Successful completion")
+    if done.empty:  # a ward or MSOA for one group: published as the group's total only
+        done = pd.DataFrame({"area_code": [sel.area_code], "stage": ["Successful completion"], "count": [float("nan")],
+                             "count_display": [SUPPRESSED], "value_note": [None]})
+    mine = pd.concat([c.pick_area(protected.table, sel), done], ignore_index=True)
     mine = mine.assign(value=mine["count"], is_estimate=False)
+    protected = replace(protected, record=pd.concat([protected.record, exits.record], ignore_index=True))
     need = _need_rows(data, sel)
     if len(need):
         mine = pd.concat([need, mine], ignore_index=True)
