@@ -488,7 +488,7 @@ def view_group_recoveries(view_fn: Any, data: Any, groups: Sequence[str], **choi
     """Hidden cells of a view that its substance-group filter gives away.
 
     The view is called for all groups and for each group, and every table it protects (through
-    ``suna.views.common.protect_counts``) is recorded. The n-th table of each call is one version:
+    ``suna.views.common.protect_counts``, the cohorts built afresh) is recorded. The n-th table of each call is one version:
     the chosen group's rows (all of it when counted from that group's records alone), with every
     district and the whole area (the district filter shows them all). The versions are attacked as
     one table, with the ``All`` group as the sum of the groups besides the table's own margins.
@@ -496,7 +496,7 @@ def view_group_recoveries(view_fn: Any, data: Any, groups: Sequence[str], **choi
     import inspect
     from unittest import mock
 
-    from suna.views import common
+    from suna.views import cohorts, common
 
     real = common.protect_counts
     signature = inspect.signature(real)
@@ -511,7 +511,7 @@ def view_group_recoveries(view_fn: Any, data: Any, groups: Sequence[str], **choi
             calls.append((bound.arguments, protected))
             return protected
 
-        with mock.patch.object(common, "protect_counts", spy):
+        with mock.patch.object(common, "protect_counts", spy), mock.patch.object(cohorts, "_BUILT", {}):
             view_fn(data, substance_group=group, **choice)
         for n, (arguments, protected) in enumerate(calls):
             tables.setdefault(n, []).append((group or common.ALL, arguments, protected))
@@ -523,7 +523,7 @@ def view_group_recoveries(view_fn: Any, data: Any, groups: Sequence[str], **choi
         area = arguments["area"]
         dims = ["area_code", "substance_group", *[d for d in arguments["dims"] if d != "substance_group"]]
         margins = {"area_code": {area.code: list(area.district_codes)}, "substance_group": common.ALL,
-                   **{t: common.ALL for t in arguments["totals"]}}
+                   **{t: common.ALL for t in arguments["totals"]}, **dict(arguments["margins"] or {})}
         pairs = []
         for group, args, protected in versions:
             counts, table = args["counts"], protected.table

@@ -249,11 +249,11 @@ def _equations(
 
 def _protect_cells(
     values: np.ndarray, primary: np.ndarray, equations: Sequence[Equation], latent: np.ndarray | None = None,
-    where: str = "a table",
+    where: str = "a table", fixed: np.ndarray | None = None,
 ) -> np.ndarray:
     """Secondary suppression by interval audit (``suna.secondary``), its failures as DisclosureError."""
     try:
-        return protect_cells(values, primary, equations, latent=latent)
+        return protect_cells(values, primary, equations, latent=latent, fixed=fixed)
     except (UnprotectableError, ValueError) as err:
         raise DisclosureError(f"Disclosure control could not protect {where}: {err}. Check the declared margins.") from err
 
@@ -381,6 +381,8 @@ def protect_table(
     margins: Mapping[str, Any] | None = None,
     value_cols: Sequence[str] | None = None,
     note_col: str = "value_note",
+    hidden: np.ndarray | None = None,
+    fixed: np.ndarray | None = None,
 ) -> Protected:
     """Suppress small counts in one table and enough other cells that none can be worked out.
 
@@ -398,6 +400,9 @@ def protect_table(
         value_cols: columns derived from the count (rates, CIs) that are removed where the count is
             hidden; by default the Fingertips value columns present.
         note_col: the column that says why a figure is missing (created if absent).
+        hidden, fixed: for a table that shares cells with one protected before it, the shared cells
+            that table hid (hidden here too, as secondary cells) and those it showed (never hidden
+            here), so the two agree (``suna.views.cohorts``).
 
     Returns:
         ``Protected``: ``table`` (hidden counts NaN, ``<count_col>_display`` with ``*`` or the shown
@@ -417,7 +422,9 @@ def protect_table(
     keys = _cell_keys(frame, dims, where)
     equations = _equations(keys, dims, _normalise_margins(frame, dims, margins))
     primary = r.is_primary(values)
-    secondary = _protect_cells(values, primary, equations, where=where)
+    linked = np.zeros(len(values), dtype=bool) if hidden is None else np.asarray(hidden, dtype=bool) & ~primary
+    secondary = _protect_cells(values, primary | linked, equations, where=where,
+                               fixed=None if fixed is None else np.asarray(fixed, dtype=bool)) | linked
     hidden = primary | secondary
 
     shown = np.where(hidden, np.nan, r.rounded(values))

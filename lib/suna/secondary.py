@@ -272,7 +272,8 @@ class Audit:
 
 
 def protect_cells(
-    values: np.ndarray, primary: np.ndarray, equations: Sequence[Equation], latent: np.ndarray | None = None
+    values: np.ndarray, primary: np.ndarray, equations: Sequence[Equation], latent: np.ndarray | None = None,
+    fixed: np.ndarray | None = None,
 ) -> np.ndarray:
     """The secondary cells to hide so that no primary or secondary cell can be worked out.
 
@@ -282,13 +283,14 @@ def protect_cells(
         equations: additive relations ``margin = sum(children)``.
         latent: cells never shown (single years under pooled periods), unknown to a reader, with
             values that satisfy the relations (any such values do: the audit starts from them).
+        fixed: cells that must stay shown (another table of the same figures shows them).
 
     Returns:
         A boolean mask of the extra (secondary) cells.
 
     Raises:
         UnprotectableError: a hidden cell gives itself away with every figure around it hidden
-            (the declared margins contradict the figures).
+            (the declared margins contradict the figures), or every figure left is ``fixed``.
     """
     n = len(values)
     missing = np.isnan(values)
@@ -312,7 +314,7 @@ def protect_cells(
         for e in candidate_eqs:
             m, kids = equations[e]
             for c in (m, *kids):
-                if not unknown[c]:
+                if not unknown[c] and not (fixed is not None and fixed[c]):
                     pool[c] = pool.get(c, False) or c == m
         if not pool:
             return None

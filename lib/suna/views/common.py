@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from suna import disclosure, narrative, reference
@@ -202,7 +203,8 @@ def _total_subsets(keys: Sequence[str], totals: Sequence[str]) -> list[tuple[str
 
 def protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals: Sequence[str] = (),
                    separate: Sequence[str] = (), rule_name: str = NDTMS,
-                   breakdowns: Mapping[str, Sequence[Sequence[Any]]] | None = None) -> Protected:
+                   margins: Mapping[str, Sequence[tuple[Any, Sequence[Any]]]] | None = None,
+                   hidden: Any = None, fixed: Any = None) -> Protected:
     """Disclosure control for an ``area_counts`` table: area over districts, ``ALL`` over each category.
 
     Args:
@@ -213,62 +215,19 @@ def protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals:
         separate: columns whose values are independent tables (e.g. financial years: people in
             treatment in different years do not add up), protected one at a time.
         rule_name: the source's rule (NDTMS by default).
-        breakdowns: for a column holding several breakdowns of one total, each breakdown's
-            categories (``{"cell": [[durations...], [reasons...]]}``): ``ALL`` is the margin of each.
+        margins: a column's margins spelt out as ``(total, children)`` pairs, in place of an ``ALL``
+            total of all its other values (``suna.views.cohorts``: one total with several breakdowns).
+        hidden, fixed: cells another table of the same figures hid and showed (``protect_table``).
     """
     key = (area.code, tuple(dims), tuple(totals), tuple(separate), rule_name,
-           tuple((col, tuple(map(tuple, kids))) for col, kids in (breakdowns or {}).items()),
-           int(pd.util.hash_pandas_object(counts, index=True).sum()), tuple(counts.columns))
+           tuple((col, tuple((t, tuple(kids)) for t, kids in pairs)) for col, pairs in (margins or {}).items()),
+           int(pd.util.hash_pandas_object(counts, index=True).sum()), tuple(counts.columns),
+           *(None if m is None else bytes(np.packbits(np.asarray(m, dtype=bool))) for m in (hidden, fixed)))
     if key not in _PROTECTED:
         if len(_PROTECTED) >= 64:
             _PROTECTED.pop(next(iter(_PROTECTED)))
-        _PROTECTED[key] = _protect_counts(counts, area, dims, totals, separate, rule_name, breakdowns or {})
+        _PROTECTED[key] = _protect_counts(counts, area, dims, totals, separate, rule_name, margins or {}, hidden, fixed)
     return _PROTECTED[key]
-
-
-def protect_by_group(records: pd.DataFrame, area: Any, by: Sequence[str], categories: Mapping[str, Sequence[Any]],
-                     substance_group: str | None, totals: Sequence[str] = (), separate: Sequence[str] = (),
-                     groups_in_districts: bool = True) -> tuple[pd.DataFrame, Protected]:
-    """A breakdown counted and protected with substance group as one more dimension, then the chosen group's rows.
-
-    A table counted from one group's records alone is protected apart from the all-groups table and
-    the other groups' tables, so a count it hides could be worked out by differencing them (an app's
-    substance-group filter shows them all). Here every group and their ``ALL`` total are one table,
-    protected in one go and the same whatever group is chosen, so the content cache answers a group
-    switch at once. The group counts as a breakdown for ``district_detail``: a ward or MSOA shows one
-    group's total, or the breakdown for all groups, not the two crossed.
-
-    Args:
-        records: rows with ``district_code``, ``substance_group`` and the ``by`` columns.
-        area: the Area.
-        by: the breakdown columns besides the group (as ``area_counts``).
-        categories: every value each ``by`` column may take.
-        substance_group: the chosen group's code; None for all groups (the ``ALL`` rows).
-        totals: the ``by`` columns that also get an ``ALL`` row.
-        separate: ``by`` columns whose values are independent tables (as ``protect_counts``).
-        groups_in_districts: False to break the group down for the whole area only, a district's
-            rows being for all groups. For a breakdown into small categories (age by sex, ethnic
-            group, referral route by sex) a district's cells by group are nearly all suppressed, and
-            protecting them is slow. Essex, with them and without: age by sex 17 s and 0.1 s, each
-            ethnic-group table 14 s and 0.1 s, routes by sex not done after 13 minutes and 0.1 s.
-
-    Returns:
-        The chosen group's true counts (for "no figures" checks and confidence intervals) and its
-        protected rows, both without the ``substance_group`` column, on the same index.
-    """
-    dims = ["substance_group", *by]
-    with_group = ["substance_group", *totals]
-    counts = area_counts(records, area, dims, {"substance_group": reference.category_codes("substance_groups"), **categories},
-                         totals=with_group, district_detail=district_detail(area))
-    if not groups_in_districts:
-        counts = counts[(counts["area_code"] == area.code) | (counts["substance_group"] == ALL)].reset_index(drop=True)
-    protected = protect_counts(counts, area, dims, totals=with_group, separate=separate)
-    chosen = counts["substance_group"] == (substance_group or ALL)
-    table = protected.table[chosen].drop(columns="substance_group")
-    return counts[chosen].drop(columns="substance_group"), replace(
-        protected, table=table, record=protected.record[protected.record["row"].isin(table.index)],
-        dims=tuple(d for d in protected.dims if d != "substance_group"),
-        margins={k: v for k, v in (protected.margins or {}).items() if k != "substance_group"})
 
 
 # Protected tables by content: the same table is protected once, so an app switching district (the same
@@ -277,13 +236,14 @@ _PROTECTED: dict[tuple[Any, ...], Protected] = {}
 
 
 def _protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals: Sequence[str],
-                    separate: Sequence[str], rule_name: str, breakdowns: Mapping[str, Sequence[Sequence[Any]]]) -> Protected:
+                    separate: Sequence[str], rule_name: str, spelt_out: Mapping[str, Sequence[tuple[Any, Sequence[Any]]]],
+                    hidden: Any = None, fixed: Any = None) -> Protected:
     margins: dict[str, Any] = {"area_code": {area.code: area.district_codes}}
     margins.update({col: ALL for col in totals})
-    margins.update({col: [(ALL, list(kids)) for kids in groups] for col, groups in breakdowns.items()})
+    margins.update({col: [(total, list(kids)) for total, kids in pairs] for col, pairs in spelt_out.items()})
     all_dims = ["area_code", *[d for d in dims if d not in separate]]
     if not separate:
-        return disclosure.protect_table(counts, "count", rule_name, dims=all_dims, margins=margins)
+        return disclosure.protect_table(counts, "count", rule_name, dims=all_dims, margins=margins, hidden=hidden, fixed=fixed)
     tables, records = [], []
     for _, part in counts.groupby(list(separate), sort=False):
         done = disclosure.protect_table(part, "count", rule_name, dims=all_dims, margins=margins)

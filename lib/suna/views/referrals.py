@@ -17,6 +17,7 @@ import pandas as pd
 from suna import charts, narrative, reference, stats
 from suna import formatting as fmt
 from suna.views import View
+from suna.views import cohorts
 from suna.views import common as c
 
 log = logging.getLogger(__name__)
@@ -24,28 +25,10 @@ log = logging.getLogger(__name__)
 GROUPS = tuple(reference.category_codes("substance_groups"))
 CRIMINAL_JUSTICE = "Criminal justice"
 SELF = reference.referral_route_groups()["self"]
-# Days from referral to the start of treatment (first intervention). The 3-week line is the NDTMS
-# waiting-time standard (seed 003 §3.3); the longer bands show how far past it the waits go.
-WAIT_BANDS = (("Within 3 weeks", 0, 22), ("3 to 6 weeks", 22, 43), ("6 to 12 weeks", 43, 85), ("Over 12 weeks", 85, 10**6))
-# Exit reasons merged for the flow chart, so that small flows are not each suppressed.
-FLOW_EXITS = {"successful_completion": "Successful completion", "dropped_out": "Dropped out / left",
-              "transferred": "Transferred", "died": "Other", "treatment_withdrawn": "Other", "incomplete_other": "Other"}
+WAIT_BANDS = cohorts.WAIT_BANDS
+FLOW_EXITS = cohorts.FLOW_EXITS
 REFERRAL_INDICATOR = "referral_source_share"
-
-
-def routes() -> list[str]:
-    """The referral route groups, in the order of the categories file."""
-    return list(dict.fromkeys(reference.referral_route_groups().values()))
-
-
-def _with_route(records: pd.DataFrame) -> pd.DataFrame:
-    return records.assign(route=records["referral_source"].map(reference.referral_route_groups()).fillna("Other"))
-
-
-def _new_people(data: Any, sel: c.Selection, young: bool = False) -> pd.DataFrame:
-    records = c.treatment_records(data)
-    records = records[records["age_years"].fillna(99) < 18] if young else c.adults(records)
-    return _with_route(c.one_per_person(c.started_in(records, sel.period)))
+routes = cohorts.routes
 
 
 def _england_shares(data: Any, sex: str = "Persons") -> pd.DataFrame:
@@ -64,12 +47,9 @@ def referral_sources(data: Any, *, district: str | None = None, period: str | No
     """Shares of new presentations by referral route, for each substance group, against England where published."""
     sel = c.select(data, district, period, substance_group)
     title = f"Referral routes into treatment by substance group: {sel.place}, {fmt.format_period(sel.period)}"
-    people = _new_people(data, sel)
-    counts = c.area_counts(people, data.area, ["substance_group", "route"], {"substance_group": GROUPS, "route": routes()},
-                           totals=["substance_group", "route"], district_detail=c.district_detail(data.area))
+    counts, protected = cohorts.new_presentations(data, sel.period).rows(["route"])
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, "new presentations", sel, data)
-    protected = c.protect_counts(counts, data.area, ["substance_group", "route"], totals=["substance_group", "route"])
     shares = c.pick_area(c.add_shares(protected.table, ["area_code", "substance_group"], "route"), sel)
     shares = shares[shares["substance_group"].isin([sel.substance_group or c.ALL] if sel.substance_group else [*GROUPS, c.ALL])]
     if shares.empty:
@@ -139,17 +119,16 @@ def referral_sources_by_sex(data: Any, *, district: str | None = None, period: s
     """Shares of new presentations by referral route for men and women, against England where published."""
     sel = c.select(data, district, period, substance_group)
     title = f"Referral routes by sex: {sel.place}, {fmt.format_period(sel.period)} ({sel.group_label})"
-    return _routes_by_sex(data, sel, _new_people(data, sel), title, "new presentations",
+    return _routes_by_sex(data, sel, cohorts.new_presentations, title, "new presentations",
                           "Adults starting treatment in the year, by the source of their referral.")
 
 
-def _routes_by_sex(data: Any, sel: c.Selection, people: pd.DataFrame, title: str, noun: str, extra: str) -> View:
+def _routes_by_sex(data: Any, sel: c.Selection, cohort: Any, title: str, noun: str, extra: str) -> View:
     """Route shares by sex; one substance group's for the whole area only (a district's, nearly all
-    suppressed, would be slow to protect: ``groups_in_districts`` of ``common.protect_by_group``)."""
+    suppressed, would be slow to protect: ``groups_in_districts`` of ``cohorts.Breakdown``)."""
     if sel.district_code and sel.substance_group:
         return c.too_small(title, "Referral routes by sex for one substance group", sel, data)
-    counts, protected = c.protect_by_group(people, data.area, ["sex", "route"], {"sex": ["Male", "Female"], "route": routes()},
-                                           sel.substance_group, totals=["sex", "route"], groups_in_districts=False)
+    counts, protected = cohort(data, sel.period).rows(["sex", "route"], sel.substance_group)
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, noun, sel, data)
     shown = c.pick_area(c.add_shares(protected.table, ["area_code", "sex"], "route"), sel)
@@ -176,12 +155,11 @@ def young_people_routes(data: Any, *, district: str | None = None, period: str |
     """Referral routes of young people (under 18) starting treatment, boys and girls."""
     sel = c.select(data, district, period, substance_group)
     title = f"Young people's referral routes (under 18): {sel.place}, {fmt.format_period(sel.period)}"
-    people = _new_people(data, sel, young=True)
     if c.treatment_records(data)["age_years"].fillna(99).lt(18).sum() == 0:
         return View(title=title, footnote=c.view_footnote(data, None),
                     findings=[f"The treatment records for {data.area.name} hold no young people (under 18), "
                               "so young people's referral routes cannot be shown."])
-    return _routes_by_sex(data, sel, people, title, "young people (under 18) starting treatment",
+    return _routes_by_sex(data, sel, cohorts.young_new_presentations, title, "young people (under 18) starting treatment",
                           "Young people aged under 18 starting treatment in the year.")
 
 
@@ -191,12 +169,7 @@ def criminal_justice_trend(data: Any, *, district: str | None = None, period: st
     sel = c.select(data, district, period, substance_group)
     title = f"New presentations referred by criminal justice: {sel.place}"
     years = c.financial_years(sel.period)
-    records = c.adults(c.treatment_records(data))
-    people = _with_route(c.over_years(records, years, lambda t, fy: c.one_per_person(c.started_in(t, fy))))
-    people = people.assign(route=people["route"].where(people["route"] == CRIMINAL_JUSTICE, "Other routes"))
-    counts, protected = c.protect_by_group(people, data.area, ["period", "route"],
-                                           {"period": years, "route": [CRIMINAL_JUSTICE, "Other routes"]},
-                                           sel.substance_group, totals=["route"], separate=["period"])
+    counts, protected = cohorts.over_years(cohorts.new_presentations, data, years, ["route"], sel.substance_group)
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, "new presentations", sel, data)
     if (c.pick_area(counts, sel)["route"] == c.ALL).all():
@@ -268,15 +241,10 @@ def waiting_times(data: Any, *, district: str | None = None, period: str | None 
     """Waits from referral to the start of treatment for new presentations, by substance group."""
     sel = c.select(data, district, period, substance_group)
     title = f"Waiting times from referral to treatment: {sel.place}, {fmt.format_period(sel.period)}"
-    people = _new_people(data, sel)
-    people = people.assign(wait=_band((people["start_date"] - people["referral_date"]).dt.days))
-    bands = [b[0] for b in WAIT_BANDS]
-    counts = c.area_counts(people.dropna(subset=["wait"]), data.area, ["substance_group", "wait"],
-                           {"substance_group": GROUPS, "wait": bands}, totals=["substance_group", "wait"],
-                           district_detail=c.district_detail(data.area))
+    counts, protected = cohorts.new_presentations(data, sel.period).rows(["wait"])
+    bands = [b[0] for b in WAIT_BANDS] + ([cohorts.NOT_RECORDED] if (counts["wait"] == cohorts.NOT_RECORDED).any() else [])
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, "new presentations", sel, data)
-    protected = c.protect_counts(counts, data.area, ["substance_group", "wait"], totals=["substance_group", "wait"])
     shares = c.pick_area(c.add_shares(protected.table, ["area_code", "substance_group"], "wait"), sel)
     shares = shares[shares["substance_group"] == (sel.substance_group or c.ALL)] if sel.substance_group else shares
     if shares.empty:
@@ -304,27 +272,14 @@ def waiting_times(data: Any, *, district: str | None = None, period: str | None 
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
 
 
-def _band(days: pd.Series) -> pd.Series:
-    edges = [b[1] for b in WAIT_BANDS] + [WAIT_BANDS[-1][2]]
-    return pd.cut(days.astype(float), bins=edges, right=False, labels=[b[0] for b in WAIT_BANDS]).astype("string")
-
-
 def referral_flow(data: Any, *, district: str | None = None, period: str | None = None,
                   substance_group: str | None = None) -> View:
     """Adults leaving treatment in the year: referral route -> substance group -> exit reason."""
     sel = c.select(data, district, period, substance_group)
     title = f"From referral to exit: {sel.place}, {fmt.format_period(sel.period)}"
-    exits = _with_route(c.exited_in(c.adults(c.treatment_records(data)), sel.period))
-    exits = exits.assign(exit_group=exits["exit_reason"].map(FLOW_EXITS).fillna("Other"))
-    outcomes = list(dict.fromkeys(FLOW_EXITS.values()))
-    groups = list(GROUPS)  # every group, then pick: one protected table whatever the filter
-    dims = ["route", "substance_group", "exit_group"]
-    counts = c.area_counts(exits, data.area, dims, {"route": routes(), "substance_group": groups, "exit_group": outcomes}, totals=dims,
-                           district_detail=c.district_detail(data.area))
-    counts = counts[(counts[dims] != c.ALL).sum(axis=1) <= 2].reset_index(drop=True)  # the flows are two-way tables
+    counts, protected = cohorts.exits(data, sel.period).rows(["route", "exit_group"])
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, "treatment exits", sel, data)
-    protected = c.protect_counts(counts, data.area, dims, totals=dims)
     mine = c.pick_area(protected.table, sel)
     if sel.substance_group:
         mine = mine[mine["substance_group"].isin([sel.substance_group, c.ALL])]
@@ -369,8 +324,7 @@ def referral_mix_by_district(data: Any, *, district: str | None = None, period: 
     """Referral routes of new presentations in each district, and which districts differ from the area as a whole."""
     sel = c.select(data, district, period, substance_group)
     title = f"Referral routes by district: {data.area.name}, {fmt.format_period(sel.period)} ({sel.group_label})"
-    counts, protected = c.protect_by_group(_new_people(data, sel), data.area, ["route"], {"route": routes()},
-                                           sel.substance_group, totals=["route"])
+    counts, protected = cohorts.new_presentations(data, sel.period).rows(["route"], sel.substance_group)
     if counts[counts["area_code"] == data.area.code]["count"].sum() == 0:
         return c.no_figures(title, "new presentations", sel, data)
     shares = c.add_shares(protected.table, ["area_code"], "route").assign(period=sel.period)

@@ -21,18 +21,13 @@ from suna import charts, narrative, reference
 from suna.disclosure import SUPPRESSED, Protected
 from suna import formatting as fmt
 from suna.views import View
+from suna.views import cohorts
 from suna.views import common as c
 
 log = logging.getLogger(__name__)
 
-# Age bands of the OHID adult commissioning support packs' age profile (seed 004 Figure 5: 18-29 ... 70-79);
-# the last band is open so nobody is dropped.
-TREATMENT_AGE_BANDS = (("18-29", 18, 30), ("30-39", 30, 40), ("40-49", 40, 50), ("50-59", 50, 60),
-                       ("60-69", 60, 70), ("70+", 70, 200))
-# Length of time in treatment at exit, as the adult alcohol commissioning support pack bands it (seed 004 Figure 8).
-DURATION_BANDS = (("Under 1 month", 0, 30), ("1 to 3 months", 30, 91), ("3 to 6 months", 91, 182),
-                  ("6 to 9 months", 182, 274), ("9 to 12 months", 274, 365), ("1 to 2 years", 365, 730),
-                  ("2 to 3 years", 730, 1096), ("3 to 4 years", 1096, 1461), ("4 years or more", 1461, 10**6))
+TREATMENT_AGE_BANDS = cohorts.TREATMENT_AGE_BANDS
+DURATION_BANDS = cohorts.DURATION_BANDS
 COMPLETION_INDICATORS = {  # substance group -> indicator id (data/reference/indicators.yaml)
     "opiate": "successful_completion_opiate",
     "non_opiate_only": "successful_completion_non_opiate",
@@ -42,21 +37,13 @@ COMPLETION_INDICATORS = {  # substance group -> indicator id (data/reference/ind
 GROUPS = tuple(reference.category_codes("substance_groups"))
 
 
-def _band(values: pd.Series, bands: tuple[tuple[str, int, int], ...]) -> pd.Series:
-    edges = [b[1] for b in bands] + [bands[-1][2]]
-    return pd.cut(values.astype(float), bins=edges, right=False, labels=[b[0] for b in bands]).astype("string")
-
-
-def _people_by_group_over_years(data: Any, sel: c.Selection, pick: Any, title: str, noun: str) -> View:
-    """Adults counted once a year by substance group over the ten years to the period."""
+def _people_by_group_over_years(data: Any, sel: c.Selection, cohort: Any, title: str, noun: str) -> View:
+    """Adults counted once a year by substance group over the ten years to the period (each year's cohort totals)."""
     years = c.financial_years(sel.period)
-    people = c.over_years(c.adults(c.treatment_records(data)), years, lambda t, fy: c.one_per_person(pick(t, fy)))
-    counts = c.area_counts(people, data.area, ["period", "substance_group"],
-                           {"period": years, "substance_group": GROUPS}, totals=["substance_group"])
+    counts, protected = cohorts.over_years(cohort, data, years)
     mine_raw = c.pick_area(counts, sel)
     if mine_raw["count"].sum() == 0:
         return c.no_figures(title, noun, sel, data)
-    protected = c.protect_counts(counts, data.area, ["period", "substance_group"], totals=["substance_group"], separate=["period"])
     mine = c.pick_area(protected.table, sel)
     if sel.substance_group:
         mine = mine[mine["substance_group"] == sel.substance_group]
@@ -96,7 +83,7 @@ def numbers_in_treatment(data: Any, *, district: str | None = None, period: str 
                          substance_group: str | None = None) -> View:
     """Adults in structured treatment by substance group, each of the ten financial years to the period."""
     sel = c.select(data, district, period, substance_group)
-    return _people_by_group_over_years(data, sel, c.in_treatment, "Adults in treatment by substance group",
+    return _people_by_group_over_years(data, sel, cohorts.adults_in_treatment, "Adults in treatment by substance group",
                                        "adults were in structured treatment")
 
 
@@ -104,7 +91,7 @@ def new_presentations(data: Any, *, district: str | None = None, period: str | N
                       substance_group: str | None = None) -> View:
     """Adults starting treatment (new presentations) by substance group over ten financial years."""
     sel = c.select(data, district, period, substance_group)
-    return _people_by_group_over_years(data, sel, c.started_in, "New presentations by substance group",
+    return _people_by_group_over_years(data, sel, cohorts.new_presentations, "New presentations by substance group",
                                        "adults started treatment")
 
 
@@ -113,17 +100,14 @@ def age_sex_profile(data: Any, *, district: str | None = None, period: str | Non
     """Adults in treatment in the year by age band and sex (a population pyramid).
 
     One substance group's pyramid is shown for the whole area only: a district's, nearly all
-    suppressed, would be slow to protect (``groups_in_districts`` of ``common.protect_by_group``).
+    suppressed, would be slow to protect (``groups_in_districts`` of ``cohorts.Breakdown``).
     """
     sel = c.select(data, district, period, substance_group)
     title = f"Adults in treatment by age and sex: {sel.place}, {fmt.format_period(sel.period)}"
     if sel.district_code and sel.substance_group:
         return c.too_small(title, "Age by sex for one substance group", sel, data)
-    people = c.one_per_person(c.in_treatment(c.adults(c.treatment_records(data)), sel.period))
-    people = people.assign(age_band=_band(people["age_years"], TREATMENT_AGE_BANDS))
     bands = [b[0] for b in TREATMENT_AGE_BANDS]
-    counts, protected = c.protect_by_group(people, data.area, ["age_band", "sex"], {"age_band": bands, "sex": ["Male", "Female"]},
-                                           sel.substance_group, totals=["age_band", "sex"], groups_in_districts=False)
+    counts, protected = cohorts.adults_in_treatment(data, sel.period).rows(["age_band", "sex"], sel.substance_group)
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, f"adults in treatment ({sel.group_label})", sel, data)
     mine = c.pick_area(protected.table, sel).assign(period=sel.period)
@@ -164,20 +148,16 @@ def ethnicity_profile(data: Any, *, district: str | None = None, period: str | N
     the residents' share, by the Wilson interval of the treatment share (seed 004 Figures 6, 11, 17).
 
     One substance group's shares are shown for the whole area only: a district's, nearly all
-    suppressed, would be slow to protect (``groups_in_districts`` of ``common.protect_by_group``).
+    suppressed, would be slow to protect (``groups_in_districts`` of ``cohorts.Breakdown``).
     """
     sel = c.select(data, district, period, substance_group)
     title = f"Ethnic group of adults in treatment: {sel.place}, {fmt.format_period(sel.period)}"
     if sel.district_code and sel.substance_group:
         return c.too_small(title, "Ethnic group for one substance group", sel, data)
-    records = c.adults(c.treatment_records(data))
-    groups = reference.category_codes("ethnic_groups")
-    cohorts = {"In treatment": c.one_per_person(c.in_treatment(records, sel.period)),
-               "New presentations": c.one_per_person(c.started_in(records, sel.period))}
+    who = {"In treatment": cohorts.adults_in_treatment, "New presentations": cohorts.new_presentations}
     tables, records_out, raw_total, counts_of = [], [], 0.0, {}
-    for cohort, people in cohorts.items():
-        counts, protected = c.protect_by_group(people, data.area, ["ethnic_group"], {"ethnic_group": groups},
-                                               sel.substance_group, totals=["ethnic_group"], groups_in_districts=False)
+    for cohort, people in who.items():
+        counts, protected = people(data, sel.period).rows(["ethnic_group"], sel.substance_group)
         raw_total += c.pick_area(counts, sel)["count"].sum()
         tables.append(c.add_shares(protected.table, ["area_code"], "ethnic_group").assign(cohort=cohort))
         counts_of[cohort] = c.labelled(c.pick_area(protected.table, sel), "ethnic_group", "ethnic_groups")
@@ -206,7 +186,7 @@ def ethnicity_profile(data: Any, *, district: str | None = None, period: str | N
     table = table[["Ethnic group", *dict.fromkeys(shown["cohort"])]]
     if residents is not None:
         table[RESIDENTS] = table[RESIDENTS].fillna("not applicable")
-    for cohort in cohorts:
+    for cohort in who:
         findings.append(_ethnicity_finding(cohort, counts_of[cohort], residents, sel))
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=[f for f in findings if f])
 
@@ -332,10 +312,7 @@ def time_in_treatment(data: Any, *, district: str | None = None, period: str | N
     sel = c.select(data, district, period, substance_group)
     title = f"Time in treatment at exit: {sel.place}, {fmt.format_period(sel.period)}"
     bands = [b[0] for b in DURATION_BANDS]
-    counts, protected = _exits(data, sel, "duration")
-    group = sel.substance_group or c.ALL
-    counts = counts[counts["substance_group"] == group].drop(columns="substance_group")
-    protected = replace(protected, table=protected.table[protected.table["substance_group"] == group].drop(columns="substance_group"))
+    counts, protected = cohorts.exits(data, sel.period).rows(["duration"], sel.substance_group)
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, f"treatment exits ({sel.group_label})", sel, data)
     mine = c.pick_area(c.add_shares(protected.table, ["area_code"], "duration"), sel).assign(period=sel.period)
@@ -364,41 +341,12 @@ def time_in_treatment(data: Any, *, district: str | None = None, period: str | N
 SUCCESSFUL = "successful_completion"  # the one successful exit reason (data/reference/categories.yaml)
 
 
-def _exits(data: Any, sel: c.Selection, breakdown: str) -> tuple[pd.DataFrame, Protected]:
-    """Exits in the year by time in treatment and by reason, protected as one table; one breakdown's rows.
-
-    The two views share their totals (exits by area and substance group). Protected apart, a total
-    one hides the other could show, and the attacker then works hidden totals out exactly
-    (Worcestershire, two districts: tests/unit/test_views_treatment.py). As one table, with
-    ``ALL`` the margin of both breakdowns, a total is hidden in both or in neither.
-
-    Returns the true counts and the protected rows of ``breakdown`` ("duration" or "exit_reason"),
-    every substance group and ``ALL`` (the views pick theirs), with their ``ALL`` rows.
-    """
-    exits = c.exited_in(c.adults(c.treatment_records(data)), sel.period)
-    exits = exits.assign(duration=_band((exits["discharge_date"] - exits["start_date"]).dt.days, DURATION_BANDS))
-    kinds = {"duration": [b[0] for b in DURATION_BANDS], "exit_reason": reference.category_codes("exit_reasons")}
-    parts = []
-    for kind, categories in kinds.items():
-        counted = c.area_counts(exits, data.area, ["substance_group", kind], {"substance_group": GROUPS, kind: categories},
-                                totals=["substance_group", kind], district_detail=c.district_detail(data.area))
-        cell = [c.ALL if v == c.ALL else f"{kind}:{v}" for v in counted[kind]]
-        parts.append(counted.rename(columns={kind: "category"}).assign(cell=cell))
-    both = pd.concat(parts, ignore_index=True).drop_duplicates(["area_code", "substance_group", "cell"], ignore_index=True)
-    protected = c.protect_counts(both, data.area, ["substance_group", "cell"], totals=["substance_group"],
-                                 breakdowns={"cell": [[f"{k}:{v}" for v in cats] for k, cats in kinds.items()]})
-    mine = (both["cell"] == c.ALL) | both["cell"].str.startswith(f"{breakdown}:")
-    counts = both[mine].rename(columns={"category": breakdown}).drop(columns="cell")
-    table = protected.table[mine].rename(columns={"category": breakdown}).drop(columns="cell")
-    return counts, replace(protected, table=table, dims=("area_code", "substance_group", breakdown), margins=None)
-
-
 def exits_by_reason(data: Any, *, district: str | None = None, period: str | None = None,
                     substance_group: str | None = None) -> View:
     """Why adults left treatment in the year, as shares of exits, by substance group."""
     sel = c.select(data, district, period, substance_group)
     title = f"Treatment exits by reason: {sel.place}, {fmt.format_period(sel.period)}"
-    counts, protected = _exits(data, sel, "exit_reason")
+    counts, protected = cohorts.exits(data, sel.period).rows(["exit_reason"])
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, "treatment exits", sel, data)
     shares = c.add_shares(protected.table, ["area_code", "substance_group"], "exit_reason")
@@ -458,25 +406,21 @@ def unmet_need_cascade(data: Any, *, district: str | None = None, period: str | 
     """From estimated need to successful completion: estimated need, adults in treatment, successful completions.
 
     The estimate comes from a published prevalence estimate (only for the upper-tier area); without one the
-    cascade starts at the number in treatment and says so. Successful completions are the exits-by-reason
-    view's own cells (``_exits``), so a count that view hides is hidden here too: protected apart, the
-    two disagreed in 24 of Worcestershire's 35 area-and-group cells.
+    cascade starts at the number in treatment and says so. The stages are cells of the cohorts' own
+    tables (adults in treatment; exits by reason), so a count another view hides is hidden here too.
     """
     sel = c.select(data, district, period, substance_group)
     title = f"From need to recovery: {sel.place}, {fmt.format_period(sel.period)}"
-    records = c.adults(c.treatment_records(data))
-    people = c.one_per_person(c.in_treatment(records, sel.period)).assign(stage="In treatment")
-    counts, protected = c.protect_by_group(people, data.area, ["stage"], {"stage": ["In treatment"]}, sel.substance_group,
-                                           separate=["stage"])
+    counts, in_treatment = cohorts.adults_in_treatment(data, sel.period).rows([], sel.substance_group)
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, f"adults in treatment ({sel.group_label})", sel, data)
-    _, exits = _exits(data, sel, "exit_reason")
-    done = exits.table[(exits.table["exit_reason"] == SUCCESSFUL) & (exits.table["substance_group"] == (sel.substance_group or c.ALL))]
-    done = c.pick_area(done, sel).drop(columns=["substance_group", "exit_reason"]).assign(stage="Successful completion")
+    _, exits = cohorts.exits(data, sel.period).rows(["exit_reason"], sel.substance_group)
+    done = c.pick_area(exits.table[exits.table["exit_reason"] == SUCCESSFUL], sel).drop(columns="exit_reason")
     if done.empty:  # a ward or MSOA for one group: published as the group's total only
-        done = pd.DataFrame({"area_code": [sel.area_code], "stage": ["Successful completion"], "count": [float("nan")],
-                             "count_display": [SUPPRESSED], "value_note": [None]})
-    mine = pd.concat([c.pick_area(protected.table, sel), done], ignore_index=True)
+        done = pd.DataFrame({"area_code": [sel.area_code], "count": [float("nan")], "count_display": [SUPPRESSED], "value_note": [None]})
+    mine = pd.concat([c.pick_area(in_treatment.table, sel).assign(stage="In treatment"), done.assign(stage="Successful completion")],
+                     ignore_index=True)
+    protected = replace(in_treatment, record=pd.concat([in_treatment.record, exits.record], ignore_index=True))
     mine = mine.assign(value=mine["count"], is_estimate=False)
     protected = replace(protected, record=pd.concat([protected.record, exits.record], ignore_index=True))
     need = _need_rows(data, sel)
