@@ -498,7 +498,8 @@ def protect_indicators(indicators: pd.DataFrame) -> Protected:
     out from the whole-area figure shown in another filter of an app), ``sex`` "Persons" is the
     margin of the other sexes, and the row with no ``category_type`` is the margin of each
     breakdown's categories. Counts follow the row's ``disclosure_rule``; for ``measure`` proportion
-    the denominator is protected the same way. Values and CIs go where their count or denominator
+    the denominator is protected the same way, and a count whose denominator less the count is
+    small is hidden as a small count (the rest would be worked out exactly). Values and CIs go where their count or denominator
     is hidden, rates are not calculated under the ONS/PHE minimum counts, and values from fewer
     than 20 events are flagged in ``value_note``.
 
@@ -547,6 +548,9 @@ def protect_indicators(indicators: pd.DataFrame) -> Protected:
         prim_c[pos] = r.is_primary(counts[pos])
         if with_den:
             prim_d[pos] = r.is_primary(dens[pos])
+            # the rest of a proportion's denominator (exits not successful, waits over 3 weeks) is a
+            # count too: shown beside its denominator, a count leaves it exact, so a small rest hides it
+            prim_c[pos] |= r.is_primary(dens[pos] - counts[pos]) & ~prim_d[pos]
 
     is_prop = (frame["measure"] == "proportion").to_numpy()
     sec_c = np.zeros(n, dtype=bool)

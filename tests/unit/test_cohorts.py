@@ -135,3 +135,25 @@ def test_a_fixed_cell_is_never_hidden_and_one_that_cannot_be_protected_otherwise
     assert hidden.tolist() == [False, False, False, True]
     with pytest.raises(secondary.UnprotectableError):
         secondary.protect_cells(values, primary, [(0, (1, 2, 3))], fixed=np.array([True, False, True, True]))
+
+
+@pytest.mark.parametrize("slug", ["halton", "essex"])
+def test_adults_in_treatment_and_new_presentations_are_hidden_as_the_indicators_table_hides_them(slug):
+    """The treatment-rate and counts indicators publish the same figures by district and group as
+    the views: each is hidden in both or in neither."""
+    data = pipeline.load_area_data(slug)
+    labels = {label: code for code, label in cohorts.reference.category_labels("substance_groups").items()}
+    for indicator, build in (("adults_in_treatment", cohorts.adults_in_treatment), ("new_presentations", cohorts.new_presentations)):
+        rows = data.table[(data.table["indicator_id"] == indicator) & (data.table["period"] == data.period)
+                          & (data.table["sex"] == "Persons")]
+        counts, protected = build(data, data.period).rows([])
+        cells = protected.table.assign(true=counts["count"]).set_index(["area_code", "substance_group"])
+        compared = 0
+        for _, row in rows.iterrows():
+            group = common.ALL if pd.isna(row["category_type"]) else labels[row["category"]]
+            cell = cells.loc[(row["area_code"], group)]
+            if cell["true"] != data.raw_indicators.loc[row.name, "count"]:
+                continue  # counted another way (not the same figure)
+            compared += 1
+            assert (row["count_display"] == "*") == (cell["count_display"] == "*"), (indicator, row["area_code"], group)
+        assert compared >= len(rows) * 0.9

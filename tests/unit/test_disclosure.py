@@ -193,6 +193,15 @@ def test_hes_dsr_threshold_uses_the_true_count() -> None:
     assert table["value"].isna().tolist() == [True, False]
 
 
+def test_a_count_is_hidden_where_the_rest_of_its_denominator_is_small() -> None:
+    """28 of 30 successful exits shown beside each other say that 2 were not: the count goes."""
+    raw = _indicator("proportion", "ndtms", [28, 10, 6], denominators=[30, 20, 30])
+    table = disclosure.protect_indicators(raw).table
+    assert table.loc[0, "count_display"] == "*"
+    assert table.loc[0, "denominator_display"] == "30"
+    assert np.isnan(table.loc[0, "value"]) and table.loc[1, "value"] == 1.0
+
+
 def test_proportion_is_removed_where_its_denominator_is_hidden() -> None:
     raw = _indicator("proportion", "ndtms", [0, 3, 6], denominators=[4, 20, 30])
     table = disclosure.protect_indicators(raw).table

@@ -15,6 +15,7 @@ ten-year trends read each year's cohort.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -25,6 +26,8 @@ import pandas as pd
 from suna import disclosure, reference
 from suna.disclosure import Protected
 from suna.views import common as c
+
+log = logging.getLogger(__name__)
 
 GROUPS = tuple(reference.category_codes("substance_groups"))
 NOT_RECORDED = "Not recorded"  # the category of a breakdown column left blank in a record
@@ -111,7 +114,8 @@ def _categories(people: pd.DataFrame, column: str, known: Sequence[Any]) -> tupl
 
 
 def protect_cohort(people: pd.DataFrame, area: Any, breakdowns: Sequence[Breakdown], categories: Mapping[str, Sequence[Any]],
-                   groupings: Mapping[str, tuple[str, Callable[[Any], Any]]] | None = None) -> Cohort:
+                   groupings: Mapping[str, tuple[str, Callable[[Any], Any]]] | None = None,
+                   published: pd.DataFrame | None = None) -> Cohort:
     """Every breakdown of one cohort counted and protected as one table.
 
     Args:
@@ -123,6 +127,9 @@ def protect_cohort(people: pd.DataFrame, area: Any, breakdowns: Sequence[Breakdo
         groupings: a column made by merging another's categories (``{"exit_group": ("exit_reason",
             fn)}``): each merged cell is the margin of the detailed cells it merges, so a flow of
             merged exit reasons cannot be differenced against the detailed ones.
+        published: cells the indicators table publishes too (``_published``: the cell's columns,
+            ``count`` and ``hidden``): where the figure is the same, it is hidden here where it is
+            hidden there and shown where it is shown there.
     """
     groupings = dict(groupings or {})
     breakdowns = [Breakdown(()), *breakdowns]  # the substance-group totals, in every district
@@ -150,12 +157,29 @@ def protect_cohort(people: pd.DataFrame, area: Any, breakdowns: Sequence[Breakdo
     counts = every.drop_duplicates(keys, ignore_index=True)[["area_code", "area_name", *keys[1:], "count"]]
     first = pd.MultiIndex.from_frame(counts[keys]).get_indexer(pd.MultiIndex.from_frame(every[keys]))
     frame, dims, margins = _linked(counts, columns, cats, groupings)
+    seeded, seeded_hidden = _seeds(counts, keys, published)
     return Cohort(counts=counts, protected=_protect_in_turn(frame, area, dims, margins, first, every["_breakdown"].to_numpy(),
-                                                            len(breakdowns)), columns=tuple(columns))
+                                                            len(breakdowns), seeded, seeded_hidden), columns=tuple(columns))
+
+
+def _seeds(counts: pd.DataFrame, keys: list[str], published: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """Which cells another table already decided (the same figure there), and which of them it hid."""
+    seeded = np.zeros(len(counts), dtype=bool)
+    hidden = np.zeros(len(counts), dtype=bool)
+    if published is None or published.empty:
+        return seeded, hidden
+    extra = [col for col in published.columns if col not in (*keys, "count", "hidden")]
+    published = published[(published[extra] == c.ALL).all(axis=1)] if extra else published  # a breakdown this cohort lacks
+    published = published.assign(**{k: c.ALL for k in keys if k not in published.columns})
+    at = pd.MultiIndex.from_frame(counts[keys]).get_indexer(pd.MultiIndex.from_frame(published[keys]))
+    same = (at >= 0) & np.isclose(counts["count"].to_numpy(float)[np.maximum(at, 0)], published["count"].to_numpy(float))
+    seeded[at[same]] = True
+    np.logical_or.at(hidden, at[same], published["hidden"].to_numpy(bool)[same])  # hidden in any indicator: hidden
+    return seeded, hidden
 
 
 def _protect_in_turn(frame: pd.DataFrame, area: Any, dims: list[str], margins: dict[str, list[Any]], cell: np.ndarray,
-                     breakdown: np.ndarray, n: int) -> Protected:
+                     breakdown: np.ndarray, n: int, seeded: np.ndarray, seeded_hidden: np.ndarray) -> Protected:
     """Protect the breakdowns one after another, each with every cell before it as it was decided.
 
     Protected in one go, a cohort's breakdowns hid far more than each alone (Essex new presentations:
@@ -164,12 +188,14 @@ def _protect_in_turn(frame: pd.DataFrame, area: Any, dims: list[str], margins: d
     earlier ones as they are (shown cells stay shown, hidden ones hidden), while the audit covers
     every relation among all the cells so far: the last step checks the whole table at once. When a
     breakdown cannot protect itself without hiding an earlier cell, that cell is hidden from the start
-    and the breakdowns are protected again.
+    and the breakdowns are protected again. Cells the indicators table publishes (``seeded``) are
+    decided before any: one it shows is hidden here only when nothing else protects a breakdown, and
+    that is logged.
     """
     forced = np.zeros(len(frame), dtype=bool)
     for _ in range(len(frame) + 1):
-        decided = np.zeros(len(frame), dtype=bool)
-        hidden = forced.copy()
+        decided = seeded.copy()
+        hidden = forced | seeded_hidden
         protected = None
         for i in range(n):
             rows = np.unique(cell[breakdown <= i])
@@ -180,7 +206,11 @@ def _protect_in_turn(frame: pd.DataFrame, area: Any, dims: list[str], margins: d
             except disclosure.DisclosureError:  # an earlier cell must go: hide it from the start
                 protected = c.protect_counts(part, area, dims, margins=margins, hidden=hidden[rows])
                 now = (protected.table["count_display"] == disclosure.SUPPRESSED).to_numpy()
-                forced[rows[now & decided[rows] & ~hidden[rows]]] = True
+                undone = rows[now & decided[rows] & ~hidden[rows]]
+                if (seeded[undone] & ~forced[undone]).any():
+                    log.info("%d cell(s) the indicators table shows had to be hidden in a view's table",
+                                int(seeded[undone].sum()))
+                forced[undone] = True
                 break
             hidden[rows] = (protected.table["count_display"] == disclosure.SUPPRESSED).to_numpy()
             decided[rows] = True
@@ -213,6 +243,55 @@ def _linked(counts: pd.DataFrame, columns: Sequence[str], cats: Mapping[str, Seq
 # --------------------------------------------------------------------------------------------
 # The cohorts of the treatment and referral views
 # --------------------------------------------------------------------------------------------
+
+COMPLETION_INDICATORS = {  # substance group -> indicator id (data/reference/indicators.yaml)
+    "opiate": "successful_completion_opiate",
+    "non_opiate_only": "successful_completion_non_opiate",
+    "non_opiate_and_alcohol": "successful_completion_alcohol_non_opiate",
+    "alcohol_only": "successful_completion_alcohol",
+}
+SUCCESSFUL = "successful_completion"  # the one successful exit reason (data/reference/categories.yaml)
+# The indicators-table figures that are cells of a cohort: (indicator, count or denominator, the
+# cell's fixed columns, the category types that break the cell down; a row of another type is not a cell).
+# Totals only so far: seeding the within-3-weeks waits, referral routes or successful exits as well left
+# some breakdowns unable to protect themselves (Essex exits: 30 cells), which hid more than it agreed.
+_IN_TREATMENT_FIGURES = (("adults_in_treatment", "count", {}, ("Substance group",)),
+                         ("treatment_rate", "count", {}, ("Substance group",)),
+                         *((ind, "denominator", {"substance_group": group}, ()) for group, ind in COMPLETION_INDICATORS.items()))
+_NEW_PRESENTATION_FIGURES = (("new_presentations", "count", {}, ("Substance group",)),
+                             ("referral_source_share", "denominator", {}, ()),
+                             ("waiting_within_3_weeks", "denominator", {}, ("Substance group",)))
+_EXIT_FIGURES = (("successful_exits", "denominator", {}, ("Substance group",)),)
+_CATEGORY_COLUMNS = {"Substance group": "substance_group", "Referral route": "route"}
+
+
+def _published(data: Any, period: str, figures: Sequence[tuple[str, str, Mapping[str, Any], Sequence[str]]]) -> pd.DataFrame | None:
+    """The cells of a cohort the protected indicators table publishes for the year, as it shows them."""
+    table, raw = getattr(data, "table", None), getattr(data, "raw_indicators", None)
+    if table is None or raw is None or table.empty or "indicator_id" not in table.columns:
+        return None
+    codes = {label: code for code, label in reference.category_labels("substance_groups").items()}
+    parts = []
+    for indicator, figure, fixed, kinds in figures:
+        rows = table[(table["indicator_id"] == indicator) & (table["period"].astype(str) == period)]
+        if rows.empty or figure not in rows.columns:
+            continue
+        kind = rows["category_type"] if "category_type" in rows.columns else pd.Series(None, index=rows.index, dtype=object)
+        rows, kind = rows[kind.isna() | kind.isin(kinds)], kind[kind.isna() | kind.isin(kinds)]
+        out = pd.DataFrame({"area_code": rows["area_code"], "count": raw.loc[rows.index, figure].astype(float),
+                            "hidden": rows[f"{figure}_display"].astype(str) == disclosure.SUPPRESSED,
+                            "substance_group": c.ALL, "route": c.ALL}, index=rows.index)
+        for name, column in _CATEGORY_COLUMNS.items():
+            mine = kind == name
+            out.loc[mine, column] = rows.loc[mine, "category"].map(lambda v: codes.get(v, v))
+        if "sex" in rows.columns:
+            out["sex"] = rows["sex"].where(rows["sex"] != "Persons", c.ALL)
+        parts.append(out.assign(**fixed))
+    if not parts:
+        return None
+    published = pd.concat(parts, ignore_index=True)
+    cells = [col for col in published.columns if col not in ("count", "hidden")]
+    return published.assign(**{col: published[col].fillna(c.ALL) for col in cells})  # a fixed cell of one figure only
 
 
 _BUILT: dict[tuple[Any, ...], tuple[Any, Cohort]] = {}  # the cohorts last built, by records, area and year
@@ -254,7 +333,7 @@ def adults_in_treatment(data: Any, period: str) -> Cohort:
         Breakdown(("age_band", "sex"), groups_in_districts=False),
         Breakdown(("ethnic_group",), groups_in_districts=False),
     ], {"age_band": [b[0] for b in TREATMENT_AGE_BANDS], "sex": reference.category_codes("sexes"),
-        "ethnic_group": reference.category_codes("ethnic_groups")})
+        "ethnic_group": reference.category_codes("ethnic_groups")}, published=_published(data, period, _IN_TREATMENT_FIGURES))
 
 
 @_kept
@@ -268,7 +347,7 @@ def new_presentations(data: Any, period: str) -> Cohort:
         Breakdown(("sex", "route"), groups_in_districts=False),
         Breakdown(("ethnic_group",), groups_in_districts=False),
     ], {"route": routes(), "wait": [b[0] for b in WAIT_BANDS], "sex": reference.category_codes("sexes"),
-        "ethnic_group": reference.category_codes("ethnic_groups")})
+        "ethnic_group": reference.category_codes("ethnic_groups")}, published=_published(data, period, _NEW_PRESENTATION_FIGURES))
 
 
 @_kept
@@ -290,7 +369,8 @@ def exits(data: Any, period: str) -> Cohort:
         Breakdown(("exit_reason",)),
         Breakdown(("route", "exit_group"), most_crossed=2),
     ], {"duration": [b[0] for b in DURATION_BANDS], "exit_reason": reference.category_codes("exit_reasons"), "route": routes()},
-        groupings={"exit_group": ("exit_reason", lambda code: FLOW_EXITS.get(code, OTHER_EXIT))})
+        groupings={"exit_group": ("exit_reason", lambda code: FLOW_EXITS.get(code, OTHER_EXIT))},
+        published=_published(data, period, _EXIT_FIGURES))
 
 
 def over_years(cohort: Callable[[Any, str], Cohort], data: Any, years: Sequence[str], columns: Sequence[str] = (),

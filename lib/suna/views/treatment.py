@@ -28,12 +28,7 @@ log = logging.getLogger(__name__)
 
 TREATMENT_AGE_BANDS = cohorts.TREATMENT_AGE_BANDS
 DURATION_BANDS = cohorts.DURATION_BANDS
-COMPLETION_INDICATORS = {  # substance group -> indicator id (data/reference/indicators.yaml)
-    "opiate": "successful_completion_opiate",
-    "non_opiate_only": "successful_completion_non_opiate",
-    "non_opiate_and_alcohol": "successful_completion_alcohol_non_opiate",
-    "alcohol_only": "successful_completion_alcohol",
-}
+COMPLETION_INDICATORS = cohorts.COMPLETION_INDICATORS
 GROUPS = tuple(reference.category_codes("substance_groups"))
 
 
@@ -338,7 +333,7 @@ def time_in_treatment(data: Any, *, district: str | None = None, period: str | N
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
 
 
-SUCCESSFUL = "successful_completion"  # the one successful exit reason (data/reference/categories.yaml)
+SUCCESSFUL = cohorts.SUCCESSFUL
 
 
 def exits_by_reason(data: Any, *, district: str | None = None, period: str | None = None,
