@@ -960,7 +960,7 @@ def flow_chart(
     _require_columns(links, (source_col, target_col, step_col, count), "flows")
     data = _share_display(links, count)
     data["cell_text"] = ["*" if s else label for label, s in zip(data["count_label"], data["is_suppressed"])]
-    top = data[count].max() if data[count].notna().any() else 1.0
+    top = data[count].max() if (data[count] > 0).any() else 1.0  # all hidden or zero: no dark cells
     data["text_colour"] = ["#000000" if s or fmt.is_missing(c) or c / top < 0.45 else "#FFFFFF"
                            for c, s in zip(data[count], data["is_suppressed"])]
     panels = []

@@ -265,15 +265,29 @@ _EXIT_FIGURES = (("successful_exits", "denominator", {}, ("Substance group",)),)
 _CATEGORY_COLUMNS = {"Substance group": "substance_group", "Referral route": "route"}
 
 
+_ROWS_OF: dict[int, tuple[pd.DataFrame, dict[tuple[str, str], Any]]] = {}
+
+
+def _rows_of(table: pd.DataFrame) -> dict[tuple[str, str], Any]:
+    """Positions of each indicator and period's rows, found once per indicators table (ten years of trend ask often)."""
+    hit = _ROWS_OF.get(id(table))
+    if hit is None or hit[0] is not table:
+        if len(_ROWS_OF) >= 8:
+            _ROWS_OF.pop(next(iter(_ROWS_OF)))
+        hit = _ROWS_OF[id(table)] = (table, table.groupby([table["indicator_id"], table["period"].astype(str)], sort=False).indices)
+    return hit[1]
+
+
 def _published(data: Any, period: str, figures: Sequence[tuple[str, str, Mapping[str, Any], Sequence[str]]]) -> pd.DataFrame | None:
     """The cells of a cohort the protected indicators table publishes for the year, as it shows them."""
     table, raw = getattr(data, "table", None), getattr(data, "raw_indicators", None)
     if table is None or raw is None or table.empty or "indicator_id" not in table.columns:
         return None
     codes = {label: code for code, label in reference.category_labels("substance_groups").items()}
+    where = _rows_of(table)
     parts = []
     for indicator, figure, fixed, kinds in figures:
-        rows = table[(table["indicator_id"] == indicator) & (table["period"].astype(str) == period)]
+        rows = table.iloc[where.get((indicator, period), [])]
         if rows.empty or figure not in rows.columns:
             continue
         kind = rows["category_type"] if "category_type" in rows.columns else pd.Series(None, index=rows.index, dtype=object)

@@ -160,11 +160,13 @@ def area_counts(episodes: pd.DataFrame, area: Any, by: Sequence[str], categories
     grid = pd.MultiIndex.from_product([codes, *levels.values()], names=["area_code", *by]).to_frame(index=False)
     frames = []
     keys = [c for c in by]
-    for level_code, rows in (("area", episodes), ("district", episodes)):
+    # the finest counts once, then each margin summed from them (not from the records again)
+    finest = episodes.groupby(["district_code", *keys], dropna=False, observed=True).size().rename("count").reset_index()
+    for level_code in ("area", "district"):
         for subset in _total_subsets(keys, totals):
-            grouped = rows.assign(**{c: ALL for c in subset})
+            grouped = finest.assign(**{c: ALL for c in subset})
             key = ["district_code", *keys] if level_code == "district" else keys
-            counted = grouped.groupby(key, dropna=False, observed=True).size().rename("count").reset_index()
+            counted = grouped.groupby(key, dropna=False, observed=True)["count"].sum().reset_index()
             if level_code == "district":
                 counted = counted.rename(columns={"district_code": "area_code"})
             else:
