@@ -6,8 +6,9 @@ those of the referral routes, the waits, the criminal-justice trend and the dist
 exits are those of time in treatment, exit reasons and the referral-to-exit flow. Protected apart,
 one view hid a total another showed (Worcestershire 2023/24: 41 of 745 shared totals), and a cell
 hidden to protect a small count could be worked out again. Here a cohort's breakdowns are one table,
-each column with its ``ALL`` margin, protected in one go, so a cell hidden in one view is hidden in
-every view, for every filter. Each view then takes its own rows (``Cohort.rows``).
+each column with its ``ALL`` margin, its breakdowns protected in turn (``_protect_in_turn``), so a cell
+hidden in one view is hidden in every view, for every filter. Each view then takes its own rows
+(``Cohort.rows``).
 
 A cohort is protected a year at a time: people in treatment in different years do not add up. The
 ten-year trends read each year's cohort.
@@ -209,7 +210,7 @@ def _protect_in_turn(frame: pd.DataFrame, area: Any, dims: list[str], margins: d
                 undone = rows[now & decided[rows] & ~hidden[rows]]
                 if (seeded[undone] & ~forced[undone]).any():
                     log.info("%d cell(s) the indicators table shows had to be hidden in a view's table",
-                                int(seeded[undone].sum()))
+                             int(seeded[undone].sum()))
                 forced[undone] = True
                 break
             hidden[rows] = (protected.table["count_display"] == disclosure.SUPPRESSED).to_numpy()

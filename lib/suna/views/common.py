@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -203,8 +203,7 @@ def _total_subsets(keys: Sequence[str], totals: Sequence[str]) -> list[tuple[str
     return found
 
 
-def protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals: Sequence[str] = (),
-                   separate: Sequence[str] = (), rule_name: str = NDTMS,
+def protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals: Sequence[str] = (), rule_name: str = NDTMS,
                    margins: Mapping[str, Sequence[tuple[Any, Sequence[Any]]]] | None = None,
                    hidden: Any = None, fixed: Any = None) -> Protected:
     """Disclosure control for an ``area_counts`` table: area over districts, ``ALL`` over each category.
@@ -214,21 +213,19 @@ def protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals:
         area: the Area (its code is the margin of its district codes).
         dims: the breakdown columns (besides ``area_code``).
         totals: the breakdown columns that have an ``ALL`` margin.
-        separate: columns whose values are independent tables (e.g. financial years: people in
-            treatment in different years do not add up), protected one at a time.
         rule_name: the source's rule (NDTMS by default).
         margins: a column's margins spelt out as ``(total, children)`` pairs, in place of an ``ALL``
             total of all its other values (``suna.views.cohorts``: one total with several breakdowns).
         hidden, fixed: cells another table of the same figures hid and showed (``protect_table``).
     """
-    key = (area.code, tuple(dims), tuple(totals), tuple(separate), rule_name,
+    key = (area.code, tuple(dims), tuple(totals), rule_name,
            tuple((col, tuple((t, tuple(kids)) for t, kids in pairs)) for col, pairs in (margins or {}).items()),
            int(pd.util.hash_pandas_object(counts, index=True).sum()), tuple(counts.columns),
            *(None if m is None else bytes(np.packbits(np.asarray(m, dtype=bool))) for m in (hidden, fixed)))
     if key not in _PROTECTED:
         if len(_PROTECTED) >= 64:
             _PROTECTED.pop(next(iter(_PROTECTED)))
-        _PROTECTED[key] = _protect_counts(counts, area, dims, totals, separate, rule_name, margins or {}, hidden, fixed)
+        _PROTECTED[key] = _protect_counts(counts, area, dims, totals, rule_name, margins or {}, hidden, fixed)
     return _PROTECTED[key]
 
 
@@ -237,22 +234,12 @@ def protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals:
 _PROTECTED: dict[tuple[Any, ...], Protected] = {}
 
 
-def _protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals: Sequence[str],
-                    separate: Sequence[str], rule_name: str, spelt_out: Mapping[str, Sequence[tuple[Any, Sequence[Any]]]],
-                    hidden: Any = None, fixed: Any = None) -> Protected:
+def _protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals: Sequence[str], rule_name: str,
+                    spelt_out: Mapping[str, Sequence[tuple[Any, Sequence[Any]]]], hidden: Any = None, fixed: Any = None) -> Protected:
     margins: dict[str, Any] = {"area_code": {area.code: area.district_codes}}
     margins.update({col: ALL for col in totals})
     margins.update({col: [(total, list(kids)) for total, kids in pairs] for col, pairs in spelt_out.items()})
-    all_dims = ["area_code", *[d for d in dims if d not in separate]]
-    if not separate:
-        return disclosure.protect_table(counts, "count", rule_name, dims=all_dims, margins=margins, hidden=hidden, fixed=fixed)
-    tables, records = [], []
-    for _, part in counts.groupby(list(separate), sort=False):
-        done = disclosure.protect_table(part, "count", rule_name, dims=all_dims, margins=margins)
-        tables.append(done.table)
-        records.append(done.record)
-    table = pd.concat(tables).loc[counts.index]
-    return Protected(table=table, record=pd.concat(records, ignore_index=True))
+    return disclosure.protect_table(counts, "count", rule_name, dims=["area_code", *dims], margins=margins, hidden=hidden, fixed=fixed)
 
 
 def add_shares(table: pd.DataFrame, within: Sequence[str], category: str, share: str = "share_pct") -> pd.DataFrame:
@@ -308,13 +295,6 @@ def share_text(value: Any) -> str:
     from suna import formatting as fmt
 
     return fmt.SUPPRESSED if fmt.is_missing(value) else fmt.format_value(value, "proportion")
-
-
-def over_years(records: pd.DataFrame, years: Sequence[str], pick: Any) -> pd.DataFrame:
-    """``pick(records, year)`` for each financial year, stacked with a ``period`` column."""
-    frames = [pick(records, fy).assign(period=fy) for fy in years]
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else records.iloc[0:0].assign(period=pd.Series(dtype="string"))
 
 
 def treatment_records(data: Any) -> pd.DataFrame:
