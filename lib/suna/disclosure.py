@@ -490,7 +490,7 @@ def _indicator_margins(group: pd.DataFrame, where: str) -> dict[str, list[tuple[
     return margins
 
 
-def protect_indicators(indicators: pd.DataFrame) -> Protected:
+def protect_indicators(indicators: pd.DataFrame, decided: pd.DataFrame | None = None) -> Protected:
     """Disclosure control for SUNA's indicators table (Fingertips layout, snake_case).
 
     Each indicator x period (x age) is one linked table: an area is the margin of the rows whose
@@ -502,6 +502,13 @@ def protect_indicators(indicators: pd.DataFrame) -> Protected:
     small is hidden as a small count (the rest would be worked out exactly). Values and CIs go where their count or denominator
     is hidden, rates are not calculated under the ONS/PHE minimum counts, and values from fewer
     than 20 events are flagged in ``value_note``.
+
+    ``decided``: figures another table protected with everything else shown of them (the treatment
+    figures, cells of ``suna.views.cohorts``' tables: ``suna.views.indicator_cells.decisions``), as
+    ``count_hidden`` and ``denominator_hidden`` on the table's index (True, False, or missing where
+    undecided), and ``outside`` (a figure hidden here that the other table does not hold). Those are
+    hidden or shown as decided; the rest protected around them. A table whose figures were all
+    decided, none outside, is not audited again (the other table's audit covered every relation).
 
     Raises:
         DisclosureError: a required column is missing, an indicator mixes rules or measures, a
@@ -534,6 +541,10 @@ def protect_indicators(indicators: pd.DataFrame) -> Protected:
     dims = ["area_code"] + (["sex"] if "sex" in frame.columns else []) + ["_category_key"]
     group_cols = ["indicator_id", "period"] + (["age"] if "age" in frame.columns else [])
 
+    known_c, hid_dc = _decided(decided, "count_hidden", indicators)
+    known_d, hid_dd = _decided(decided, "denominator_hidden", indicators)
+    fix_c, fix_d = known_c & ~hid_dc, known_d & ~hid_dd
+    small_c = np.zeros(n, dtype=bool)
     prim_c = np.zeros(n, dtype=bool)
     prim_d = np.zeros(n, dtype=bool)
     tables = []  # (positions, equations, protect the denominator too, where)
@@ -545,33 +556,65 @@ def protect_indicators(indicators: pd.DataFrame) -> Protected:
         keys = _cell_keys(group, dims, gwhere)
         with_den = group["measure"].iloc[0] == "proportion" and has_den
         tables.append((pos, _equations(keys, dims, _indicator_margins(group, gwhere)), with_den, gwhere))
-        prim_c[pos] = r.is_primary(counts[pos])
+        prim_c[pos] = small_c[pos] = r.is_primary(counts[pos])
         if with_den:
             prim_d[pos] = r.is_primary(dens[pos])
             # the rest of a proportion's denominator (exits not successful, waits over 3 weeks) is a
             # count too: shown beside its denominator, a count leaves it exact, so a small rest hides it
             prim_c[pos] |= r.is_primary(dens[pos] - counts[pos]) & ~prim_d[pos]
 
+    small_d = prim_d.copy()
+    prim_c = np.where(known_c, hid_dc & small_c, prim_c)  # decided: small and hidden there is primary
+    prim_d = np.where(known_d, hid_dd & small_d, prim_d)
     is_prop = (frame["measure"] == "proportion").to_numpy()
-    sec_c = np.zeros(n, dtype=bool)
-    sec_d = np.zeros(n, dtype=bool)
-    todo = list(range(len(tables)))
+    sec_c = known_c & hid_dc & ~prim_c
+    sec_d = known_d & hid_dd & ~prim_d
+    settled = np.isnan(counts) | known_c
+    settled &= np.where(is_prop & has_den, np.isnan(dens) | known_d, True)
+    if decided is not None and "outside" in decided.columns:  # hidden here, no cell of the deciding table
+        settled &= ~decided["outside"].reindex(indicators.index).fillna(False).astype(bool).to_numpy()
+    todo = [t for t, (pos, *_) in enumerate(tables) if not settled[pos].all()]
     # Each table, then the periods together, then the same figure hidden wherever it is hidden: a
     # cell hidden by the last step can be worked out in its own table, so round again until stable.
     for _ in range(20):
         for t in todo:
             pos, equations, with_den, twhere = tables[t]
-            sec_c[pos] |= _protect_cells(counts[pos], (prim_c | sec_c)[pos], equations, where=f"{twhere}, counts")
+            sec_c[pos] |= _protect_around(counts[pos], (prim_c | sec_c)[pos], equations, fix_c[pos], f"{twhere}, counts")
             if with_den:
-                sec_d[pos] |= _protect_cells(dens[pos], (prim_d | sec_d)[pos], equations, where=f"{twhere}, denominators")
+                sec_d[pos] |= _protect_around(dens[pos], (prim_d | sec_d)[pos], equations, fix_d[pos], f"{twhere}, denominators")
         sec_c |= _protect_overlapping_periods(frame, counts, prim_c | sec_c, dims)
         before_c, before_d = sec_c.copy(), sec_d.copy()
         sec_c, sec_d = _hide_same_quantities(frame, counts, np.where(is_prop, dens, np.nan), prim_c | sec_c, prim_d | sec_d, sec_c, sec_d)
         changed = (sec_c != before_c) | (sec_d != before_d)
         if not changed.any():
+            undone = int((fix_c & sec_c).sum() + (fix_d & sec_d).sum())
+            if undone:
+                logger.info("%s: %d figure(s) shown in the table they were decided in are hidden here too", where, undone)
             return _finish_indicators(indicators, rules, counts, dens, has_den, prim_c, sec_c, prim_d, sec_d)
         todo = [t for t, (pos, *_) in enumerate(tables) if changed[pos].any()]
     raise DisclosureError(f"{where}: hiding the same figures in every indicator did not settle.")  # pragma: no cover
+
+
+def _decided(decided: pd.DataFrame | None, column: str, indicators: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Which figures are decided, and which of those hidden (``protect_indicators``' ``decided``)."""
+    if decided is None or column not in decided.columns:
+        return np.zeros(len(indicators), dtype=bool), np.zeros(len(indicators), dtype=bool)
+    values = decided[column].reindex(indicators.index)
+    known = values.notna().to_numpy()
+    return known, known & values.where(values.notna(), False).astype(bool).to_numpy()
+
+
+def _protect_around(values: np.ndarray, hidden: np.ndarray, equations: Sequence[Equation], fixed: np.ndarray,
+                    where: str) -> np.ndarray:
+    """Secondary suppression keeping the decided figures shown; where that cannot protect the rest,
+    hiding them too (hiding more never makes a cell easier to work out)."""
+    if not fixed.any():
+        return _protect_cells(values, hidden, equations, where=where)
+    try:
+        return _protect_cells(values, hidden, equations, where=where, fixed=fixed)
+    except DisclosureError:
+        logger.info("%s: the figures decided elsewhere could not all stay shown", where)
+        return _protect_cells(values, hidden, equations, where=where)
 
 
 _CELL_KEY = ("area_code", "period", "sex", "age", "_category_key")

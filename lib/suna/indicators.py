@@ -239,10 +239,15 @@ class _Treatment:
         groups = reference.category_codes("substance_groups")
         caseload["substance_group"] = np.array(groups, dtype=object)[caseload["group_rank"].to_numpy()]
         self.caseload = caseload
-        # New presentations: each client's first episode starting in the year.
-        starts = t.loc[t["start_fy"].between(first, last)].sort_values(["client_id", "start_date", "episode_id"])
-        starts = starts.assign(period_year=starts["start_fy"]).drop_duplicates(["client_id", "period_year"])
-        starts["within_3_weeks"] = (starts["start_date"] - starts["referral_date"]).dt.days <= WAIT_DAYS
+        # New presentations: each client starting an episode in the year, once, as the views count them
+        # (suna.views.common.one_per_person): the group by the NDTMS hierarchy over the year's starts,
+        # the rest (district, sex, referral, wait) of the latest start.
+        starts = t.loc[t["start_fy"].between(first, last)].sort_values(["client_id", "start_date", "episode_id"], kind="stable")
+        starts = starts.assign(period_year=starts["start_fy"])
+        best = starts.groupby(["client_id", "period_year"], sort=False)["group_rank"].transform("min")
+        starts = starts.assign(group_rank=best).drop_duplicates(["client_id", "period_year"], keep="last")
+        starts["substance_group"] = np.array(groups, dtype=object)[starts["group_rank"].to_numpy()]
+        starts["within_3_weeks"] = (starts["start_date"] - starts["referral_date"]).dt.days.between(0, WAIT_DAYS)
         routes = reference.referral_route_groups()
         starts["referral_route"] = starts["referral_source"].map(routes)
         self.starts = starts

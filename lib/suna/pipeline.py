@@ -1,6 +1,7 @@
 """One call from parameters to protected indicators: the spine every notebook, app and CLI uses.
 
-sources -> canonical tables -> indicators -> disclosure. The result is memoised per process, so the
+sources -> canonical tables -> indicators -> disclosure (the treatment figures as the views' cohort
+tables decide them, ``suna.views.indicator_cells``). The result is memoised per process, so the
 Voilà app answers a district change without reloading or recomputing.
 """
 
@@ -81,8 +82,10 @@ def _load_cached(area: Area, period: str, data_dir: str) -> AreaData:
     key = result_cache.cache_key(area, period, folder or paths.sample_dir())
     saved = result_cache.load(area, key)
     if saved is None:
+        from suna.views import indicator_cells
+
         raw = result_cache.missing_as_none(indicators.compute_indicators(area, tables, period=period))
-        protected = disclosure.protect_indicators(raw)
+        protected = disclosure.protect_indicators(raw, decided=indicator_cells.decisions(area, tables, raw))
         protected = disclosure.Protected(table=result_cache.missing_as_none(protected.table), record=protected.record)
         result_cache.save(area, key, {"raw": raw, "table": protected.table, "record": protected.record})
     else:

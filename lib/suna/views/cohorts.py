@@ -8,7 +8,11 @@ one view hid a total another showed (Worcestershire 2023/24: 41 of 745 shared to
 hidden to protect a small count could be worked out again. Here a cohort's breakdowns are one table,
 each column with its ``ALL`` margin, its breakdowns protected in turn (``_protect_in_turn``), so a cell
 hidden in one view is hidden in every view, for every filter. Each view then takes its own rows
-(``Cohort.rows``).
+(``Cohort.rows``). The treatment figures of the indicators table are cells of these tables too (by
+sex, successful completion, referral source), and that table shows them as these decide
+(``suna.views.indicator_cells``), so the views and the indicators table together show one audited table.
+The indicators' breakdowns come last: protected first, their crossings by sex left the views' own
+breakdowns nothing they could protect, and every cell was hidden (Essex new presentations).
 
 A cohort is protected a year at a time: people in treatment in different years do not add up. The
 ten-year trends read each year's cohort.
@@ -16,7 +20,6 @@ ten-year trends read each year's cohort.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -28,7 +31,6 @@ from suna import disclosure, reference
 from suna.disclosure import Protected
 from suna.views import common as c
 
-log = logging.getLogger(__name__)
 
 GROUPS = tuple(reference.category_codes("substance_groups"))
 NOT_RECORDED = "Not recorded"  # the category of a breakdown column left blank in a record
@@ -115,8 +117,7 @@ def _categories(people: pd.DataFrame, column: str, known: Sequence[Any]) -> tupl
 
 
 def protect_cohort(people: pd.DataFrame, area: Any, breakdowns: Sequence[Breakdown], categories: Mapping[str, Sequence[Any]],
-                   groupings: Mapping[str, tuple[str, Callable[[Any], Any]]] | None = None,
-                   published: pd.DataFrame | None = None) -> Cohort:
+                   groupings: Mapping[str, tuple[str, Callable[[Any], Any]]] | None = None) -> Cohort:
     """Every breakdown of one cohort counted and protected as one table.
 
     Args:
@@ -127,16 +128,14 @@ def protect_cohort(people: pd.DataFrame, area: Any, breakdowns: Sequence[Breakdo
         categories: every value each breakdown column may take (blanks become ``NOT_RECORDED``).
         groupings: a column made by merging another's categories (``{"exit_group": ("exit_reason",
             fn)}``): each merged cell is the margin of the detailed cells it merges, so a flow of
-            merged exit reasons cannot be differenced against the detailed ones.
-        published: cells the indicators table publishes too (``_published``: the cell's columns,
-            ``count`` and ``hidden``): where the figure is the same, it is hidden here where it is
-            hidden there and shown where it is shown there.
+            merged exit reasons cannot be differenced against the detailed ones. Several columns may
+            merge one (the flow's exits and successful or not, both of exit reason).
     """
     groupings = dict(groupings or {})
     breakdowns = [Breakdown(()), *breakdowns]  # the substance-group totals, in every district
     columns = list(dict.fromkeys(col for b in breakdowns for col in b.columns))
     cats: dict[str, list[Any]] = {"substance_group": list(GROUPS)}
-    for col in columns:
+    for col in dict.fromkeys([*columns, *(detail for detail, _ in groupings.values())]):
         if col in groupings:
             continue
         people, cats[col] = _categories(people, col, categories[col])
@@ -158,29 +157,12 @@ def protect_cohort(people: pd.DataFrame, area: Any, breakdowns: Sequence[Breakdo
     counts = every.drop_duplicates(keys, ignore_index=True)[["area_code", "area_name", *keys[1:], "count"]]
     first = pd.MultiIndex.from_frame(counts[keys]).get_indexer(pd.MultiIndex.from_frame(every[keys]))
     frame, dims, margins = _linked(counts, columns, cats, groupings)
-    seeded, seeded_hidden = _seeds(counts, keys, published)
     return Cohort(counts=counts, protected=_protect_in_turn(frame, area, dims, margins, first, every["_breakdown"].to_numpy(),
-                                                            len(breakdowns), seeded, seeded_hidden), columns=tuple(columns))
-
-
-def _seeds(counts: pd.DataFrame, keys: list[str], published: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
-    """Which cells another table already decided (the same figure there), and which of them it hid."""
-    seeded = np.zeros(len(counts), dtype=bool)
-    hidden = np.zeros(len(counts), dtype=bool)
-    if published is None or published.empty:
-        return seeded, hidden
-    extra = [col for col in published.columns if col not in (*keys, "count", "hidden")]
-    published = published[(published[extra] == c.ALL).all(axis=1)] if extra else published  # a breakdown this cohort lacks
-    published = published.assign(**{k: c.ALL for k in keys if k not in published.columns})
-    at = pd.MultiIndex.from_frame(counts[keys]).get_indexer(pd.MultiIndex.from_frame(published[keys]))
-    same = (at >= 0) & np.isclose(counts["count"].to_numpy(float)[np.maximum(at, 0)], published["count"].to_numpy(float))
-    seeded[at[same]] = True
-    np.logical_or.at(hidden, at[same], published["hidden"].to_numpy(bool)[same])  # hidden in any indicator: hidden
-    return seeded, hidden
+                                                            len(breakdowns)), columns=tuple(columns))
 
 
 def _protect_in_turn(frame: pd.DataFrame, area: Any, dims: list[str], margins: dict[str, list[Any]], cell: np.ndarray,
-                     breakdown: np.ndarray, n: int, seeded: np.ndarray, seeded_hidden: np.ndarray) -> Protected:
+                     breakdown: np.ndarray, n: int) -> Protected:
     """Protect the breakdowns one after another, each with every cell before it as it was decided.
 
     Protected in one go, a cohort's breakdowns hid far more than each alone (Essex new presentations:
@@ -189,14 +171,12 @@ def _protect_in_turn(frame: pd.DataFrame, area: Any, dims: list[str], margins: d
     earlier ones as they are (shown cells stay shown, hidden ones hidden), while the audit covers
     every relation among all the cells so far: the last step checks the whole table at once. When a
     breakdown cannot protect itself without hiding an earlier cell, that cell is hidden from the start
-    and the breakdowns are protected again. Cells the indicators table publishes (``seeded``) are
-    decided before any: one it shows is hidden here only when nothing else protects a breakdown, and
-    that is logged.
+    and the breakdowns are protected again.
     """
     forced = np.zeros(len(frame), dtype=bool)
     for _ in range(len(frame) + 1):
-        decided = seeded.copy()
-        hidden = forced | seeded_hidden
+        decided = np.zeros(len(frame), dtype=bool)
+        hidden = forced.copy()
         protected = None
         for i in range(n):
             rows = np.unique(cell[breakdown <= i])
@@ -207,11 +187,7 @@ def _protect_in_turn(frame: pd.DataFrame, area: Any, dims: list[str], margins: d
             except disclosure.DisclosureError:  # an earlier cell must go: hide it from the start
                 protected = c.protect_counts(part, area, dims, margins=margins, hidden=hidden[rows])
                 now = (protected.table["count_display"] == disclosure.SUPPRESSED).to_numpy()
-                undone = rows[now & decided[rows] & ~hidden[rows]]
-                if (seeded[undone] & ~forced[undone]).any():
-                    log.info("%d cell(s) the indicators table shows had to be hidden in a view's table",
-                             int(seeded[undone].sum()))
-                forced[undone] = True
+                forced[rows[now & decided[rows] & ~hidden[rows]]] = True
                 break
             hidden[rows] = (protected.table["count_display"] == disclosure.SUPPRESSED).to_numpy()
             decided[rows] = True
@@ -231,13 +207,14 @@ def _linked(counts: pd.DataFrame, columns: Sequence[str], cats: Mapping[str, Seq
     dims = ["substance_group", *[col for col in columns if col not in groupings]]
     margins: dict[str, list[Any]] = {col: [(c.ALL, list(cats[col]))] for col in dims}
     for col, (detail, merge) in groupings.items():
+        label = f"{_GROUPED}{col}:"  # two columns may merge one (the flow's exits, successful or not)
         merged = frame[col] != c.ALL
-        frame[detail] = np.where(merged, _GROUPED + frame[col].astype(str), frame[detail])
+        frame[detail] = np.where(merged, label + frame[col].astype(str), frame[detail])
         if detail not in margins:  # the detailed column shown by no breakdown of its own
             dims.append(detail)
             margins[detail] = []
-        margins[detail].append((c.ALL, [_GROUPED + g for g in cats[col]]))
-        margins[detail] += [(_GROUPED + g, [v for v in cats[detail] if merge(v) == g]) for g in cats[col]]
+        margins[detail].append((c.ALL, [label + str(g) for g in cats[col]]))
+        margins[detail] += [(label + str(g), [v for v in cats[detail] if merge(v) == g]) for g in cats[col]]
     return frame, dims, margins
 
 
@@ -252,61 +229,14 @@ COMPLETION_INDICATORS = {  # substance group -> indicator id (data/reference/ind
     "alcohol_only": "successful_completion_alcohol",
 }
 SUCCESSFUL = "successful_completion"  # the one successful exit reason (data/reference/categories.yaml)
-# The indicators-table figures that are cells of a cohort: (indicator, count or denominator, the
-# cell's fixed columns, the category types that break the cell down; a row of another type is not a cell).
-# Totals only so far: seeding the within-3-weeks waits, referral routes or successful exits as well left
-# some breakdowns unable to protect themselves (Essex exits: 30 cells), which hid more than it agreed.
-_IN_TREATMENT_FIGURES = (("adults_in_treatment", "count", {}, ("Substance group",)),
-                         ("treatment_rate", "count", {}, ("Substance group",)),
-                         *((ind, "denominator", {"substance_group": group}, ()) for group, ind in COMPLETION_INDICATORS.items()))
-_NEW_PRESENTATION_FIGURES = (("new_presentations", "count", {}, ("Substance group",)),
-                             ("referral_source_share", "denominator", {}, ()),
-                             ("waiting_within_3_weeks", "denominator", {}, ("Substance group",)))
-_EXIT_FIGURES = (("successful_exits", "denominator", {}, ("Substance group",)),)
-_CATEGORY_COLUMNS = {"Substance group": "substance_group", "Referral route": "route"}
+REPRESENTATION_DAYS = 182  # "within 6 months": the NDTMS re-presentation window (as suna.indicators)
 
-
-_ROWS_OF: dict[int, tuple[pd.DataFrame, dict[tuple[str, str], Any]]] = {}
-
-
-def _rows_of(table: pd.DataFrame) -> dict[tuple[str, str], Any]:
-    """Positions of each indicator and period's rows, found once per indicators table (ten years of trend ask often)."""
-    hit = _ROWS_OF.get(id(table))
-    if hit is None or hit[0] is not table:
-        if len(_ROWS_OF) >= 8:
-            _ROWS_OF.pop(next(iter(_ROWS_OF)))
-        hit = _ROWS_OF[id(table)] = (table, table.groupby([table["indicator_id"], table["period"].astype(str)], sort=False).indices)
-    return hit[1]
-
-
-def _published(data: Any, period: str, figures: Sequence[tuple[str, str, Mapping[str, Any], Sequence[str]]]) -> pd.DataFrame | None:
-    """The cells of a cohort the protected indicators table publishes for the year, as it shows them."""
-    table, raw = getattr(data, "table", None), getattr(data, "raw_indicators", None)
-    if table is None or raw is None or table.empty or "indicator_id" not in table.columns:
-        return None
-    codes = {label: code for code, label in reference.category_labels("substance_groups").items()}
-    where = _rows_of(table)
-    parts = []
-    for indicator, figure, fixed, kinds in figures:
-        rows = table.iloc[where.get((indicator, period), [])]
-        if rows.empty or figure not in rows.columns:
-            continue
-        kind = rows["category_type"] if "category_type" in rows.columns else pd.Series(None, index=rows.index, dtype=object)
-        rows, kind = rows[kind.isna() | kind.isin(kinds)], kind[kind.isna() | kind.isin(kinds)]
-        out = pd.DataFrame({"area_code": rows["area_code"], "count": raw.loc[rows.index, figure].astype(float),
-                            "hidden": rows[f"{figure}_display"].astype(str) == disclosure.SUPPRESSED,
-                            "substance_group": c.ALL, "route": c.ALL}, index=rows.index)
-        for name, column in _CATEGORY_COLUMNS.items():
-            mine = kind == name
-            out.loc[mine, column] = rows.loc[mine, "category"].map(lambda v: codes.get(v, v))
-        if "sex" in rows.columns:
-            out["sex"] = rows["sex"].where(rows["sex"] != "Persons", c.ALL)
-        parts.append(out.assign(**fixed))
-    if not parts:
-        return None
-    published = pd.concat(parts, ignore_index=True)
-    cells = [col for col in published.columns if col not in ("count", "hidden")]
-    return published.assign(**{col: published[col].fillna(c.ALL) for col in cells})  # a fixed cell of one figure only
+# Adults in treatment by whether they completed treatment successfully in the year and did not come
+# back within 6 months: the numerator of the successful-completion indicators (PHOF C19a-c).
+COMPLETED, NOT_COMPLETED = "Completed, not re-presenting", "Other"
+# Exits successful or not (the successful-exits indicator), merged from the exit reasons.
+SUCCESS, NO_SUCCESS = "Successful", "Not successful"
+WITHIN_3_WEEKS = WAIT_BANDS[0][0]  # the waiting-times indicator's count
 
 
 _BUILT: dict[tuple[Any, ...], tuple[Any, Cohort]] = {}  # the cohorts last built, by records, area and year
@@ -334,35 +264,59 @@ def routes() -> list[str]:
     return list(dict.fromkeys(reference.referral_route_groups().values()))
 
 
+def route_of(source: Any) -> str:
+    """A referral source's route (``Other`` for a source not in the categories file or not recorded)."""
+    return reference.referral_route_groups().get(source, "Other")
+
+
 def with_route(records: pd.DataFrame) -> pd.DataFrame:
     """Records with their referral source grouped into a route (``Other`` for a source not in the categories file)."""
     return records.assign(route=records["referral_source"].map(reference.referral_route_groups()).fillna("Other"))
 
 
+def represented(adult_episodes: pd.DataFrame) -> pd.Series:
+    """Whether the client started another adult episode within 6 months of each episode's discharge."""
+    order = adult_episodes.sort_values(["client_id", "start_date", "episode_id"], kind="stable")
+    following = order.groupby("client_id", sort=False)["start_date"].shift(-1)
+    return (following - order["discharge_date"]).dt.days.between(0, REPRESENTATION_DAYS).reindex(adult_episodes.index)
+
+
 @_kept
 def adults_in_treatment(data: Any, period: str) -> Cohort:
-    """Adults in treatment in the year, once each: by group, age band by sex, ethnic group."""
-    people = c.one_per_person(c.in_treatment(c.adults(c.treatment_records(data)), period))
-    people = people.assign(age_band=_band(people["age_years"], TREATMENT_AGE_BANDS))
+    """Adults in treatment in the year, once each: by group, sex and successful completion (the
+    indicators' figures, in every district), age band by sex, ethnic group."""
+    adults = c.adults(c.treatment_records(data))
+    episodes = c.in_treatment(adults, period)
+    ended = (episodes["discharge_date"] >= c.fy_start(period)) & (episodes["discharge_date"] <= c.fy_end(period))
+    done = ended & (episodes["exit_reason"] == SUCCESSFUL) & ~represented(adults).reindex(episodes.index).fillna(False).astype(bool)
+    people = c.one_per_person(episodes)
+    completed = done.groupby(episodes["client_id"]).any()
+    people = people.assign(age_band=_band(people["age_years"], TREATMENT_AGE_BANDS),
+                           completion=np.where(people["client_id"].map(completed).fillna(False).astype(bool), COMPLETED, NOT_COMPLETED))
     return protect_cohort(people, data.area, [
         Breakdown(("age_band", "sex"), groups_in_districts=False),
         Breakdown(("ethnic_group",), groups_in_districts=False),
+        Breakdown(("sex", "completion")),
     ], {"age_band": [b[0] for b in TREATMENT_AGE_BANDS], "sex": reference.category_codes("sexes"),
-        "ethnic_group": reference.category_codes("ethnic_groups")}, published=_published(data, period, _IN_TREATMENT_FIGURES))
+        "completion": [COMPLETED, NOT_COMPLETED], "ethnic_group": reference.category_codes("ethnic_groups")})
 
 
 @_kept
 def new_presentations(data: Any, period: str) -> Cohort:
-    """Adults starting treatment in the year, once each: by group, referral route, route by sex, wait, ethnic group."""
-    people = with_route(c.one_per_person(c.started_in(c.adults(c.treatment_records(data)), period)))
+    """Adults starting treatment in the year, once each: by group, sex, wait and referral source (the
+    indicators' figures, in every district), referral route, route by sex, ethnic group."""
+    people = c.one_per_person(c.started_in(c.adults(c.treatment_records(data)), period))
     people = people.assign(wait=_band((people["start_date"] - people["referral_date"]).dt.days, WAIT_BANDS))
     return protect_cohort(people, data.area, [
         Breakdown(("route",)),
         Breakdown(("wait",)),
         Breakdown(("sex", "route"), groups_in_districts=False),
         Breakdown(("ethnic_group",), groups_in_districts=False),
-    ], {"route": routes(), "wait": [b[0] for b in WAIT_BANDS], "sex": reference.category_codes("sexes"),
-        "ethnic_group": reference.category_codes("ethnic_groups")}, published=_published(data, period, _NEW_PRESENTATION_FIGURES))
+        Breakdown(("sex",)),
+        Breakdown(("referral_source",), groups_in_districts=False),
+    ], {"wait": [b[0] for b in WAIT_BANDS], "sex": reference.category_codes("sexes"),
+        "referral_source": reference.category_codes("referral_sources"), "ethnic_group": reference.category_codes("ethnic_groups")},
+        groupings={"route": ("referral_source", route_of)})
 
 
 @_kept
@@ -376,16 +330,19 @@ def young_new_presentations(data: Any, period: str) -> Cohort:
 
 @_kept
 def exits(data: Any, period: str) -> Cohort:
-    """Adults' treatment episodes ending in the year: by group, time in treatment, exit reason, route to merged exit."""
+    """Adults' treatment episodes ending in the year: by group, sex and successful or not (the
+    indicators' figures), time in treatment, exit reason, route to merged exit."""
     episodes = with_route(c.exited_in(c.adults(c.treatment_records(data)), period))
     episodes = episodes.assign(duration=_band((episodes["discharge_date"] - episodes["start_date"]).dt.days, DURATION_BANDS))
     return protect_cohort(episodes, data.area, [
         Breakdown(("duration",)),
         Breakdown(("exit_reason",)),
         Breakdown(("route", "exit_group"), most_crossed=2),
-    ], {"duration": [b[0] for b in DURATION_BANDS], "exit_reason": reference.category_codes("exit_reasons"), "route": routes()},
-        groupings={"exit_group": ("exit_reason", lambda code: FLOW_EXITS.get(code, OTHER_EXIT))},
-        published=_published(data, period, _EXIT_FIGURES))
+        Breakdown(("sex", "success")),
+    ], {"duration": [b[0] for b in DURATION_BANDS], "exit_reason": reference.category_codes("exit_reasons"), "route": routes(),
+        "sex": reference.category_codes("sexes")},
+        groupings={"exit_group": ("exit_reason", lambda code: FLOW_EXITS.get(code, OTHER_EXIT)),
+                   "success": ("exit_reason", lambda code: SUCCESS if code == SUCCESSFUL else NO_SUCCESS)})
 
 
 def over_years(cohort: Callable[[Any, str], Cohort], data: Any, years: Sequence[str], columns: Sequence[str] = (),

@@ -132,7 +132,8 @@ def one_per_person(episodes: pd.DataFrame) -> pd.DataFrame:
     codes = reference.category_codes("substance_groups")
     rank = episodes["substance_group"].map({code: i for i, code in enumerate(codes)}).fillna(len(codes))
     best = rank.groupby(episodes["client_id"]).transform("min")
-    latest = episodes.assign(_best=best).sort_values(["client_id", "start_date"]).drop_duplicates("client_id", keep="last")
+    order = ["client_id", "start_date", *(["episode_id"] if "episode_id" in episodes.columns else [])]
+    latest = episodes.assign(_best=best).sort_values(order, kind="stable").drop_duplicates("client_id", keep="last")
     group = latest["_best"].map(lambda i: codes[int(i)] if i < len(codes) else None)
     return latest.assign(substance_group=group.where(group.notna(), latest["substance_group"])).drop(columns="_best")
 
