@@ -187,6 +187,15 @@ def test_the_indicators_table_and_a_cohort_table_together_give_nothing_away(slug
     assert [str(r) for r in attack.attack_table(table.assign(count=built.counts["count"]), joined)] == []
 
 
+def test_a_count_of_no_cohort_table_is_hidden_where_its_denominator_is():
+    """Successful exits not re-presenting: the count is no view's cell, its denominator (successful exits) is."""
+    data = pipeline.load_area_data("worcestershire")
+    rows = data.table[(data.table["indicator_id"] == "completion_no_representation")
+                      & data.table["area_code"].isin([data.area.code, *data.area.district_codes])]
+    hidden = rows["denominator_display"] == "*"
+    assert hidden.any() and (rows.loc[hidden, "count_display"] == "*").all()
+
+
 def test_a_ward_figure_the_cohort_table_does_not_break_down_is_hidden_in_the_indicators_table():
     """Halton's wards show one breakdown at a time; the indicators table's ward figures by sex and group are hidden."""
     data = pipeline.load_area_data("halton")

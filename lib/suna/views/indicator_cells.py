@@ -65,10 +65,9 @@ FIGURES = (
     Figure("referral_source_share", "denominator", "new_presentations", whole=True),
     Figure("successful_exits", "count", "exits", {"success": cohorts.SUCCESS}, _GROUP),
     Figure("successful_exits", "denominator", "exits", categories=_GROUP),
+    # its count (successful exits not re-presenting) is no cell: hidden where this is, else protected there
     Figure("completion_no_representation", "denominator", "exits", {"success": cohorts.SUCCESS}, _GROUP),
 )
-# figures of no cohort table: the indicators table protects them, hidden where their denominator is
-OWN = ("completion_no_representation",)
 
 
 def _codes() -> dict[str, dict[str, str]]:
@@ -83,22 +82,23 @@ def decisions(area: Any, tables: Mapping[str, pd.DataFrame], raw: pd.DataFrame) 
     """Whether each treatment figure of the raw indicators table is hidden, as its cohort table decided.
 
     Returns ``count_hidden`` and ``denominator_hidden`` on ``raw``'s index: True (hidden), False
-    (shown) or missing (left to the indicators table: other tables' figures, and ``OWN``); and
+    (shown) or missing (left to the indicators table: other tables' figures, and a count of no cohort
+    table whose denominator is shown); and
     ``outside``, a row with a figure no cohort table holds (hidden, but its table audited again: its
     relations there are not all the cohort table's, so the shown ones may still give it away).
     """
     out = pd.DataFrame({"count_hidden": pd.Series(np.nan, index=raw.index, dtype=object),
                         "denominator_hidden": pd.Series(np.nan, index=raw.index, dtype=object),
                         "outside": pd.Series(False, index=raw.index)})
-    wanted = {f.indicator for f in FIGURES} - set(OWN)
-    mine = raw[raw["indicator_id"].isin(wanted) & raw["area_code"].isin([area.code, *area.district_codes])]
+    mine = raw[raw["indicator_id"].isin({f.indicator for f in FIGURES}) & raw["area_code"].isin([area.code, *area.district_codes])]
     if mine.empty or tables.get("treatment") is None:
         return out
     data = SimpleNamespace(area=area, tables=tables)
     codes = _codes()
     where = mine.groupby([mine["indicator_id"], mine["period"].astype(str)], sort=False).indices
-    out.loc[mine.index, "count_hidden"] = True  # until found in a cohort table
-    out.loc[mine.index[mine["denominator"].notna()] if "denominator" in mine.columns else [], "denominator_hidden"] = True
+    for column in ("count", "denominator"):  # hidden until found in a cohort table
+        of = mine["indicator_id"].isin({f.indicator for f in FIGURES if f.figure == column})
+        out.loc[mine.index[of & mine[column].notna()], f"{column}_hidden"] = True
     missed = 0
     for period in sorted(pd.unique(mine["period"].astype(str))):
         for name in dict.fromkeys(f.cohort for f in FIGURES):
@@ -120,10 +120,8 @@ def decisions(area: Any, tables: Mapping[str, pd.DataFrame], raw: pd.DataFrame) 
                 out.loc[rows.index[~same & ~np.isnan(figure)], "outside"] = True
     if missed:
         log.info("%d treatment figure(s) of the indicators table differ from their cell of a cohort table: hidden", missed)
-    own = raw["indicator_id"].isin(OWN) & raw["area_code"].isin([area.code, *area.district_codes])
-    with_den = raw.loc[own, "indicator_id"].map({f.indicator: True for f in FIGURES if f.figure == "denominator"}).fillna(False)
-    hidden_den = out.loc[own, "denominator_hidden"].eq(True) & with_den.astype(bool)
-    out.loc[hidden_den.index[hidden_den], "count_hidden"] = True
+    # a count of no cohort table beside its denominator: hidden where the denominator is
+    out.loc[out["count_hidden"].isna() & out["denominator_hidden"].eq(True), "count_hidden"] = True
     return out
 
 
