@@ -214,10 +214,8 @@ class _Treatment:
         first, last = years[0], years[-1]
         rank = {g: i for i, g in enumerate(reference.category_codes("substance_groups"))}
         t["group_rank"] = t["substance_group"].map(rank).astype(int)
-        # Re-presentation: the same client starts another episode within 6 months of a discharge.
         t = t.sort_values(["client_id", "start_date", "episode_id"], kind="stable").reset_index(drop=True)
-        nxt = t.groupby("client_id", sort=False)["start_date"].shift(-1)
-        t["represented"] = (nxt - t["discharge_date"]).dt.days.between(0, REPRESENTATION_DAYS)
+        t["represented"] = represented(t)
         t["start_fy"], t["end_fy"] = _fy_of(t["start_date"]), _fy_of(t["discharge_date"])
         t["is_success"] = t["exit_reason"].isin(reference.successful_exit_reasons())
         t["is_ocu"] = t["substance_group"].eq("opiate") | t["substances"].fillna("").str.contains("crack")
@@ -257,6 +255,13 @@ class _Treatment:
         # Years whose exits all have 6 months of data after them end before this one.
         data_end = max(treatment["start_date"].max(), treatment["discharge_date"].max())
         self.follow_up_complete_before = int(_fy_of(pd.Series([data_end - pd.Timedelta(days=REPRESENTATION_DAYS)]))[0])
+
+
+def represented(episodes: pd.DataFrame) -> pd.Series:
+    """Whether the client started another episode (of those given: adults') within 6 months of each discharge."""
+    order = episodes.sort_values(["client_id", "start_date", "episode_id"], kind="stable")
+    following = order.groupby("client_id", sort=False)["start_date"].shift(-1)
+    return (following - order["discharge_date"]).dt.days.between(0, REPRESENTATION_DAYS).reindex(episodes.index)
 
 
 def _known_district(codes: pd.Series, districts: list[str], table: str) -> pd.Series:

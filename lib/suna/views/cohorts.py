@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from suna import disclosure, reference
+from suna import disclosure, indicators, reference
 from suna.disclosure import Protected
 from suna.views import common as c
 
@@ -229,7 +229,6 @@ COMPLETION_INDICATORS = {  # substance group -> indicator id (data/reference/ind
     "alcohol_only": "successful_completion_alcohol",
 }
 SUCCESSFUL = "successful_completion"  # the one successful exit reason (data/reference/categories.yaml)
-REPRESENTATION_DAYS = 182  # "within 6 months": the NDTMS re-presentation window (as suna.indicators)
 
 # Adults in treatment by whether they completed treatment successfully in the year and did not come
 # back within 6 months: the numerator of the successful-completion indicators (PHOF C19a-c).
@@ -274,13 +273,6 @@ def with_route(records: pd.DataFrame) -> pd.DataFrame:
     return records.assign(route=records["referral_source"].map(reference.referral_route_groups()).fillna("Other"))
 
 
-def represented(adult_episodes: pd.DataFrame) -> pd.Series:
-    """Whether the client started another adult episode within 6 months of each episode's discharge."""
-    order = adult_episodes.sort_values(["client_id", "start_date", "episode_id"], kind="stable")
-    following = order.groupby("client_id", sort=False)["start_date"].shift(-1)
-    return (following - order["discharge_date"]).dt.days.between(0, REPRESENTATION_DAYS).reindex(adult_episodes.index)
-
-
 @_kept
 def adults_in_treatment(data: Any, period: str) -> Cohort:
     """Adults in treatment in the year, once each: by group, sex and successful completion (the
@@ -288,7 +280,7 @@ def adults_in_treatment(data: Any, period: str) -> Cohort:
     adults = c.adults(c.treatment_records(data))
     episodes = c.in_treatment(adults, period)
     ended = (episodes["discharge_date"] >= c.fy_start(period)) & (episodes["discharge_date"] <= c.fy_end(period))
-    done = ended & (episodes["exit_reason"] == SUCCESSFUL) & ~represented(adults).reindex(episodes.index).fillna(False).astype(bool)
+    done = ended & (episodes["exit_reason"] == SUCCESSFUL) & ~indicators.represented(adults).reindex(episodes.index).fillna(False).astype(bool)
     people = c.one_per_person(episodes)
     completed = done.groupby(episodes["client_id"]).any()
     people = people.assign(age_band=_band(people["age_years"], TREATMENT_AGE_BANDS),
