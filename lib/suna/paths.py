@@ -61,3 +61,8 @@ def cache_dir() -> Path:
     """Downloads (Fingertips, ONS) are cached here."""
     override = os.environ.get("SUNA_CACHE_DIR")
     return Path(override).resolve() if override else project_root() / ".cache"
+
+
+def published_dir() -> Path:
+    """Published tables shipped with SUNA (ONS, MHCLG; Open Government Licence), each with its provenance."""
+    return data_dir() / "published"
