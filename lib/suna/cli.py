@@ -112,6 +112,40 @@ def _cmd_shapes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_areas(args: argparse.Namespace) -> int:
+    from suna import area_registry, paths
+
+    if args.areas_command == "add":
+        row = area_registry.match(args.name)
+        path = area_registry.write_params(row, force=args.force)
+        shown = path.relative_to(paths.project_root()) if path.is_relative_to(paths.project_root()) else path
+        print(f"Wrote {shown}: {area_registry.summary(area_registry.params_for(row))}")
+        return 0
+    table = area_registry.list_authorities()
+    if args.csv:
+        from suna.sources.store import write_csv
+
+        write_csv(table, Path(args.csv))
+        print(f"Wrote {len(table)} English upper-tier authorities to {args.csv}")
+        return 0
+    shown = table.assign(districts=[f"{n:>3} {area_registry.DISTRICT_KIND[k]}" for n, k in zip(table["districts"], table["district_type"])])
+    columns = ["code", "name", "type", "region", "districts"]
+    widths = {c: max(len(c), *(len(str(v)) for v in shown[c])) for c in columns}
+    lines = ["  ".join(str(rec[c]).ljust(widths[c]) for c in columns).rstrip()
+             for rec in [dict(zip(columns, columns)), *shown[columns].to_dict("records")]]
+    counts = table["type"].value_counts()
+    plural = {"county": "counties", "unitary": "unitaries", "metropolitan district": "metropolitan districts",
+              "london borough": "London boroughs"}
+    lines.append(f"{len(table)} authorities: " + ", ".join(f"{counts.get(t, 0)} {name}" for t, name in plural.items())
+                 + ". Add one with `suna areas add NAME_OR_CODE`.")
+    try:
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # `suna areas list | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="suna", description="SUNA: Substance Use Needs Assessment for English local authorities.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
@@ -164,6 +198,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("shapes", help="build the offline district boundary cache from the shipped ONS geometry")
     p.add_argument("--area", action="append")
     p.set_defaults(func=_cmd_shapes)
+
+    p = sub.add_parser("areas", help="list England's upper-tier authorities, or add one as params/<area>.yaml")
+    areas_sub = p.add_subparsers(dest="areas_command", required=True)
+    q = areas_sub.add_parser("list", help="every English upper-tier authority: code, name, type, region, districts")
+    q.add_argument("--csv", help="write the list to this CSV file instead")
+    q.set_defaults(func=_cmd_areas)
+    q = areas_sub.add_parser("add", help="write params/<area>.yaml for an authority from the ONS lookups")
+    q.add_argument("name", metavar="NAME_OR_CODE", help="authority name or ONS code, e.g. 'Kent', 'Bristol', E08000010")
+    q.add_argument("--force", action="store_true", help="replace the params file if it exists")
+    q.set_defaults(func=_cmd_areas)
     return parser
 
 
