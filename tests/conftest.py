@@ -26,3 +26,17 @@ def playwright_session() -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright (python) is not installed")
     with sync_api.sync_playwright() as playwright:
         yield playwright
+
+
+_SLOW_MARKERS = ("browser", "notebook", "integration")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Everything under tests/integration, and every browser or notebook test, is ``slow``.
+
+    ``make test-fast`` runs ``-m "not slow"``: the unit tests, in a few minutes.
+    """
+    for item in items:
+        path = Path(str(item.fspath))
+        if "integration" in path.parts or any(item.get_closest_marker(m) for m in _SLOW_MARKERS):
+            item.add_marker(pytest.mark.slow)

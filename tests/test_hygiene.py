@@ -68,10 +68,17 @@ def test_library_files_are_tracked():
     assert not missing, f"lib/ files not tracked by git: {missing}"
 
 
-def test_no_reference_data_committed():
-    """Files from ../shared/reference are for tests only; end users do not have them."""
-    banned = re.compile(r"ons_mye_la_single_year|england_wards_dec2023|lad_dec2024_uk_buc|iod2019_file1|ons_drug_poisoning_deaths_by_la")
-    assert not [f for f in _tracked() if banned.search(f)]
+def test_published_tables_are_shipped_only_with_their_provenance():
+    """Published tables (OGL v3.0) may ship, but only in data/published and each beside its provenance record."""
+    published = re.compile(r"ons_mye_la_single_year|england_wards_dec2023|lad_dec2024|iod20\d\d_|ons_drug_poisoning_deaths_by_la")
+    tracked = set(_tracked())
+    elsewhere = [f for f in tracked if published.search(f) and not f.startswith("data/published/")]
+    assert not elsewhere, f"published tables outside data/published: {elsewhere}"
+    tables = [f for f in tracked if f.startswith("data/published/") and not f.endswith(".provenance.yaml")
+              and "/licences/" not in f and not f.endswith("README.md")]
+    assert tables, "data/published holds no tables"
+    unrecorded = [f for f in tables if f + ".provenance.yaml" not in tracked]
+    assert not unrecorded, f"published tables without a provenance record: {unrecorded}"
 
 
 def test_ci_runs_exactly_the_readme_test_command():
@@ -89,3 +96,41 @@ def test_gitignore_denies_data_but_not_lib():
     ).stdout.split()
     assert "data/council_extract.csv" in ignored and "data/sample/treatment.parquet" in ignored
     assert "lib/suna/areas.py" not in ignored
+
+
+# Internal citations (the project's working documents: numbered seed files and the notes made from them) and
+# absolute paths of the machine the project was built on. What users read cites publications by publisher,
+# title and year, and the local documents by their own titles.
+INTERNAL_CITATION = re.compile(
+    r"\bseed \d{3}\b"                                 # "seed 003" (not the random seed: "seed 2024", seed=7)
+    r"|\bseeds?_\d{3}"                                # seed_003_extract.md, seeds_000_002_extract.md
+    r"|§[^\n]{0,40}\bseeds?\b|\bseeds?\b[^\n]{0,40}§"  # a section sign next to "seed"
+    r"|seeds/notes"
+    r"|(?<![\w.~-])/(?:work|root|home|tmp)/",         # absolute machine paths (not a URL's path)
+    re.IGNORECASE,
+)
+SCANNED = ("lib", "notebooks", "data", "params", "docs", "README.md")
+
+
+def test_no_internal_citations_or_machine_paths():
+    """Tracked text under lib/, notebooks/, data/, params/, docs/ and README.md cites no internal notes or paths."""
+    out = subprocess.run(["git", "ls-files", "--", *SCANNED], cwd=PROJECT, capture_output=True, text=True, check=True)
+    found = []
+    for name in out.stdout.splitlines():
+        path = PROJECT / name
+        if any(part.endswith(".egg-info") for part in Path(name).parts):
+            continue                  # build metadata, not ours
+        if not path.is_file():        # deleted in the work tree, not yet committed
+            continue
+        raw = path.read_bytes()
+        if b"\0" in raw[:8192]:
+            continue                  # binary
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue                  # not text
+        for number, line in enumerate(text.splitlines(), start=1):
+            match = INTERNAL_CITATION.search(line)
+            if match:
+                found.append(f"{name}:{number}: {match.group(0)!r} in {line.strip()[:120]}")
+    assert not found, "internal citations or machine paths (cite the publication instead):\n" + "\n".join(found)

@@ -14,7 +14,8 @@ from suna import paths
 
 
 def lib_signature() -> str:
-    """SHA-256 over the ``suna`` package's files and the reference data: a change reruns everything.
+    """SHA-256 over the ``suna`` package's files, the reference data and the published tables' provenance
+    records (each holds its table's checksum): a change reruns everything.
 
     Taken once per process and reference folder: the code a process runs is the code it imported,
     so a file edited while it runs must not stamp that process's results as made by the new code.
@@ -27,9 +28,11 @@ def _signature(reference_dir: Path) -> str:
     import suna
 
     digest = hashlib.sha256()
-    roots = [Path(suna.__file__).resolve().parent, reference_dir]
+    roots = [Path(suna.__file__).resolve().parent, reference_dir, reference_dir.parent / "published"]
     for root in roots:
         for path in sorted(root.rglob("*")):
+            if root.name == "published" and not path.name.endswith(".provenance.yaml"):
+                continue
             if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
                 digest.update(f"{root.name}/{path.relative_to(root).as_posix()}".encode())
                 digest.update(path.read_bytes())

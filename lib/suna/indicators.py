@@ -3,7 +3,8 @@
 ``compute_indicators(area, tables, period=None)`` returns one row per indicator x area x period x sex x
 age x category in the Fingertips layout (``schemas.INDICATOR_COLUMNS``) plus fingertips_id, measure, unit,
 polarity, disclosure_rule and source. Rows: the upper-tier area (parent = its region), each district
-(parent = the area), and England / region comparator rows from data/reference/england_benchmarks.csv.
+(parent = the area), and England / region comparator rows from data/reference/national_figures.csv
+(published national figures, each row citing its publication).
 The table is raw: everything shown passes through ``disclosure.protect_indicators`` first.
 
 Age groups (category type "Age group", e.g. "<18 yrs"): for the admissions the catalogue gives them, crude
@@ -37,13 +38,17 @@ from suna.errors import ParametersError, ValidationError
 log = logging.getLogger(__name__)
 
 CATALOGUE_FILE = "indicators.yaml"
-BENCHMARKS_FILE = "england_benchmarks.csv"
+NATIONAL_FIGURES_FILE = "national_figures.csv"
+BENCHMARKS_FILE = NATIONAL_FIGURES_FILE       # the former name of the constant
+# Where each national figure was published (columns of the national figures file after the Fingertips-like ones).
+CITATION_COLUMNS = ["publisher", "publication", "table", "year", "url"]
 MEASURES = ("count", "crude_rate", "dsr", "proportion")
 SEXES = ("Male", "Female")
 PERSONS = "Persons"
 REPRESENTATION_DAYS = 182          # "within 6 months" (NDTMS re-presentation window)
 WAIT_DAYS = 21                     # "within 3 weeks" of referral
 ADULT_AGE = 18
+PUBLISHED = "published"  # catalogue ``table`` of indicators read from published tables (suna.published_indicators)
 EXTRA_COLUMNS = ["fingertips_id", "measure", "unit", "polarity", "disclosure_rule", "source"]
 AGE_GROUP = "age_group"
 CATEGORY_TYPES = {
@@ -124,22 +129,54 @@ def prevalence_estimates() -> pd.DataFrame:
 
 @lru_cache(maxsize=None)
 def _benchmarks_cached() -> pd.DataFrame:
-    path = paths.reference_dir() / BENCHMARKS_FILE
+    path = paths.reference_dir() / NATIONAL_FIGURES_FILE
+    value_columns = ["indicator_id", "area_code", "area_name", "area_type", "sex", "age", "category_type", "category",
+                     "period", "value", *stats.CI_COLUMNS]
     if not path.exists():
-        return pd.DataFrame(columns=["indicator_id", "area_code", "area_name", "area_type", "sex", "age",
-                                     "category_type", "category", "period", "value", *stats.CI_COLUMNS, "source"])
-    frame = pd.read_csv(path, comment="#", dtype={"period": str, "category_type": str, "category": str})
+        return pd.DataFrame(columns=[*value_columns, *CITATION_COLUMNS, "source"])
+    frame = pd.read_csv(path, comment="#", dtype={"period": str, "category_type": str, "category": str,
+                                                  "publisher": str, "publication": str, "table": str, "url": str})
+    missing = [c for c in [*value_columns, *CITATION_COLUMNS] if c not in frame.columns]
+    if missing:
+        problems = pd.DataFrame({"column": missing, "row": 1, "value": None,
+                                 "expected": "a column of the national figures file"})
+        raise ValidationError("national_figures", problems, source=str(path))
     unknown = ~frame["indicator_id"].isin(list(catalogue()))
-    if unknown.any():
-        problems = pd.DataFrame({"column": "indicator_id", "row": frame.index[unknown] + 2,
-                                 "value": frame.loc[unknown, "indicator_id"],
-                                 "expected": "an indicator id of data/reference/indicators.yaml"})
-        raise ValidationError("england_benchmarks", problems, source=str(path))
+    uncited = frame["publisher"].isna() | frame["publication"].isna()
+    if unknown.any() or uncited.any():
+        problems = pd.concat([
+            pd.DataFrame({"column": "indicator_id", "row": frame.index[unknown] + 2,
+                          "value": frame.loc[unknown, "indicator_id"],
+                          "expected": "an indicator id of data/reference/indicators.yaml"}),
+            pd.DataFrame({"column": "publisher / publication", "row": frame.index[uncited] + 2,
+                          "value": frame.loc[uncited, "indicator_id"],
+                          "expected": "the publisher and title of the publication the value is in"}),
+        ], ignore_index=True)
+        raise ValidationError("national_figures", problems, source=str(path))
+    frame["year"] = frame["year"].astype("Int64")
+    frame["source"] = [citation(r) for r in frame[CITATION_COLUMNS].to_dict("records")]
     return frame
 
 
+def citation(row: dict[str, Any]) -> str:
+    """The citation "Publisher, Publication (year), table" of one row of the national figures file (missing parts left out)."""
+    def given(key: str) -> str:
+        value = row.get(key)
+        return "" if value is None or pd.isna(value) else str(value).strip()
+
+    text = ", ".join(p for p in (given("publisher"), given("publication")) if p)
+    if given("year"):
+        text += f" ({given('year')})"
+    return f"{text}, {given('table')}" if given("table") else text
+
+
 def benchmarks() -> pd.DataFrame:
-    """Published England and region values (data/reference/england_benchmarks.csv), each with its source."""
+    """Published England and region values (data/reference/national_figures.csv).
+
+    One row per indicator x area x period x sex x age x category, with the publication it is printed in
+    (``publisher``, ``publication``, ``table``, ``year``, ``url``) and ``source``, the citation composed from
+    them ("Publisher, Publication (year), table").
+    """
     return _benchmarks_cached().copy()
 
 
@@ -569,7 +606,7 @@ def compute_indicators(area: Area, tables: dict[str, pd.DataFrame], period: str 
         The indicators table (raw: pass it through ``disclosure.protect_indicators`` before showing it).
     """
     cat = catalogue()
-    wanted = list(cat) if indicators is None else list(indicators)
+    wanted = [i for i, spec in cat.items() if spec["table"] != PUBLISHED] if indicators is None else list(indicators)
     unknown = [i for i in wanted if i not in cat]
     if unknown:
         raise ParametersError("compute_indicators", "indicators", f"names unknown id(s) {', '.join(unknown)}; expected ids of data/reference/{CATALOGUE_FILE}")
@@ -679,10 +716,15 @@ def _describe(raw: pd.DataFrame, area: Area, cat: dict[str, dict[str, Any]]) -> 
 
 def _comparator_rows(area: Area, cat: dict[str, dict[str, Any]], wanted: list[str],
                      table: pd.DataFrame) -> pd.DataFrame:
-    """England and region rows from the benchmarks file, for the periods the area has."""
-    bench = benchmarks()
+    """England and region rows from the national figures file, for the periods the area has.
+
+    Counts are left out: they are published for reference, not compared (an England count is no benchmark for
+    a local one). Each row keeps its citation in ``source``; the citation's parts stay in the file.
+    """
+    bench = benchmarks().drop(columns=CITATION_COLUMNS)
     codes = [ENGLAND_CODE, area.region_code]
-    bench = bench.loc[bench["indicator_id"].isin(wanted) & bench["area_code"].isin(codes)]
+    is_count = bench["indicator_id"].map(lambda i: cat.get(i, {}).get("measure") == "count")
+    bench = bench.loc[bench["indicator_id"].isin(wanted) & bench["area_code"].isin(codes) & ~is_count]
     periods = table.drop_duplicates(["indicator_id", "period"]).set_index(["indicator_id", "period"])["period_sortable"]
     bench = _carry_forward(bench, periods)
     bench = bench.loc[pd.MultiIndex.from_frame(bench[["indicator_id", "period"]]).isin(periods.index)]
@@ -714,7 +756,7 @@ def _comparator_rows(area: Area, cat: dict[str, dict[str, Any]], wanted: list[st
 def _carry_forward(bench: pd.DataFrame, periods: pd.Series) -> pd.DataFrame:
     """Give each indicator's latest period a comparator when none is published for it.
 
-    The reference data hold England and region values only for the periods the seed documents quote;
+    The national figures file holds England and region values only for the periods its publications give;
     the latest reported period is compared with the latest earlier published value, and the comparator
     row says so in its value note (nothing is carried into the periods in between).
     """

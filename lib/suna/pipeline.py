@@ -74,27 +74,55 @@ def load_area_data(
 
 @lru_cache(maxsize=8)
 def _load_cached(area: Area, period: str, data_dir: str) -> AreaData:
-    from suna import disclosure, indicators, result_cache
+    from suna import disclosure, result_cache
     from suna.sources import sample
 
     folder = Path(data_dir) if data_dir else None
-    tables = _load_tables(area, folder)
+    # An authority the synthetic sample does not cover, with no extracts of its own, is reported from
+    # published figures alone: never from invented records.
+    published_only = folder is None and not sample.covers(area)
+    tables = {} if published_only else _load_tables(area, folder)
     key = result_cache.cache_key(area, period, folder or paths.sample_dir())
     saved = result_cache.load(area, key)
     if saved is None:
-        from suna.views import indicator_cells
+        raw = result_cache.missing_as_none(raw_indicators(area, tables, period))
+        decided = None
+        if tables.get("treatment") is not None:
+            from suna.views import indicator_cells
 
-        raw = result_cache.missing_as_none(indicators.compute_indicators(area, tables, period=period))
-        protected = disclosure.protect_indicators(raw, decided=indicator_cells.decisions(area, tables, raw))
+            decided = indicator_cells.decisions(area, tables, raw)
+        protected = disclosure.protect_indicators(raw, decided=decided)
         protected = disclosure.Protected(table=result_cache.missing_as_none(protected.table), record=protected.record)
         result_cache.save(area, key, {"raw": raw, "table": protected.table, "record": protected.record})
     else:
         raw = saved["raw"]
         protected = disclosure.Protected(table=saved["table"], record=saved["record"])
-    synthetic = sample.is_sample(folder)
-    source = "SUNA synthetic sample data" if synthetic else f"council extracts in {folder}"
+    synthetic = not published_only and sample.is_sample(folder)
+    if published_only:
+        source = "published figures only (ONS); no record-level data for this authority"
+    else:
+        source = "SUNA synthetic sample data" if synthetic else f"council extracts in {folder}"
     log.info("loaded %s for %s: %d indicator rows", source, area.name, len(raw))
     return AreaData(area, period, tables, raw, protected, synthetic, source, key)
+
+
+def raw_indicators(area: Area, tables: dict[str, pd.DataFrame], period: str) -> pd.DataFrame:
+    """Indicators computed from the records there are, then the published figures for the area.
+
+    An indicator whose records are absent is left out (the views say what to supply); published
+    figures are added for every authority (``suna.published_indicators``).
+    """
+    from suna import indicators, published_indicators
+
+    frames = []
+    if tables.get("population") is not None:
+        cat = indicators.catalogue()
+        wanted = [i for i, spec in cat.items() if spec["table"] in tables and spec["table"] != indicators.PUBLISHED]
+        if wanted:
+            frames.append(indicators.compute_indicators(area, tables, period=period, indicators=wanted))
+    frames.append(published_indicators.for_area(area, period))
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True)
 
 
 def _load_tables(area: Area, folder: Path | None) -> dict[str, pd.DataFrame]:

@@ -3,7 +3,8 @@
 The treatment views compare the ethnic mix of people starting treatment with the mix of the people who
 live in the area. The comparator is Census 2021 (ONS table TS021 "Ethnic group", published
 29 November 2022): usual residents of all ages, in the five broad groups (white, mixed, asian, black,
-other). It is the base the seed needs assessments use (seed 004, Figures 6, 11 and 17).
+other). It is the base local needs assessments use (e.g. Essex Recovery Foundation, Essex Drug and
+Alcohol Needs Assessment, 2023, Figures 6, 11 and 17).
 """
 
 from __future__ import annotations

@@ -36,16 +36,19 @@ GROUPS = tuple(reference.category_codes("substance_groups"))
 NOT_RECORDED = "Not recorded"  # the category of a breakdown column left blank in a record
 _GROUPED = "grouped:"  # a grouped category stored in its detailed column (see ``protect_cohort``)
 
-# Age bands of the OHID adult commissioning support packs' age profile (seed 004 Figure 5: 18-29 ... 70-79);
+# Age bands of the OHID adult commissioning support packs' age profile (as in the Essex Drug and Alcohol Needs
+# Assessment, 2023, Figure 5: 18-29 ... 70-79);
 # the last band is open so nobody is dropped.
 TREATMENT_AGE_BANDS = (("18-29", 18, 30), ("30-39", 30, 40), ("40-49", 40, 50), ("50-59", 50, 60),
                        ("60-69", 60, 70), ("70+", 70, 200))
-# Length of time in treatment at exit, as the adult alcohol commissioning support pack bands it (seed 004 Figure 8).
+# Length of time in treatment at exit, as the adult alcohol commissioning support pack bands it (as in the Essex
+# Drug and Alcohol Needs Assessment, 2023, Figure 8).
 DURATION_BANDS = (("Under 1 month", 0, 30), ("1 to 3 months", 30, 91), ("3 to 6 months", 91, 182),
                   ("6 to 9 months", 182, 274), ("9 to 12 months", 274, 365), ("1 to 2 years", 365, 730),
                   ("2 to 3 years", 730, 1096), ("3 to 4 years", 1096, 1461), ("4 years or more", 1461, 10**6))
 # Days from referral to the start of treatment (first intervention). The 3-week line is the NDTMS
-# waiting-time standard (seed 003 §3.3); the longer bands show how far past it the waits go.
+# waiting-time standard (as in the Worcestershire Drug and Alcohol Needs Assessment, 2019, "Source of Referral
+# and Waiting Times"); the longer bands show how far past it the waits go.
 WAIT_BANDS = (("Within 3 weeks", 0, 22), ("3 to 6 weeks", 22, 43), ("6 to 12 weeks", 43, 85), ("Over 12 weeks", 85, 10**6))
 # Exit reasons merged for the flow chart, so that small flows are not each suppressed.
 FLOW_EXITS = {"successful_completion": "Successful completion", "dropped_out": "Dropped out / left",

@@ -1,10 +1,11 @@
 """Views of referral routes into treatment: who refers, for which substances, how fast, and where people go.
 
-The questions of the needs assessments' referral sections (seed 003 §8 "Source of referral and
-waiting times", seed 004 Figures 7, 13, 14 and 19): referral-source shares by substance group and by
-sex against England, young people's routes, the trend in criminal-justice referrals, waiting times,
-the flow from referral source to substance group to exit reason, and district differences in the
-referral mix. Referral sources are grouped into routes by data/reference/categories.yaml.
+The questions of the needs assessments' referral sections (Worcestershire County Council, Drug and
+Alcohol Needs Assessment, 2019, "Source of Referral and Waiting Times"; Essex Recovery Foundation, Essex
+Drug and Alcohol Needs Assessment, 2023, Figures 7, 13, 14 and 19): referral-source shares by substance
+group and by sex against England, young people's routes, the trend in criminal-justice referrals,
+waiting times, the flow from referral source to substance group to exit reason, and district differences
+in the referral mix. Referral sources are grouped into routes by data/reference/categories.yaml.
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
 """Views of the adult treatment population: numbers, new presentations, who they are, where, how long, how they leave.
 
-The questions of a needs assessment's treatment chapter (seed 003 §8-9, seed 004 §4.1.5-4.2 and
-4.4.3-4.6): how many adults are in structured treatment by substance group over ten years, how many
-are new, their age, sex and ethnicity, the rate per 100,000 adults by district, time in treatment,
-exits by reason, successful completion against England, and the cascade from estimated need to
-successful completion. Counts come from the treatment records through ``suna.views.common``
-(protected with the area and its districts as one table); rates and proportions with confidence
-intervals come from the protected indicators table.
+The questions of a needs assessment's treatment chapter (Worcestershire County Council, Drug and Alcohol
+Needs Assessment, 2019, "Adult Treatment" and "Treatment Outcomes"; Essex Recovery Foundation, Essex
+Drug and Alcohol Needs Assessment, 2023, sections 4.1.5-4.2 and 4.4.3-4.6): how many adults are in
+structured treatment by substance group over ten years, how many are new, their age, sex and ethnicity,
+the rate per 100,000 adults by district, time in treatment, exits by reason, successful completion
+against England, and the cascade from estimated need to successful completion. Counts come from the
+treatment records through ``suna.views.common`` (protected with the area and its districts as one
+table); rates and proportions with confidence intervals come from the protected indicators table.
 """
 
 from __future__ import annotations
@@ -140,7 +141,8 @@ def ethnicity_profile(data: Any, *, district: str | None = None, period: str | N
 
     The residents are Census 2021's (the optional ``population_ethnicity`` table; the sample has it).
     Findings compare the share outside the White group among adults whose group was recorded with
-    the residents' share, by the Wilson interval of the treatment share (seed 004 Figures 6, 11, 17).
+    the residents' share, by the Wilson interval of the treatment share (as the Essex Drug and Alcohol Needs
+    Assessment, 2023, Figures 6, 11 and 17, compares them).
 
     One substance group's shares are shown for the whole area only: a district's, nearly all
     suppressed, would be slow to protect (``groups_in_districts`` of ``cohorts.Breakdown``).

@@ -1,0 +1,82 @@
+"""Indicators from published tables, for one authority: the figures every English authority has.
+
+ONS publishes deaths related to drug poisoning for every local authority, so these rows are real
+for any authority, whatever record-level data it has. They come from :mod:`suna.national`, which
+computes every authority, region and England from the same tables, so the comparisons with England
+and the region, and the rank among authorities, are computed, not quoted.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from suna import indicators, national, schemas
+from suna.areas import ENGLAND_CODE, ENGLAND_NAME, Area
+
+log = logging.getLogger(__name__)
+
+DRUG_POISONING_DEATHS = national.INDICATOR_ID
+INDICATORS = (DRUG_POISONING_DEATHS,)
+
+
+def for_area(area: Area, period: str | None = None) -> pd.DataFrame:
+    """Published-figure rows for the authority, its county districts, its region and England.
+
+    Periods end no later than the reported period's year (pooled registration years end in the
+    financial year's first calendar year, as the record-level deaths indicators do).
+
+    Returns:
+        Rows in the indicators layout of :func:`suna.indicators.compute_indicators`, with
+        ``compared_to_england`` and ``compared_to_region`` computed from every authority's figures.
+    """
+    rates = _compared()
+    own = rates["area_code"].eq(area.code)
+    if not own.any():
+        log.info("published figures: %s (%s) is not in the ONS tables; only England and its region are shown",
+                 area.name, area.code)
+    districts = rates["area_code"].isin(area.district_codes) & rates["area_level"].eq("lower_tier") if area.is_county \
+        else pd.Series(False, index=rates.index)
+    keep = own | districts | rates["area_code"].isin([area.region_code, ENGLAND_CODE])
+    rows = rates.loc[keep].copy()
+    if period:
+        rows = rows.loc[rows["end_year"] <= indicators.period_year(period)]
+    is_area = rows["area_code"].eq(area.code)
+    is_district = rows["area_code"].isin(area.district_codes) & ~is_area
+    is_region = rows["area_code"].eq(area.region_code)
+    names = area.district_names()
+    rows["area_name"] = np.select([is_area, is_district, is_region], [area.name, rows["area_code"].map(names), area.region_name],
+                                  ENGLAND_NAME)
+    rows["area_type"] = np.select([is_area, is_district, is_region],
+                                  ["County" if area.is_county else "UA", "District", "Region"], "England")
+    rows["parent_code"] = np.select([is_area, is_district, is_region], [area.region_code, area.code, ENGLAND_CODE], None)
+    rows["parent_name"] = np.select([is_area, is_district, is_region], [area.region_name, area.name, ENGLAND_NAME], None)
+    rows["recent_trend"] = "Cannot be calculated"  # overlapping pooled periods share years
+    spec = indicators.catalogue()[DRUG_POISONING_DEATHS]
+    rows["indicator_name"] = spec["name"]
+    rows["fingertips_id"] = np.nan
+    rows["source"] = spec["source"]
+    rows.loc[rows["area_code"].isin([area.region_code, ENGLAND_CODE]), ["compared_to_england", "compared_to_region"]] = None
+    columns = [*schemas.INDICATOR_COLUMNS, *indicators.EXTRA_COLUMNS]
+    out = rows.reindex(columns=columns)
+    out["period_sortable"] = pd.to_numeric(out["period_sortable"]).astype("Int64")
+    return out.reset_index(drop=True)
+
+
+def ranks(area: Area) -> pd.DataFrame:
+    """The authority's rank among authorities of its tier and the tier's spread, every period (for spine charts)."""
+    rates = _compared()
+    cols = ["indicator_id", "area_code", "period", "value", "rank", "rank_of", "rank_among", "england_value",
+            *national.SPINE_COLUMNS]
+    return rates.loc[rates["area_code"].eq(area.code), cols].reset_index(drop=True)
+
+
+_CACHE: dict[str, pd.DataFrame] = {}
+
+
+def _compared() -> pd.DataFrame:
+    if "rates" not in _CACHE:
+        _CACHE["rates"] = national.compare(national.drug_poisoning_rates())
+    return _CACHE["rates"]
