@@ -44,7 +44,7 @@ CHROMIUM_ARGS = [
     # no name resolves except loopback: a second wall behind the route handler
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
-ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
+ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts"
 
 
 def is_loopback(url: str) -> bool:

@@ -2,7 +2,7 @@
 
 The browser pieces (Debian chromium through Playwright, the loopback-only network wall, console and
 page error collection, screenshots into tests/artefacts/) are the browser tests' own, loaded from
-tests/browser/conftest.py so both suites keep one definition. What this file adds is the server and
+tests/integration/browser/conftest.py so both suites keep one definition. What this file adds is the server and
 an ``ExplorerPage`` that knows how to wait for the app to finish drawing.
 """
 
@@ -58,7 +58,7 @@ def voila_url() -> Iterator[str]:
 class ExplorerPage:
     """A guarded page showing the explorer, with waits that know when the app has finished drawing."""
 
-    guarded: Any  # tests/browser/conftest.GuardedPage
+    guarded: Any  # tests/integration/browser/conftest.GuardedPage
 
     @property
     def page(self) -> Any:

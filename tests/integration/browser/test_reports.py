@@ -19,7 +19,7 @@ from suna import batch
 
 pytestmark = pytest.mark.browser
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "batch"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "batch"
 FIXTURE_NOTEBOOKS = [FIXTURES / "01_fixture_chart.ipynb", FIXTURES / "02_fixture_html_chart.ipynb"]
 ERROR_TEXT = ("Error", "ERROR", "Traceback", "Error loading script", "could not be drawn", "Exception")
 STDERR = '[data-mime-type="application/vnd.jupyter.stderr"]'  # log lines and warnings a cell printed
