@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import re
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,8 @@ import yaml
 from suna import areas, paths, shapes
 from suna.errors import DataSourceError, SunaError, UnknownAreaError
 from suna.sources import published, sample, store
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PERIOD = "2023/24"  # as in every committed params file
 COUNTY_DISTRICTS = "lower tier district (LAD 2023)"
@@ -220,14 +224,14 @@ def render_params(params: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_params(row: pd.Series | Mapping[str, Any] | str, force: bool = False) -> Path:
-    """Write ``params/<slug>.yaml`` for one authority, atomically; returns its path.
+def write_params(row: pd.Series | Mapping[str, Any] | str, force: bool = False, folder: Path | None = None) -> Path:
+    """Write ``params/<slug>.yaml`` (or ``<folder>/<slug>.yaml``) for one authority, atomically; returns its path.
 
     Refuses to replace an existing file unless ``force``. The text is checked to load as SUNA's
     parameters (``suna.areas``) before it is written.
     """
     params = params_for(row)
-    target = paths.params_dir() / f"{params['area']}.yaml"
+    target = (Path(folder) if folder else paths.params_dir()) / f"{params['area']}.yaml"
     if target.exists() and not force:
         raise SunaError(f"{target} already exists and was left as it is; to replace it with the definition from the "
                         f"ONS lookups, run `suna areas add {params['area']} --force` (force=True in Python).")
@@ -238,6 +242,35 @@ def write_params(row: pd.Series | Mapping[str, Any] | str, force: bool = False) 
                         "please report this.")
     areas.area_from_params(parsed, source=str(target))
     return store.write_text(text, target)
+
+
+ALL_ENGLAND = "all-england"
+
+
+def all_england_params(folder: Path) -> Path:
+    """A params folder with every English upper-tier authority, for ``suna batch --area all-england``.
+
+    An authority that already has a params file in ``params/`` keeps it (its own districts, period
+    and data folder); every other one gets the definition ``suna areas add`` would write. The folder
+    is rewritten each time, so it follows the shipped lookups.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.yaml"):
+        old.unlink()
+    own = {}
+    for slug in areas.available_areas():
+        try:
+            own[areas.load_area(slug).code] = paths.params_dir() / f"{slug}.yaml"
+        except SunaError as exc:  # a broken params file of the user's is reported by the batch, not here
+            log.warning("params/%s.yaml is left out of the all-England run: %s", slug, exc)
+    for row in list_authorities().to_dict("records"):
+        mine = own.get(row["code"])
+        if mine is not None:
+            shutil.copyfile(mine, folder / mine.name)
+        else:
+            write_params(row, force=True, folder=folder)
+    return folder
 
 
 def summary(params: Mapping[str, Any]) -> str:

@@ -40,10 +40,17 @@ def _cmd_indicators(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from suna import batch
+    from suna import area_registry, batch, paths
+    from suna.errors import ParametersError
 
+    chosen, params_dir = args.area or None, None
+    if chosen and area_registry.ALL_ENGLAND in chosen:
+        if len(chosen) > 1:
+            raise ParametersError("suna batch", "area", f"{area_registry.ALL_ENGLAND} already runs every authority; give it alone")
+        chosen, params_dir = None, area_registry.all_england_params(paths.cache_dir() / "params-all-england")
     result = batch.run_batch(
-        areas=args.area or None,
+        areas=chosen,
+        params_dir=params_dir,
         jobs=args.jobs,
         force=args.force,
         scheduler=args.scheduler,
@@ -165,7 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_indicators)
 
     p = sub.add_parser("batch", help="run every notebook for every area with papermill and publish HTML reports")
-    p.add_argument("--area", action="append", help="only this area (repeatable)")
+    p.add_argument("--area", action="append",
+                   help="only this area (repeatable); all-england runs every English upper-tier authority")
     p.add_argument("--jobs", type=int, default=None, help="parallel jobs (default: the machine's cores)")
     p.add_argument("--force", action="store_true", help="rerun even what is up to date")
     p.add_argument("--scheduler", help="Dask distributed scheduler address, e.g. tcp://host:8786")

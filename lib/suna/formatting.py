@@ -209,3 +209,10 @@ def area_label(code: str, area: Area | None = None) -> str:
     if area is None:
         raise UnknownAreaError(key, [ENGLAND_CODE], kind="area code (no local authority given to name it)")
     return area.area_name(key)
+
+
+def ordinal(number: int) -> str:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd": for "the 3rd highest rate"."""
+    n = int(number)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -59,7 +59,7 @@ SIMILAR_METHOD = (
     "Similar authorities are SUNA's own nearest neighbours, worked out from published figures; they are not "
     "CIPFA's nearest neighbours (which use many more measures and their own weights) nor the ONS area "
     "classification. An authority is compared only with authorities of its own tier (a county or unitary "
-    "authority with the other 153 upper-tier authorities; a district with the other districts and unitary "
+    "authority with the other 152 upper-tier authorities; a district with the other districts and unitary "
     "authorities) on four measures, each counting equally: deprivation (English Indices of Deprivation 2025 "
     "average score; for a county, the average of its districts' scores weighted by their mid-2020 population), "
     "population size (ONS mid-2020 estimate, on a log scale), population density (persons per square kilometre, "

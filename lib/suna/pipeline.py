@@ -81,6 +81,8 @@ def _load_cached(area: Area, period: str, data_dir: str) -> AreaData:
     # An authority the synthetic sample does not cover, with no extracts of its own, is reported from
     # published figures alone: never from invented records.
     published_only = folder is None and not sample.covers(area)
+    if published_only:
+        _check_published(area)
     tables = {} if published_only else _load_tables(area, folder)
     key = result_cache.cache_key(area, period, folder or paths.sample_dir())
     saved = result_cache.load(area, key)
@@ -104,6 +106,19 @@ def _load_cached(area: Area, period: str, data_dir: str) -> AreaData:
         source = "SUNA synthetic sample data" if synthetic else f"council extracts in {folder}"
     log.info("loaded %s for %s: %d indicator rows", source, area.name, len(raw))
     return AreaData(area, period, tables, raw, protected, synthetic, source, key)
+
+
+def _check_published(area: Area) -> None:
+    """An authority reported from published figures alone must be one the ONS tables know."""
+    from suna.errors import DataSourceError
+    from suna.sources import published
+
+    known = set(published.upper_tiers()["code"])
+    if area.code not in known:
+        raise DataSourceError(
+            f"{area.name} ({area.code}) has no records in the synthetic sample and is not an English upper-tier "
+            f"authority in the ONS tables shipped in data/published; check the code in params/{area.slug}.yaml "
+            "(`suna areas list` prints every authority), or set data_dir to a folder of the council's extracts.")
 
 
 def raw_indicators(area: Area, tables: dict[str, pd.DataFrame], period: str) -> pd.DataFrame:

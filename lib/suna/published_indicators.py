@@ -65,6 +65,51 @@ def for_area(area: Area, period: str | None = None) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def similar_rows(area: Area, period: str | None = None, n: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The authority, its ``n`` most similar authorities, its region and England, in the indicators layout.
+
+    Returns ``(rows, neighbours)``: every pooled period ending no later than the reported year (the
+    caller protects them with ``suna.disclosure`` like any other figures), and the neighbours as
+    :func:`suna.national.similar_authorities` gives them, nearest first.
+    """
+    neighbours = national.similar_authorities(area.code, n=n)
+    rates = _compared()
+    codes = [area.code, *neighbours["area_code"], area.region_code, ENGLAND_CODE]
+    tier = national._tier_of(area.code)
+    keep = rates["area_code"].isin(codes) & (rates["area_level"].isin([tier, "region", "england"]))
+    rows = rates.loc[keep].drop_duplicates(["area_code", "period"]).copy()
+    if period:
+        rows = rows.loc[rows["end_year"] <= indicators.period_year(period)]
+    rows.loc[rows["area_code"].eq(area.code), "area_name"] = area.name
+    rows["recent_trend"] = "Cannot be calculated"
+    rows["fingertips_id"] = np.nan
+    columns = [*schemas.INDICATOR_COLUMNS, *indicators.EXTRA_COLUMNS]
+    out = rows.reindex(columns=columns)
+    out["period_sortable"] = pd.to_numeric(out["period_sortable"]).astype("Int64")
+    return out.reset_index(drop=True), neighbours
+
+
+def region_rows(area: Area, period: str | None = None) -> pd.DataFrame:
+    """Every upper-tier authority of the area's region, the region and England, in the indicators layout.
+
+    For a unitary authority this is the published geography nearest to districts: ONS publishes no
+    figures below the authority, so its map shows it among its region's authorities.
+    """
+    rates = _compared()
+    upper = rates["area_level"].eq("upper_tier") & rates["region_code"].eq(area.region_code)
+    keep = upper | rates["area_code"].isin([area.region_code, ENGLAND_CODE])
+    rows = rates.loc[keep].drop_duplicates(["area_code", "period"]).copy()
+    if period:
+        rows = rows.loc[rows["end_year"] <= indicators.period_year(period)]
+    rows.loc[rows["area_code"].eq(area.code), "area_name"] = area.name
+    rows.loc[upper.loc[rows.index], "parent_code"] = area.region_code
+    rows["recent_trend"] = "Cannot be calculated"
+    rows["fingertips_id"] = np.nan
+    out = rows.reindex(columns=[*schemas.INDICATOR_COLUMNS, *indicators.EXTRA_COLUMNS])
+    out["period_sortable"] = pd.to_numeric(out["period_sortable"]).astype("Int64")
+    return out.reset_index(drop=True)
+
+
 def ranks(area: Area) -> pd.DataFrame:
     """The authority's rank among authorities of its tier and the tier's spread, every period (for spine charts)."""
     rates = _compared()

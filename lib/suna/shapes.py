@@ -140,6 +140,40 @@ def lad_layer(
     return fit_to_budget(layer, max_bytes)
 
 
+def upper_tier_layer(region_code: str, *, max_bytes: int | None = None) -> gpd.GeoDataFrame:
+    """The upper-tier authorities of one English region, from the LAD boundaries shipped in data/published.
+
+    Counties are their districts dissolved together (ONS LTLA to UTLA lookup, April 2023), so a unitary
+    authority can be shown among its region's authorities, the geography ONS publishes its deaths at.
+
+    Returns:
+        GeoDataFrame[district_code, district_name, geometry] in EPSG:4326 (a "district" here is an upper-tier
+        authority), ordered by name; ``.attrs`` carries ``source`` and ``attribution``.
+    """
+    import geopandas as gpd
+
+    from suna.sources import published
+
+    geo = published.geography()
+    geo = geo[geo["region_code"] == region_code]
+    if geo.empty:
+        raise SunaError(f"{region_code} is not an English region in the ONS lookup shipped in data/published.")
+    lads = read_boundaries(published.path(published.LAD_BOUNDARIES))
+    code_field = next(c for c in lads.columns if c.upper().endswith("CD"))
+    joined = lads.merge(geo[["ltla_code", "utla_code", "utla_name"]], left_on=code_field, right_on="ltla_code", how="inner")
+    absent = sorted(set(geo["ltla_code"]) - set(joined["ltla_code"]))
+    if absent:
+        raise SunaError(f"{published.LAD_BOUNDARIES} has no boundary for {', '.join(absent)}.")
+    joined["geometry"] = _valid(joined.geometry)
+    # the shipped coordinates are rounded to 5 decimals: union on that grid so shared edges meet exactly
+    layer = joined.dissolve(by=["utla_code", "utla_name"], as_index=False, grid_size=1e-5)[["utla_code", "utla_name", "geometry"]]
+    layer = layer.rename(columns={"utla_code": "district_code", "utla_name": "district_name"})
+    layer = gpd.GeoDataFrame(layer.sort_values("district_name").reset_index(drop=True), geometry="geometry", crs=lads.crs)
+    layer = fit_to_budget(layer, max_bytes)
+    layer.attrs.update(source=published.citation(published.LAD_BOUNDARIES), attribution=published.provenance(published.LAD_BOUNDARIES).get("attribution", ""))
+    return layer
+
+
 def read_boundaries(path: str | Path) -> gpd.GeoDataFrame:
     """An ONS boundary file as it is (every field), in EPSG:4326; GeoJSON or TopoJSON.
 

@@ -62,7 +62,7 @@ class Panel:
 
 # The sections a board member reads, in order. View names are keys of suna.views.REGISTRY.
 PANELS: tuple[Panel, ...] = (
-    Panel("overview", "At a glance", ("overview.spine", "overview.headline_findings")),
+    Panel("overview", "At a glance", ("overview.spine", "overview.headline_findings", "overview.similar_authorities")),
     Panel("treatment", "People in treatment", ("treatment.numbers_in_treatment", "treatment.successful_completion"),
           uses_substance_group=True),
     Panel("referrals", "Referral routes", ("referrals.referral_sources",), uses_substance_group=True),

@@ -42,24 +42,28 @@ def _what(indicator: str) -> str:
     return INDICATORS[indicator]
 
 
+@common.needs_records("admissions", "Hospital admissions")
 def trend(data: AreaData, *, district: str | None = None, period: str | None = None,
           substance_group: str | None = None, indicator: str = DEFAULT_INDICATOR) -> View:
     """Directly standardised admission rate over time with 95% CIs, against England and the region."""
     return common.indicator_trend(data, indicator, _what(indicator), district=district, period=period)
 
 
+@common.needs_records("admissions", "Hospital admissions")
 def districts_ranked(data: AreaData, *, district: str | None = None, period: str | None = None,
                      substance_group: str | None = None, indicator: str = DEFAULT_INDICATOR) -> View:
     """Districts ranked by admission rate, coloured by significance against England."""
     return common.indicator_ranked(data, indicator, _what(indicator), district=district, period=period)
 
 
+@common.needs_records("admissions", "Hospital admissions")
 def funnel(data: AreaData, *, district: str | None = None, period: str | None = None,
            substance_group: str | None = None, indicator: str = DEFAULT_INDICATOR) -> View:
     """Districts' admission rates in a funnel plot (95% and 99.8% limits)."""
     return common.indicator_funnel(data, indicator, _what(indicator), district=district, period=period)
 
 
+@common.needs_records("admissions", "Hospital admissions")
 def by_sex_age(data: AreaData, *, district: str | None = None, period: str | None = None,
                substance_group: str | None = None, indicator: str = DEFAULT_INDICATOR) -> View:
     """Admission rates for males and females against England, then by age group against the place's
@@ -178,6 +182,7 @@ VIEWS = {
 }
 
 
+@common.needs_records("admissions", "Hospital admissions")
 def district_map(data: AreaData, *, district: str | None = None, period: str | None = None,
                  substance_group: str | None = None, indicator: str = DEFAULT_INDICATOR) -> View:
     """Admission rates by district on a map, coloured by significance against England."""

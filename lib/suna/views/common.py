@@ -10,8 +10,9 @@ shows (the views contract in suna.views).
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -259,7 +260,7 @@ def labelled(table: pd.DataFrame, column: str, kind: str) -> pd.DataFrame:
 
 def view_footnote(data: Any, record: pd.DataFrame | None, source: str = TREATMENT_SOURCE, extra: str = "") -> str:
     """Source, suppression and the synthetic-data notice in one paragraph."""
-    parts = [f"Source: {source} ({data.data_source})."]
+    parts = [f"Source: {source}." if source == data.data_source else f"Source: {source} ({data.data_source})."]
     if extra:
         parts.append(extra)
     note = disclosure.footnote(record) if record is not None else ""
@@ -268,6 +269,51 @@ def view_footnote(data: Any, record: pd.DataFrame | None, source: str = TREATMEN
     if data.synthetic_notice:
         parts.append(data.synthetic_notice)
     return " ".join(parts)
+
+
+# What each record-level table holds, in a reader's words, for the view that has none to draw from.
+RECORDS = {
+    "treatment": "treatment records (the council's NDTMS extract)",
+    "admissions": "hospital admission records (Hospital Episode Statistics)",
+    "deaths": "death registration records",
+}
+
+
+def needs_records(table: str, title: str | None = None) -> Callable[[Callable[..., View]], Callable[..., View]]:
+    """For a view drawn from one record-level table: without that table, one sentence on what to supply.
+
+    An authority reported from published figures alone (or an extract folder without this kind of
+    file) still gets every page; the view validates its choices as usual, then says what is missing
+    instead of failing.
+    """
+
+    def wrap(view: Callable[..., View]) -> Callable[..., View]:
+        heading = title or (view.__doc__ or view.__name__).strip().splitlines()[0].split(",")[0].split(":")[0].rstrip(".")
+
+        @functools.wraps(view)
+        def guarded(data: Any, *args: Any, **kwargs: Any) -> View:
+            if data.tables.get(table) is not None:
+                return view(data, *args, **kwargs)
+            sel = select(data, kwargs.get("district"), kwargs.get("period"), kwargs.get("substance_group"))
+            return missing_records(heading, table, sel, data)
+
+        return guarded
+
+    return wrap
+
+
+def missing_records(title: str, table: str, selection: Selection, data: Any) -> View:
+    """The view for a topic whose records the authority has not supplied: no chart, one plain sentence."""
+    area = data.area
+    return View(
+        title=f"{title}: {selection.place}",
+        chart=None,
+        table=pd.DataFrame(),
+        footnote="",
+        findings=[f"These figures need {RECORDS.get(table, table + ' records')} for {area.name}, which have not "
+                  f"been supplied; an analyst can add the council's extract (SUNA's data templates, data/templates) or fetch "
+                  f"published figures with `suna fetch fingertips`."],
+    )
 
 
 def no_figures(title: str, what: str, selection: Selection, data: Any) -> View:

@@ -30,7 +30,10 @@ log = logging.getLogger(__name__)
 INDICATORS: dict[str, str] = {
     "drug_misuse_deaths": "Deaths from drug misuse",
     "drug_poisoning_deaths": "Deaths related to drug poisoning",
+    "drug_poisoning_deaths_ons": "Deaths related to drug poisoning (ONS registrations)",
 }
+RECORD_INDICATORS = ("drug_misuse_deaths", "drug_poisoning_deaths")  # computed from death records
+PUBLISHED_INDICATOR = "drug_poisoning_deaths_ons"  # ONS's figures for every authority (suna.published_indicators)
 DEFAULT_INDICATOR = "drug_misuse_deaths"
 ONS_RULE = "ons_deaths"
 PUBLISHED_SOURCE = ("ONS, Deaths related to drug poisoning by local authority (registrations), and ONS mid-year "
@@ -62,6 +65,8 @@ def trend(data: AreaData, *, district: str | None = None, period: str | None = N
           substance_group: str | None = None, indicator: str | None = None) -> View:
     """Pooled 3-year death rates over successive periods, with 95% CIs, against the region and England."""
     found, what = _indicator(data, indicator)
+    if _no_records(data, indicator):
+        return common.missing_records(what, "deaths", common.select(data, district, period), data)
     view = common.indicator_trend(data, found, what, district=district, period=period)
     return _with_registration_note(view)
 
@@ -71,6 +76,8 @@ def districts_ranked(data: AreaData, *, district: str | None = None, period: str
     """Districts ranked by pooled death rate, coloured by significance against England; districts above
     the regional rate named."""
     found, what = _indicator(data, indicator)
+    if _no_records(data, indicator):
+        return common.missing_records(what, "deaths", common.select(data, district, period), data)
     return common.indicator_ranked(data, found, what, district=district, period=period)
 
 
@@ -78,6 +85,8 @@ def funnel(data: AreaData, *, district: str | None = None, period: str | None = 
            substance_group: str | None = None, indicator: str | None = None) -> View:
     """Districts' pooled death rates in a funnel plot by number of deaths (95% and 99.8% limits)."""
     found, what = _indicator(data, indicator)
+    if _no_records(data, indicator):
+        return common.missing_records(what, "deaths", common.select(data, district, period), data)
     return common.indicator_funnel(data, found, what, district=district, period=period)
 
 
@@ -85,6 +94,8 @@ def by_sex(data: AreaData, *, district: str | None = None, period: str | None = 
            substance_group: str | None = None, indicator: str | None = None) -> View:
     """Pooled death rates for males and females, beside England's."""
     found, what = _indicator(data, indicator)
+    if _no_records(data, indicator):
+        return common.missing_records(what, "deaths", common.select(data, district, period), data)
     return common.indicator_breakdown(data, found, what, district=district, period=period)
 
 
@@ -93,7 +104,56 @@ def district_map(data: AreaData, *, district: str | None = None, period: str | N
     """Pooled death rates by district on a map, coloured by significance against England, with counts;
     suppressed districts labelled, not drawn as zero."""
     found, what = _indicator(data, indicator)
+    if _no_records(data, indicator):
+        return common.missing_records(what, "deaths", common.select(data, district, period), data)
+    if found == PUBLISHED_INDICATOR and not data.area.is_county:
+        return _with_registration_note(region_map(data, district=district, period=period))
     return _with_registration_note(common.indicator_map(data, found, what, district=district, period=period))
+
+
+def region_map(data: AreaData, *, district: str | None = None, period: str | None = None) -> View:
+    """A unitary authority among its region's authorities: ONS's drug-poisoning death rates on a map.
+
+    ONS publishes these deaths for whole authorities only, so this is the map of what is published
+    for an authority with no districts (a county's map shows its districts instead).
+    """
+    from suna import disclosure, maps, national, published_indicators, shapes
+    from suna.areas import Area, District
+
+    area = data.area
+    what = INDICATORS[PUBLISHED_INDICATOR]
+    title = f"{what}: {area.name} among the authorities of {area.region_name}"
+    rows = published_indicators.region_rows(area, period or data.period)
+    if rows.empty:
+        return common.no_indicator_figures(title, "deaths related to drug poisoning", area.name, period or data.period, data)
+    table = disclosure.protect_indicators(rows).table
+    latest = str(table.loc[table["period_sortable"].eq(table["period_sortable"].max()), "period"].iloc[0])
+    at = table[table["period"].astype(str) == latest]
+    layer = shapes.upper_tier_layer(area.region_code)
+    region = Area(slug=area.region_name.lower().replace(" ", "-"), code=area.region_code, name=area.region_name,
+                  type="region", region_code=common.ENGLAND_CODE, region_name="England", district_type="upper-tier authority",
+                  districts=tuple(District(c, n) for c, n in zip(layer["district_code"], layer["district_name"])))
+    chart = maps.district_map(at, PUBLISHED_INDICATOR, layer, latest, area=region, highlight=area.code,
+                              title=f"{what}, {fmt.format_period(latest)}: {area.region_name}",
+                              source=national.SOURCE)
+    authorities = at[at["area_code"].isin(region.district_codes)].sort_values("value", ascending=False)
+    own = authorities[authorities["area_code"] == area.code]
+    findings = []
+    if district is not None:
+        findings.append(f"ONS publishes these deaths for whole authorities: the map shows {area.name}, not one of its areas.")
+    if len(own) and not fmt.is_missing(own["value"].iloc[0]):
+        place = int((authorities["value"] > own["value"].iloc[0]).sum()) + 1
+        findings.append(f"In {fmt.format_period(latest)}, {area.name} had the {fmt.ordinal(place)} highest rate of the "
+                        f"{len(authorities)} authorities of {area.region_name}.")
+    boundary = " ".join(str(layer.attrs[k]) for k in ("source", "attribution") if layer.attrs.get(k))
+    footnote = f"Source: {national.SOURCE}. Boundaries: {boundary.rstrip('.')}."
+    return View(title=title, chart=chart, table=common.display_table(authorities, area_label="Authority"),
+                footnote=footnote, findings=findings)
+
+
+def _no_records(data: AreaData, indicator: str | None) -> bool:
+    """A record-level deaths indicator asked for by name, where the authority has supplied no death records."""
+    return indicator in RECORD_INDICATORS and data.tables.get("deaths") is None
 
 
 def _with_registration_note(view: View) -> View:
@@ -112,6 +172,7 @@ def _delay_band(registered: pd.Series, occurred: pd.Series) -> pd.Series:
     return pd.Series(pd.cut(gap, [-1, 0, 1, 10_000], labels=list(DELAY_BANDS)).astype(object), index=registered.index)
 
 
+@common.needs_records("deaths")
 def registration_delay(data: AreaData, *, district: str | None = None, period: str | None = None,
                        substance_group: str | None = None, years: int = 6) -> View:
     """Drug poisoning deaths by year of registration, split by how long after the death they were registered.

@@ -150,6 +150,55 @@ def headline_findings(data: AreaData, *, district: str | None = None, period: st
     return View(title=title, chart=None, table=pd.DataFrame(), footnote=common.rows_footnote(data, mine), findings=findings)
 
 
+def similar_authorities(data: AreaData, *, district: str | None = None, period: str | None = None,
+                        substance_group: str | None = None) -> View:
+    """Similar authorities: the area's drug-poisoning death rate beside the ten English authorities most like
+    it (deprivation, size, density, age), its region and England, all from ONS's published figures.
+
+    Whole authorities only: a district choice still shows the authority, and says so.
+    """
+    from suna import charts, disclosure, national, published_indicators, stats
+
+    area = data.area
+    title = f"{area.name} and similar authorities: deaths related to drug poisoning"
+    raw, neighbours = published_indicators.similar_rows(area, period or data.period)
+    if raw.empty or not raw["area_code"].eq(area.code).any():
+        return common.no_indicator_figures(title, "deaths related to drug poisoning", area.name, period or data.period, data)
+    table = disclosure.protect_indicators(raw).table
+    latest = str(table.loc[table["period_sortable"].eq(table["period_sortable"].max()), "period"].iloc[0])
+    at = table[table["period"].astype(str) == latest]
+    codes = [area.code, *neighbours["area_code"]]
+    chart = charts.compare_areas_chart(at, national.INDICATOR_ID, codes, period=latest, benchmark_code=common.ENGLAND_CODE,
+                                       title=f"Deaths related to drug poisoning, {fmt.format_period(latest)}: "
+                                             f"{area.name} and similar authorities",
+                                       source=national.SOURCE)
+    own = at[at["area_code"] == area.code].iloc[0]
+    others = at[at["area_code"].isin(neighbours["area_code"]) & at["value"].notna()]
+    findings = []
+    if district is not None:
+        findings.append(f"Similar authorities are compared as whole authorities: this shows {area.name}, not one district.")
+    if len(others) and not fmt.is_missing(own["value"]):
+        mean = float(others["value"].mean())
+        compared = stats.compare_to_benchmark(own["value"], own["value_lower_ci95"], own["value_upper_ci95"], mean,
+                                              own.get("polarity") or "high_is_bad")
+        higher = int((others["value"] > own["value"]).sum())
+        findings.append(
+            f"In {fmt.format_period(latest)}, {area.name}'s rate ({fmt.format_value(own['value'], own['measure'])}) was "
+            f"{_against_similar(compared)} the average of its {len(others)} most similar authorities "
+            f"({fmt.format_value(mean, own['measure'])}); {higher} of them had a higher rate.")
+    findings.append(f"Most similar: {common._join(neighbours['area_name'].head(5).tolist())}.")
+    footnote = f"{national.SIMILAR_METHOD} Source: {national.SOURCE}."
+    display = common.display_table(at[at["area_code"].isin([*codes, area.region_code, common.ENGLAND_CODE])])
+    return View(title=title, chart=chart, table=display, footnote=footnote, findings=findings)
+
+
+def _against_similar(compared: str | None) -> str:
+    """Fingertips' comparison words as a phrase about the similar authorities' average."""
+    words = {"Better": "significantly better than", "Worse": "significantly worse than", "Similar": "similar to",
+             "Higher": "significantly higher than", "Lower": "significantly lower than"}
+    return words.get(str(compared), "not compared with")
+
+
 def report_links(data: AreaData | None = None, current: str = "00_overview") -> str:
     """Markdown links to the area's other reports (relative: the batch writes them in one folder)."""
     lines = [f"- [{text.split(':')[0]}]({stem}.html): {text.split(':', 1)[1].strip()}"
@@ -161,4 +210,5 @@ VIEWS = {
     "overview.spine": spine,
     "overview.rug": rug,
     "overview.headline_findings": headline_findings,
+    "overview.similar_authorities": similar_authorities,
 }

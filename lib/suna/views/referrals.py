@@ -43,6 +43,7 @@ def _england_shares(data: Any, sex: str = "Persons") -> pd.DataFrame:
     return rows
 
 
+@c.needs_records("treatment")
 def referral_sources(data: Any, *, district: str | None = None, period: str | None = None,
                      substance_group: str | None = None) -> View:
     """Shares of new presentations by referral route, for each substance group, against England where published."""
@@ -115,6 +116,7 @@ def _against_england(row: pd.Series, england: float) -> str:
     return f"significantly {outcome.lower()} than {england_text}, 95% confidence"
 
 
+@c.needs_records("treatment")
 def referral_sources_by_sex(data: Any, *, district: str | None = None, period: str | None = None,
                             substance_group: str | None = None) -> View:
     """Shares of new presentations by referral route for men and women, against England where published."""
@@ -151,6 +153,7 @@ def _routes_by_sex(data: Any, sel: c.Selection, cohort: Any, title: str, noun: s
                 footnote=footnote, findings=findings)
 
 
+@c.needs_records("treatment")
 def young_people_routes(data: Any, *, district: str | None = None, period: str | None = None,
                         substance_group: str | None = None) -> View:
     """Referral routes of young people (under 18) starting treatment, boys and girls."""
@@ -164,6 +167,7 @@ def young_people_routes(data: Any, *, district: str | None = None, period: str |
                           "Young people aged under 18 starting treatment in the year.")
 
 
+@c.needs_records("treatment")
 def criminal_justice_trend(data: Any, *, district: str | None = None, period: str | None = None,
                            substance_group: str | None = None) -> View:
     """Share of new presentations referred by criminal justice, over ten years, with 95% confidence intervals."""
@@ -237,6 +241,7 @@ def _trend_findings(mine: pd.DataFrame, sel: c.Selection, years: list[str]) -> l
     return out
 
 
+@c.needs_records("treatment")
 def waiting_times(data: Any, *, district: str | None = None, period: str | None = None,
                   substance_group: str | None = None) -> View:
     """Waits from referral to the start of treatment for new presentations, by substance group."""
@@ -273,6 +278,7 @@ def waiting_times(data: Any, *, district: str | None = None, period: str | None 
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
 
 
+@c.needs_records("treatment")
 def referral_flow(data: Any, *, district: str | None = None, period: str | None = None,
                   substance_group: str | None = None) -> View:
     """Adults leaving treatment in the year: referral route -> substance group -> exit reason."""
@@ -320,6 +326,7 @@ def _flow_findings(mine: pd.DataFrame, sel: c.Selection) -> list[str]:
     return out
 
 
+@c.needs_records("treatment")
 def referral_mix_by_district(data: Any, *, district: str | None = None, period: str | None = None,
                              substance_group: str | None = None) -> View:
     """Referral routes of new presentations in each district, and which districts differ from the area as a whole."""
@@ -378,6 +385,7 @@ def _district_differences(rows: pd.DataFrame, data: Any, sel: c.Selection, route
 FINDINGS_INDICATORS = ("referral_source_share", "waiting_within_3_weeks")
 
 
+@c.needs_records("treatment")
 def findings(data: Any, *, district: str | None = None, period: str | None = None,
              substance_group: str | None = None) -> View:
     """Plain-English findings for the referral and waiting-time indicators (suna.narrative)."""

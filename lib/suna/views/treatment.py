@@ -75,6 +75,7 @@ def _trend_findings(mine: pd.DataFrame, sel: c.Selection, years: list[str], noun
     return out
 
 
+@c.needs_records("treatment")
 def numbers_in_treatment(data: Any, *, district: str | None = None, period: str | None = None,
                          substance_group: str | None = None) -> View:
     """Adults in structured treatment by substance group, each of the ten financial years to the period."""
@@ -83,6 +84,7 @@ def numbers_in_treatment(data: Any, *, district: str | None = None, period: str 
                                        "adults were in structured treatment")
 
 
+@c.needs_records("treatment")
 def new_presentations(data: Any, *, district: str | None = None, period: str | None = None,
                       substance_group: str | None = None) -> View:
     """Adults starting treatment (new presentations) by substance group over ten financial years."""
@@ -91,6 +93,7 @@ def new_presentations(data: Any, *, district: str | None = None, period: str | N
                                        "adults started treatment")
 
 
+@c.needs_records("treatment")
 def age_sex_profile(data: Any, *, district: str | None = None, period: str | None = None,
                     substance_group: str | None = None) -> View:
     """Adults in treatment in the year by age band and sex (a population pyramid).
@@ -135,6 +138,7 @@ def _age_sex_findings(mine: pd.DataFrame, sel: c.Selection) -> list[str]:
     return out
 
 
+@c.needs_records("treatment")
 def ethnicity_profile(data: Any, *, district: str | None = None, period: str | None = None,
                       substance_group: str | None = None) -> View:
     """Ethnic group of adults in treatment and of new presentations, as shares, against the resident population where known.
@@ -246,6 +250,7 @@ def _ethnicity_finding(cohort: str, counts: pd.DataFrame, residents: pd.DataFram
     return text + f", against {fmt.format_number(resident_pct, 1)}% of residents (Census 2021): {verdict}."
 
 
+@c.needs_records("treatment")
 def treatment_rate_by_district(data: Any, *, district: str | None = None, period: str | None = None,
                                substance_group: str | None = None) -> View:
     """Adults in treatment per 100,000 adults, each district against England (from the indicators table)."""
@@ -303,6 +308,7 @@ def _narrative(rows: pd.DataFrame, sel: c.Selection) -> list[str]:
         f"No figures for {sel.place} in {fmt.format_period(sel.period)}."]
 
 
+@c.needs_records("treatment")
 def time_in_treatment(data: Any, *, district: str | None = None, period: str | None = None,
                       substance_group: str | None = None) -> View:
     """How long adults leaving treatment in the year had been in treatment, in the packs' bands."""
@@ -338,6 +344,7 @@ def time_in_treatment(data: Any, *, district: str | None = None, period: str | N
 SUCCESSFUL = cohorts.SUCCESSFUL
 
 
+@c.needs_records("treatment")
 def exits_by_reason(data: Any, *, district: str | None = None, period: str | None = None,
                     substance_group: str | None = None) -> View:
     """Why adults left treatment in the year, as shares of exits, by substance group."""
@@ -371,6 +378,7 @@ def exits_by_reason(data: Any, *, district: str | None = None, period: str | Non
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
 
 
+@c.needs_records("treatment")
 def successful_completion(data: Any, *, district: str | None = None, period: str | None = None,
                           substance_group: str | None = None) -> View:
     """Successful completion (without re-presentation within 6 months) by substance group, against England with 95% CIs."""
@@ -398,6 +406,7 @@ def successful_completion(data: Any, *, district: str | None = None, period: str
     return View(title=title, chart=chart, table=out, footnote=footnote, findings=findings)
 
 
+@c.needs_records("treatment")
 def unmet_need_cascade(data: Any, *, district: str | None = None, period: str | None = None,
                        substance_group: str | None = None) -> View:
     """From estimated need to successful completion: estimated need, adults in treatment, successful completions.
@@ -468,6 +477,7 @@ def _need_rows(data: Any, sel: c.Selection) -> pd.DataFrame:
     return out
 
 
+@c.needs_records("treatment")
 def treatment_rate_map(data: Any, *, district: str | None = None, period: str | None = None,
                        substance_group: str | None = None) -> View:
     """A district map of adults in treatment per 100,000 adults (all substance groups), coloured against England."""
@@ -482,6 +492,7 @@ FINDINGS_INDICATORS = ("adults_in_treatment", "new_presentations", "treatment_ra
                        "successful_exits", "completion_no_representation", "unmet_need_opiate_crack", "unmet_need_alcohol")
 
 
+@c.needs_records("treatment")
 def findings(data: Any, *, district: str | None = None, period: str | None = None,
              substance_group: str | None = None) -> View:
     """Plain-English findings for the treatment indicators: value, England and region, trend (suna.narrative)."""
