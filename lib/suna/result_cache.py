@@ -72,8 +72,8 @@ def save(area: Area, key: str, frames: dict[str, pd.DataFrame]) -> None:
     _prune(area)
 
 
-def _prune(area: Area) -> None:
-    """Remove the area's saved results beyond the newest ``KEEP_PER_AREA``.
+def _prune(area: Area, kind: str = "indicators") -> None:
+    """Remove the area's saved results (or derived tables) beyond the newest ``KEEP_PER_AREA``.
 
     Every change of library, data or period makes a new key, so without this the cache grows with
     each upgrade. A reader of a folder removed under it finds it unreadable and recomputes.
@@ -81,13 +81,64 @@ def _prune(area: Area) -> None:
     import shutil
 
     saved = []
-    for folder in (paths.cache_dir() / "indicators").glob(f"{area.code}-*"):
+    for folder in (paths.cache_dir() / kind).glob(f"{area.code}-*"):
         try:
-            saved.append(((folder / "dtypes.json").stat().st_mtime_ns, folder))
+            marker = folder / "dtypes.json" if kind == "indicators" else folder
+            saved.append((marker.stat().st_mtime_ns, folder))
         except OSError:  # incomplete: another process is still writing it, or it is broken
             continue
     for _, folder in sorted(saved, reverse=True)[KEEP_PER_AREA:]:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def load_derived(area: Area, key: str, name: str) -> Any | None:
+    """A table derived from the area's saved result (a cohort's protected table), or None.
+
+    Derived tables are kept beside nothing else and keyed by the same digest as the indicators, so a
+    change of data, period or library makes them unreachable, as it does the indicators. They are
+    pickled: only SUNA writes this folder, and a table must read back exactly as it was built.
+    """
+    import pickle
+
+    if not key:
+        return None
+    target = _derived_folder(area, key) / f"{_safe_name(name)}.pkl"
+    try:
+        with open(target, "rb") as fh:
+            return pickle.load(fh)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # damaged or from another pandas: rebuilt, never trusted
+        log.warning("ignoring unreadable derived table %s: %s", target, exc)
+        return None
+
+
+def save_derived(area: Area, key: str, name: str, value: Any) -> None:
+    """Save a derived table atomically; a failure only costs the next reader a rebuild."""
+    import os
+    import pickle
+    import tempfile
+
+    if not key:
+        return
+    folder = _derived_folder(area, key)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=folder, delete=False, suffix=".tmp") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(fh.name, folder / f"{_safe_name(name)}.pkl")
+    except Exception as exc:
+        log.warning("could not save the derived table %s in %s: %s", name, folder, exc)
+        return
+    _prune(area, "derived")
+
+
+def _derived_folder(area: Area, key: str) -> Path:
+    return paths.cache_dir() / "derived" / f"{area.code}-{key}-pandas{pd.__version__}"
+
+
+def _safe_name(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)
 
 
 def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:

@@ -10,6 +10,8 @@ import attack
 from suna import areas, disclosure, pipeline, secondary
 from suna.views import cohorts, common, indicator_cells, treatment
 
+pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
+
 COHORTS = ("adults_in_treatment", "new_presentations", "young_new_presentations", "exits")
 
 

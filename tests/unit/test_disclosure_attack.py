@@ -22,6 +22,8 @@ import pytest
 import attack
 from suna import disclosure
 
+pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
+
 SAMPLE_AREAS = ["essex", "worcestershire", "sefton", "halton"]
 
 

@@ -8,6 +8,8 @@ import pytest
 from suna import areas, pipeline
 from suna.sources import store
 
+pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
+
 COLUMNS = ["indicator_id", "area_code", "period", "sex", "category_type", "category", "value", "count_display"]
 
 

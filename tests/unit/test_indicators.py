@@ -12,6 +12,8 @@ from suna import areas, cli, indicators, reference, schemas, stats
 from suna.errors import ParametersError
 from suna.sources import store
 
+pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
+
 AREAS = ("essex", "worcestershire", "sefton", "halton")
 DRUG_GROUPS = ("Opiate", "Non-opiate only", "Non-opiate and alcohol")
 

@@ -20,6 +20,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from suna import __version__, publish
 from suna.batch import BatchResult, JobError, JobResult
 
+pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
+
 alt = pytest.importorskip("altair")
 
 CHART_TITLE = "Adults in treatment by district (test chart)"

@@ -10,6 +10,8 @@ import pytest
 
 from suna import areas, paths, pipeline, result_cache
 
+pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
+
 
 @pytest.fixture()
 def cache_dir(tmp_path, monkeypatch):
@@ -70,3 +72,32 @@ def test_only_the_newest_saved_results_of_an_area_are_kept(cache_dir):
     kept = sorted(p.name for p in (cache_dir / "indicators").glob("E06000006-*"))
     assert kept == sorted(f"E06000006-k{i}" for i in range(3, result_cache.KEEP_PER_AREA + 3))
     assert result_cache.load(sefton, "other") is not None  # another area's results are left alone
+
+
+def test_a_cohort_is_built_once_then_read_back_exactly_and_only_for_the_same_records(tmp_path, monkeypatch):
+    """The batch's kernels and the app's share each cohort's protected table through the cache folder."""
+    from dataclasses import replace
+
+    from suna.views import cohorts
+
+    data = pipeline.load_area_data("halton")  # the run's shared result cache
+    monkeypatch.setenv("SUNA_CACHE_DIR", str(tmp_path / "cache"))  # cohorts saved here, for this test only
+    cohorts._BUILT.clear()
+    built = cohorts.exits(data, data.period)
+    saved = list((tmp_path / "cache" / "derived").glob("E06000006-*/cohort-exits-*.pkl"))
+    assert len(saved) == 1
+    cohorts._BUILT.clear()
+    rebuilt = []
+    real = cohorts.protect_cohort
+    monkeypatch.setattr(cohorts, "protect_cohort", lambda *a, **k: rebuilt.append(1) or real(*a, **k))
+    again = cohorts.exits(data, data.period)
+    assert rebuilt == []  # read, not built
+    pd.testing.assert_frame_equal(again.counts, built.counts)
+    pd.testing.assert_frame_equal(again.protected.table, built.protected.table)
+    pd.testing.assert_frame_equal(again.protected.record, built.protected.record)
+    fewer = data.tables["treatment"].iloc[:-40]
+    other = replace(data, tables={**data.tables, "treatment": fewer})  # same fingerprint, other records
+    cohorts._BUILT.clear()
+    cohorts.exits(other, data.period)
+    assert rebuilt == [1]  # built afresh: the saved cohort is not theirs
+    cohorts._BUILT.clear()

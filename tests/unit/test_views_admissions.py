@@ -12,6 +12,8 @@ from suna import pipeline
 from suna.errors import UnknownAreaError
 from suna.views import REGISTRY, admissions
 
+pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
+
 VIEWS = [admissions.trend, admissions.districts_ranked, admissions.funnel, admissions.by_sex_age, admissions.district_map]
 
 

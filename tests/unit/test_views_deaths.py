@@ -14,6 +14,8 @@ from suna import pipeline
 from suna.areas import load_area
 from suna.views import REGISTRY, deaths
 
+pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
+
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "data"
 DEATHS = REFERENCE / "ons_drug_poisoning_deaths_by_la_registered_1993_2020.csv"
 MYE = REFERENCE / "ons_mye_la_single_year_of_age_persons_1997_2020.csv"

@@ -7,6 +7,8 @@ import pytest
 from suna import pipeline
 from suna.views import REGISTRY, overview
 
+pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
+
 
 @pytest.fixture(scope="module")
 def data():

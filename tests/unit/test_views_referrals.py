@@ -9,6 +9,8 @@ import attack
 from suna import pipeline, reference
 from suna.views import REGISTRY, View, referrals
 
+pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
+
 REFERRAL_VIEWS = {name: fn for name, fn in REGISTRY.items() if name.startswith("referrals.")}
 # Views whose substance-group filter picks rows of a breakdown that is not itself by substance group.
 BY_GROUP = [referrals.referral_sources_by_sex, referrals.young_people_routes, referrals.criminal_justice_trend,

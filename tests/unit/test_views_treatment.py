@@ -16,6 +16,8 @@ import attack
 from suna import pipeline
 from suna.views import REGISTRY, View, common, treatment
 
+pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
+
 TREATMENT_VIEWS = {name: fn for name, fn in REGISTRY.items() if name.startswith("treatment.")}
 # Views whose substance-group filter picks rows of a breakdown that is not itself by substance group.
 BY_GROUP = [treatment.age_sex_profile, treatment.ethnicity_profile, treatment.time_in_treatment, treatment.unmet_need_cascade]

@@ -19,6 +19,8 @@ from suna import widgets
 from suna.errors import UnknownAreaError
 from suna.views import REGISTRY, View
 
+pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
+
 AREA = "worcestershire"  # six districts: the smallest county, quickest to load
 
 

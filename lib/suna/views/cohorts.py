@@ -254,11 +254,45 @@ def _kept(build: Callable[[Any, str], Cohort]) -> Callable[[Any, str], Cohort]:
         if hit is None or hit[0][0] is not records or hit[0][1] is not data.area:  # ids reused by new objects
             if len(_BUILT) >= 128:
                 _BUILT.pop(next(iter(_BUILT)))
-            hit = _BUILT[key] = ((records, data.area), build(data, period))
+            hit = _BUILT[key] = ((records, data.area), _saved_or_built(build, data, period))
         return hit[1]
 
     cohort.__name__, cohort.__doc__ = build.__name__, build.__doc__
     return cohort
+
+
+def _saved_or_built(build: Callable[[Any, str], Cohort], data: Any, period: str) -> Cohort:
+    """The cohort as saved beside the area's indicators (same data, period and library), else built and saved.
+
+    Every notebook kernel of a batch and every app kernel needs the same cohorts; built once, they
+    are read by the others (``suna.result_cache``: the indicators' key, so never stale).
+    """
+    from suna import result_cache
+
+    key = getattr(data, "fingerprint", "")
+    records = c.treatment_records(data)
+    # the records themselves are in the name too: an AreaData given other records keeps its fingerprint
+    name = f"cohort-{build.__name__}-{period}-{_digest(records)}"
+    saved = result_cache.load_derived(data.area, key, name)
+    if isinstance(saved, Cohort):
+        return saved
+    built = build(data, period)
+    result_cache.save_derived(data.area, key, name, built)
+    return built
+
+
+_DIGESTS: dict[int, tuple[pd.DataFrame, str]] = {}
+
+
+def _digest(records: pd.DataFrame) -> str:
+    """A short digest of the treatment records (kept per table object: computed once)."""
+    hit = _DIGESTS.get(id(records))
+    if hit is None or hit[0] is not records:
+        value = int(pd.util.hash_pandas_object(records, index=True).sum()) & 0xFFFFFFFFFFFF
+        hit = _DIGESTS[id(records)] = (records, f"{len(records)}-{value:012x}")
+        if len(_DIGESTS) > 16:
+            _DIGESTS.pop(next(iter(_DIGESTS)))
+    return hit[1]
 
 
 def routes() -> list[str]:

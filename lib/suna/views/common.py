@@ -294,19 +294,22 @@ def needs_records(table: str, title: str | None = None) -> Callable[[Callable[..
         def guarded(data: Any, *args: Any, **kwargs: Any) -> View:
             if data.tables.get(table) is not None:
                 return view(data, *args, **kwargs)
-            sel = select(data, kwargs.get("district"), kwargs.get("period"), kwargs.get("substance_group"))
-            return missing_records(heading, table, sel, data)
+            # the choices are still checked (published figures' periods are not financial years)
+            if kwargs.get("period") is not None or kwargs.get("substance_group") is not None:
+                select(data, None, kwargs.get("period") or "2023/24", kwargs.get("substance_group"))
+            _, place = resolve_place(data, kwargs.get("district"))
+            return missing_records(heading, table, place, data)
 
         return guarded
 
     return wrap
 
 
-def missing_records(title: str, table: str, selection: Selection, data: Any) -> View:
+def missing_records(title: str, table: str, place: str, data: Any) -> View:
     """The view for a topic whose records the authority has not supplied: no chart, one plain sentence."""
     area = data.area
     return View(
-        title=f"{title}: {selection.place}",
+        title=f"{title}: {place}",
         chart=None,
         table=pd.DataFrame(),
         footnote="",

@@ -66,7 +66,7 @@ def trend(data: AreaData, *, district: str | None = None, period: str | None = N
     """Pooled 3-year death rates over successive periods, with 95% CIs, against the region and England."""
     found, what = _indicator(data, indicator)
     if _no_records(data, indicator):
-        return common.missing_records(what, "deaths", common.select(data, district, period), data)
+        return common.missing_records(what, "deaths", common.resolve_place(data, district)[1], data)
     view = common.indicator_trend(data, found, what, district=district, period=period)
     return _with_registration_note(view)
 
@@ -77,7 +77,7 @@ def districts_ranked(data: AreaData, *, district: str | None = None, period: str
     the regional rate named."""
     found, what = _indicator(data, indicator)
     if _no_records(data, indicator):
-        return common.missing_records(what, "deaths", common.select(data, district, period), data)
+        return common.missing_records(what, "deaths", common.resolve_place(data, district)[1], data)
     return common.indicator_ranked(data, found, what, district=district, period=period)
 
 
@@ -86,7 +86,7 @@ def funnel(data: AreaData, *, district: str | None = None, period: str | None = 
     """Districts' pooled death rates in a funnel plot by number of deaths (95% and 99.8% limits)."""
     found, what = _indicator(data, indicator)
     if _no_records(data, indicator):
-        return common.missing_records(what, "deaths", common.select(data, district, period), data)
+        return common.missing_records(what, "deaths", common.resolve_place(data, district)[1], data)
     return common.indicator_funnel(data, found, what, district=district, period=period)
 
 
@@ -95,7 +95,7 @@ def by_sex(data: AreaData, *, district: str | None = None, period: str | None = 
     """Pooled death rates for males and females, beside England's."""
     found, what = _indicator(data, indicator)
     if _no_records(data, indicator):
-        return common.missing_records(what, "deaths", common.select(data, district, period), data)
+        return common.missing_records(what, "deaths", common.resolve_place(data, district)[1], data)
     return common.indicator_breakdown(data, found, what, district=district, period=period)
 
 
@@ -105,7 +105,7 @@ def district_map(data: AreaData, *, district: str | None = None, period: str | N
     suppressed districts labelled, not drawn as zero."""
     found, what = _indicator(data, indicator)
     if _no_records(data, indicator):
-        return common.missing_records(what, "deaths", common.select(data, district, period), data)
+        return common.missing_records(what, "deaths", common.resolve_place(data, district)[1], data)
     if found == PUBLISHED_INDICATOR and not data.area.is_county:
         return _with_registration_note(region_map(data, district=district, period=period))
     return _with_registration_note(common.indicator_map(data, found, what, district=district, period=period))
