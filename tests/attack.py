@@ -537,7 +537,7 @@ def view_group_recoveries(view_fn: Any, data: Any, groups: Sequence[str], **choi
     """Hidden cells of a view that its substance-group filter gives away.
 
     The view is called for all groups and for each group, and every table it protects (through
-    ``suna.views.common.protect_counts``, the cohorts built afresh) is recorded. The n-th table of each call is one version:
+    ``suna.views.common.protect_counts``, the cohorts built afresh, not read from memory or disk) is recorded. The n-th table of each call is one version:
     the chosen group's rows (all of it when counted from that group's records alone), with every
     district and the whole area (the district filter shows them all). The versions are attacked as
     one table, with the ``All`` group as the sum of the groups besides the table's own margins.
@@ -560,7 +560,8 @@ def view_group_recoveries(view_fn: Any, data: Any, groups: Sequence[str], **choi
             calls.append((bound.arguments, protected))
             return protected
 
-        with mock.patch.object(common, "protect_counts", spy), mock.patch.object(cohorts, "_BUILT", {}):
+        built_afresh = mock.patch.object(cohorts, "_saved_or_built", lambda build, data, period: build(data, period))
+        with mock.patch.object(common, "protect_counts", spy), mock.patch.object(cohorts, "_BUILT", {}), built_afresh:
             view_fn(data, substance_group=group, **choice)
         for n, (arguments, protected) in enumerate(calls):
             tables.setdefault(n, []).append((group or common.ALL, arguments, protected))

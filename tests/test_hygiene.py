@@ -134,3 +134,21 @@ def test_no_internal_citations_or_machine_paths():
             if match:
                 found.append(f"{name}:{number}: {match.group(0)!r} in {line.strip()[:120]}")
     assert not found, "internal citations or machine paths (cite the publication instead):\n" + "\n".join(found)
+
+
+def test_the_lock_file_pins_every_declared_dependency_and_conda_uses_it():
+    """pyproject.toml keeps the ranges, requirements.lock the versions installed; they must not drift apart."""
+    import tomllib
+
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    names = {norm(re.split(r"[<>=!~\[ ;]", d, maxsplit=1)[0]) for d in declared}
+    lock = (PROJECT / "requirements.lock").read_text(encoding="utf-8").splitlines()
+    pinned = {norm(line.split("==")[0]) for line in lock if "==" in line}
+    assert names <= pinned, f"declared but not pinned in requirements.lock: {sorted(names - pinned)}"
+    assert "-c requirements.lock" in (PROJECT / "environment.yml").read_text(encoding="utf-8")
+    assert "-c $(LOCK)" in (PROJECT / "Makefile").read_text(encoding="utf-8")
