@@ -795,7 +795,37 @@ def _compare(table: pd.DataFrame, area: Area) -> pd.DataFrame:
                                            t["value_upper_ci95"].to_numpy(), bench, t["polarity"].to_numpy())
         words = np.where(t["measure"].eq("count"), "Not compared", words)
         t[column] = np.where(computed, words, None)
+        if column == "compared_to_england":
+            t["value_note"] = _join_note(t["value_note"] if "value_note" in t.columns else None,
+                                         _why_not_compared(t, bench, computed & (words == "Not compared")))
     return t
+
+
+# Why a figure is not set against England, in a reader's words (the note beside it says so).
+NOT_COMPARED_COUNT = "A count: counts are not compared with England."
+NOT_COMPARED_NO_ENGLAND = "Not compared with England: no England figure is published for this period."
+NOT_COMPARED_NO_INTERVAL = "Not compared with England: no confidence interval."
+
+
+def _why_not_compared(t: pd.DataFrame, bench: np.ndarray, not_compared: np.ndarray) -> pd.Series:
+    has_value = pd.to_numeric(t["value"], errors="coerce").notna().to_numpy()
+    reason = np.select(
+        [t["measure"].eq("count").to_numpy(), pd.isna(bench)],
+        [NOT_COMPARED_COUNT, NOT_COMPARED_NO_ENGLAND],
+        NOT_COMPARED_NO_INTERVAL,
+    )
+    return pd.Series(np.where(not_compared & has_value, reason, None), index=t.index, dtype=object)
+
+
+def _join_note(existing: pd.Series | None, extra: pd.Series) -> pd.Series:
+    """Notes joined with "; " (a row keeps what it had and gains the new note)."""
+    if existing is None:
+        return extra
+    out = []
+    for old, new in zip(existing.tolist(), extra.tolist()):
+        parts = [str(p) for p in (old, new) if p is not None and not (isinstance(p, float) and np.isnan(p)) and str(p).strip()]
+        out.append("; ".join(parts) if parts else None)
+    return pd.Series(out, index=extra.index, dtype=object)
 
 
 def _trends(table: pd.DataFrame, cat: dict[str, dict[str, Any]]) -> pd.DataFrame:

@@ -472,3 +472,18 @@ def test_latest_period_is_compared_with_the_latest_published_england_value(compu
     latest = table.loc[table["indicator_id"].eq("alcohol_specific_admissions") & table["area_code"].eq(area.code)
                        & table["period"].eq("2023/24") & table["sex"].eq("Persons") & table["category_type"].isna()]
     assert latest["compared_to_england"].iloc[0] in ("Better", "Similar", "Worse")
+
+
+@pytest.mark.parametrize("slug", AREAS)
+def test_every_whole_area_figure_is_compared_with_england_or_says_why_not(computed, slug: str) -> None:
+    area, _, table = computed[slug]
+    own = table[(table["area_code"] == area.code) & table["category_type"].isna() & (table["sex"] == "Persons")
+                & table["value"].notna()]
+    latest = own.sort_values("period_sortable").groupby("indicator_id", sort=False).tail(1)
+    compared = latest["compared_to_england"].isin(["Better", "Similar", "Worse", "Higher", "Lower"])
+    notes = latest["value_note"].astype(str)
+    explained = notes.str.contains("not compared with England", case=False)
+    assert (compared | explained).all(), latest.loc[~(compared | explained), ["indicator_id", "compared_to_england"]]
+    assert not (compared & explained).any()  # a reason only where there is no comparison
+    counts = latest[latest["measure"] == "count"]
+    assert (counts["value_note"].astype(str).str.contains(indicators.NOT_COMPARED_COUNT, regex=False)).all()
