@@ -43,7 +43,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from suna import area_registry, batch, paths
     from suna.errors import ParametersError
 
-    chosen, params_dir = args.area or None, None
+    # --area kent --area bristol, or --area kent,bristol
+    chosen = [a.strip() for value in (args.area or []) for a in value.split(",") if a.strip()] or None
+    params_dir = None
     if chosen and area_registry.ALL_ENGLAND in chosen:
         if len(chosen) > 1:
             raise ParametersError("suna batch", "area", f"{area_registry.ALL_ENGLAND} already runs every authority; give it alone")
@@ -173,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("batch", help="run every notebook for every area with papermill and publish HTML reports")
     p.add_argument("--area", action="append",
-                   help="only this area (repeatable); all-england runs every English upper-tier authority")
+                   help="only this area (repeatable, or comma-separated); all-england runs every English upper-tier authority")
     p.add_argument("--jobs", type=int, default=None, help="parallel jobs (default: the machine's cores)")
     p.add_argument("--force", action="store_true", help="rerun even what is up to date")
     p.add_argument("--scheduler", help="Dask distributed scheduler address, e.g. tcp://host:8786")

@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import Any
 
 from suna import areas, paths
+from suna.outputs import VEGALITE_MIME, chart_output
+from suna.outputs import html_output as _html_output
 from suna.errors import UnknownAreaError
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,6 @@ log = logging.getLogger(__name__)
 WHOLE_AREA = ""       # the district dropdown's value for the whole local authority
 ALL_GROUPS = ""       # the substance group dropdown's value for every group
 VIEW_FAILED = "This view could not be drawn for this choice."
-VEGALITE_MIME = "application/vnd.vegalite.v5+json"
 _FINANCIAL_YEAR = re.compile(r"^\d{4}/\d{2}$")
 
 
@@ -72,31 +73,6 @@ PANELS: tuple[Panel, ...] = (
 
 
 # ---------------------------------------------------------------- outputs (no widgets needed)
-
-
-def chart_output(chart: Any, renderer: str = "vega") -> dict[str, Any]:
-    """One Jupyter display output for an Altair chart that draws with no network in Voilà.
-
-    Args:
-        chart: an Altair chart.
-        renderer: "vega" (the browser draws it with Voilà's bundled Vega) or "svg" (vl-convert draws
-            it on the server; no tooltips).
-    """
-    spec = chart.to_dict()
-    title = _chart_title(spec)
-    if renderer == "svg":
-        import vl_convert as vlc
-
-        svg = vlc.vegalite_to_svg(spec)
-        return _html_output(f'<div class="suna-chart" role="img" aria-label="{html.escape(title)}">{svg}</div>')
-    if renderer != "vega":
-        raise ValueError(f"renderer must be 'vega' or 'svg', not {renderer!r}")
-    spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
-    return {
-        "output_type": "display_data",
-        "data": {VEGALITE_MIME: spec, "text/plain": title or "chart"},
-        "metadata": {VEGALITE_MIME: {"embed_options": {"actions": False, "renderer": "svg"}}},
-    }
 
 
 def view_outputs(view: Any, renderer: str = "vega") -> list[dict[str, Any]]:
@@ -128,19 +104,6 @@ def failure_outputs(heading: str) -> list[dict[str, Any]]:
         _html_output(f'<h3 class="suna-view-title">{html.escape(heading)}</h3>'),
         _html_output(f'<p class="suna-view-error" role="alert">{VIEW_FAILED}</p>'),
     ]
-
-
-def _html_output(markup: str) -> dict[str, Any]:
-    return {"output_type": "display_data", "data": {"text/html": markup, "text/plain": ""}, "metadata": {}}
-
-
-def _chart_title(spec: dict[str, Any]) -> str:
-    title = spec.get("title")
-    if isinstance(title, dict):
-        title = title.get("text")
-    if isinstance(title, list):
-        title = " ".join(str(t) for t in title)
-    return str(title or "")
 
 
 def financial_years(table: Any) -> list[str]:

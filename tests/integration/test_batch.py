@@ -497,10 +497,15 @@ def test_any_english_authority_added_by_name_runs_every_notebook_on_published_fi
     suna = Path(sys.executable).with_name("suna")
     added = subprocess.run([str(suna), "areas", "add", "kent"], capture_output=True, text=True, env=env, timeout=600)
     assert added.returncode == 0 and "12 districts" in added.stdout, added.stdout + added.stderr
+    added = subprocess.run([str(suna), "areas", "add", "Bristol"], capture_output=True, text=True, env=env, timeout=600)
+    assert added.returncode == 0 and "bristol.yaml" in added.stdout, added.stdout + added.stderr
     notebooks = _real_notebooks()
-    done = subprocess.run([str(suna), "batch", "--area", "kent", "--jobs", "2"], capture_output=True, text=True, env=env, timeout=1800)
+    done = subprocess.run([str(suna), "batch", "--area", "kent,bristol", "--jobs", "2"], capture_output=True, text=True,
+                          env=env, timeout=1800)
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
-    assert f"{len(notebooks)} ran, 0 up to date, 0 failed" in done.stdout
+    assert f"{2 * len(notebooks)} ran, 0 up to date, 0 failed" in done.stdout
+    bristol = (project / "reports" / "bristol" / "04_drug_deaths_map.html").read_text(encoding="utf-8")
+    assert "147" in bristol and "among the authorities of South West" in bristol  # ONS: Bristol 2018-20
     reports = project / "reports" / "kent"
     deaths = (reports / "04_drug_deaths_map.html").read_text(encoding="utf-8")
     assert "317" in deaths and "Dover" in deaths  # ONS: Kent 2018-20, and its districts

@@ -236,3 +236,20 @@ def test_cli_errors_are_one_message(project, capsys):
     assert "already exists" in capsys.readouterr().err
     assert main(["areas", "add", "wigan", "--force"]) == 0
 
+
+
+def test_all_england_gives_every_authority_a_params_file_and_keeps_the_users_own(tmp_path):
+    folder = area_registry.all_england_params(tmp_path / "all")
+    files = sorted(folder.glob("*.yaml"))
+    assert len(files) == len(area_registry.list_authorities()) == 153
+    for slug in areas.available_areas():  # the project's own files are used as they are
+        assert (folder / f"{slug}.yaml").read_text(encoding="utf-8") == (paths.params_dir() / f"{slug}.yaml").read_text(encoding="utf-8")
+    codes = {areas.load_area(path).code for path in files}
+    assert codes == set(area_registry.list_authorities()["code"])  # each authority once, and every file loads
+    again = area_registry.all_england_params(folder)  # rewritten, not added to
+    assert len(list(again.glob("*.yaml"))) == 153
+
+
+def test_batch_refuses_all_england_beside_other_areas(capsys):
+    assert main(["batch", "--area", "all-england,halton"]) != 0
+    assert "all-england already runs every authority" in capsys.readouterr().err

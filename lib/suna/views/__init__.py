@@ -61,7 +61,7 @@ def show(view: View, table: bool = True) -> None:
     if view.chart is not None:
         # The Vega-Lite mimebundle itself (Altair's "default" renderer gives only HTML in a papermill
         # kernel): the batch re-embeds it offline and the tests read the spec back.
-        from suna.widgets import chart_output
+        from suna.outputs import chart_output
 
         bundle = chart_output(view.chart)
         display(bundle["data"], metadata=bundle["metadata"], raw=True)
