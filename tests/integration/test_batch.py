@@ -505,7 +505,7 @@ def test_any_english_authority_added_by_name_runs_every_notebook_on_published_fi
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     assert f"{2 * len(notebooks)} ran, 0 up to date, 0 failed" in done.stdout
     bristol = (project / "reports" / "bristol" / "04_drug_deaths_map.html").read_text(encoding="utf-8")
-    assert "147" in bristol and "among the authorities of South West" in bristol  # ONS: Bristol 2018-20
+    assert "147" in bristol and "3rd highest rate of the 15 authorities of South West" in bristol  # ONS: Bristol 2018-20
     reports = project / "reports" / "kent"
     deaths = (reports / "04_drug_deaths_map.html").read_text(encoding="utf-8")
     assert "317" in deaths and "Dover" in deaths  # ONS: Kent 2018-20, and its districts
