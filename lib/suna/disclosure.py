@@ -67,6 +67,7 @@ VALUE_COLUMNS = (
     "value_upper_ci998",
 )
 MEASURES = ("count", "crude_rate", "dsr", "proportion")
+COMPARISON_COLUMNS = ("compared_to_england", "compared_to_region", "compared_to_england_998", "compared_to_region_998")
 RECORD_COLUMNS = ["row", "cell", "column", "rule", "action", "threshold", "measure", "note"]
 
 _RULE_ORDER = ("ndtms", "hes", "ons_deaths")
@@ -148,6 +149,14 @@ def rule(name: str) -> Rule:
         suppress_zero=bool(spec.get("suppress_zero", False)),
         round_to=int(spec.get("round_to", 1)),
     )
+
+
+def _without_comparison_notes(note: Any) -> Any:
+    """A note without the parts that say how the (now hidden) value was or was not compared with England."""
+    if not isinstance(note, str):
+        return note
+    kept = [part for part in note.split("; ") if "compared with England" not in part]
+    return "; ".join(kept) or None
 
 
 def _rate_thresholds() -> dict[str, int]:
@@ -823,7 +832,14 @@ def _finish_indicators(
     if "value" in table.columns:
         is_count = measures == "count"
         table["value"] = np.where(is_count & ~drop_value, shown_c, table["value"].to_numpy(dtype=float))
+    # No comparison, and no note about one, beside a value that is not shown: a reader must not read
+    # "Worse than England" (or how it was compared) where the figure itself is hidden.
+    for c in COMPARISON_COLUMNS:
+        if c in table.columns:
+            table[c] = table[c].astype(object).where(~drop_value, None)
     existing = table["value_note"] if "value_note" in table.columns else pd.Series([None] * n, index=table.index)
+    existing = pd.Series([_without_comparison_notes(v) if drop else v for v, drop in zip(existing.tolist(), drop_value)],
+                         index=table.index, dtype=object)
     table["value_note"] = pd.Series(_join_notes(existing, notes), index=table.index, dtype=object)
 
     records: list[dict[str, Any]] = []

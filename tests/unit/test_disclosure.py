@@ -186,6 +186,20 @@ def test_crude_rate_is_calculated_from_3_events() -> None:
     ]
 
 
+def test_no_comparison_and_no_note_about_one_beside_a_hidden_value() -> None:
+    """A suppressed count or an uncalculated rate takes its comparisons (and any note on how the value was
+    compared) with it; a shown value keeps both."""
+    raw = _indicator("dsr", "ons_deaths", [2, 9, 40]).assign(
+        compared_to_england=["Worse", "Better", "Worse"], compared_to_region=["Similar", "Worse", "Similar"],
+        value_note=["Not compared with England: no interval.", None, "Not compared with England: no interval."])
+    table = disclosure.protect_indicators(raw).table
+    assert table["compared_to_england"].tolist() == [None, None, "Worse"]
+    assert table["compared_to_region"].tolist() == [None, None, "Similar"]
+    assert table["value_note"].tolist() == ["Count suppressed (ONS small-number rule)",
+                                            "Rate not calculated: fewer than 10 deaths",
+                                            "Not compared with England: no interval."]
+
+
 def test_hes_dsr_threshold_uses_the_true_count() -> None:
     """HES 9 is shown as 10 but the rate is still not calculated (9 < 10)."""
     table = disclosure.protect_indicators(_indicator("dsr", "hes", [9, 12])).table
