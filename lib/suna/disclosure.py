@@ -51,7 +51,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from suna import reference
+from suna import formatting as fmt
+from suna import indicators, reference
 from suna.errors import DisclosureError
 from suna.secondary import Equation, UnprotectableError, protect_cells
 from suna.secondary import slacks as _slacks
@@ -152,10 +153,10 @@ def rule(name: str) -> Rule:
 
 
 def _without_comparison_notes(note: Any) -> Any:
-    """A note without the parts that say how the (now hidden) value was or was not compared with England."""
+    """A note without the part that says why the (now hidden) value was not compared with England."""
     if not isinstance(note, str):
         return note
-    kept = [part for part in note.split("; ") if "compared with England" not in part]
+    kept = [part for part in note.split("; ") if part not in indicators.NOT_COMPARED_NOTES]
     return "; ".join(kept) or None
 
 
@@ -301,15 +302,6 @@ def _display(values: np.ndarray, hidden: np.ndarray) -> list[str]:
     return out
 
 
-def _join_notes(existing: pd.Series, extra: Sequence[list[str]]) -> list[Any]:
-    out: list[Any] = []
-    for old, new in zip(existing.tolist(), extra):
-        parts = [] if old is None or (isinstance(old, float) and math.isnan(old)) or old == "" else [str(old)]
-        parts.extend(n for n in new if n not in parts)
-        out.append("; ".join(parts) if parts else None)
-    return out
-
-
 class _Described:
     """Each row's cell as text ("indicator_id=..., sex=Male"), worked out only for rows recorded."""
 
@@ -445,7 +437,7 @@ def protect_table(
     for c in cols:
         table[c] = table[c].astype(float).where(~hidden, np.nan)
     existing = table[note_col] if note_col in table.columns else pd.Series([None] * len(table), index=table.index)
-    table[note_col] = pd.Series(_join_notes(existing, _count_notes(r, primary | secondary)), index=table.index, dtype=object)
+    table[note_col] = pd.Series(fmt.join_notes(existing, _count_notes(r, primary | secondary)), index=table.index, dtype=object)
 
     cells = _describe(frame, dims)
     record = _record_frame(_records(list(frame.index), cells, count_col, r, primary, secondary, rounded, None))
@@ -840,7 +832,7 @@ def _finish_indicators(
     existing = table["value_note"] if "value_note" in table.columns else pd.Series([None] * n, index=table.index)
     existing = pd.Series([_without_comparison_notes(v) if drop else v for v, drop in zip(existing.tolist(), drop_value)],
                          index=table.index, dtype=object)
-    table["value_note"] = pd.Series(_join_notes(existing, notes), index=table.index, dtype=object)
+    table["value_note"] = pd.Series(fmt.join_notes(existing, notes), index=table.index, dtype=object)
 
     records: list[dict[str, Any]] = []
     for name, r in rules.items():

@@ -211,6 +211,19 @@ def area_label(code: str, area: Area | None = None) -> str:
     return area.area_name(key)
 
 
+def join_notes(existing: Any, extra: Any) -> list[Any]:
+    """Each row's note with its new notes added, "; "-joined (a note already there is not repeated).
+
+    ``existing`` holds one note (or None) per row; ``extra`` one list of new notes per row.
+    """
+    out: list[Any] = []
+    for old, new in zip(list(existing), extra):
+        parts = [] if is_missing(old) or not str(old).strip() else [str(old)]
+        parts.extend(n for n in new if n and n not in parts)
+        out.append("; ".join(parts) if parts else None)
+    return out
+
+
 def ordinal(number: int) -> str:
     """1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd": for "the 3rd highest rate"."""
     n = int(number)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from suna import formatting as fmt
 from suna import paths, reference, stats
 from suna.areas import ENGLAND_CODE, ENGLAND_NAME, Area
 from suna.errors import ParametersError, ValidationError
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 
 CATALOGUE_FILE = "indicators.yaml"
 NATIONAL_FIGURES_FILE = "national_figures.csv"
-BENCHMARKS_FILE = NATIONAL_FIGURES_FILE       # the former name of the constant
 # Where each national figure was published (columns of the national figures file after the Fingertips-like ones).
 CITATION_COLUMNS = ["publisher", "publication", "table", "year", "url"]
 MEASURES = ("count", "crude_rate", "dsr", "proportion")
@@ -796,8 +796,9 @@ def _compare(table: pd.DataFrame, area: Area) -> pd.DataFrame:
         words = np.where(t["measure"].eq("count"), "Not compared", words)
         t[column] = np.where(computed, words, None)
         if column == "compared_to_england":
-            t["value_note"] = _join_note(t["value_note"] if "value_note" in t.columns else None,
-                                         _why_not_compared(t, bench, computed & (words == "Not compared")))
+            reasons = _why_not_compared(t, bench, computed & (words == "Not compared"))
+            existing = t["value_note"] if "value_note" in t.columns else [None] * len(t)
+            t["value_note"] = pd.Series(fmt.join_notes(existing, [[r] if r else [] for r in reasons]), index=t.index, dtype=object)
     return t
 
 
@@ -805,6 +806,7 @@ def _compare(table: pd.DataFrame, area: Area) -> pd.DataFrame:
 NOT_COMPARED_COUNT = "A count: counts are not compared with England."
 NOT_COMPARED_NO_ENGLAND = "Not compared with England: no England figure is published for this period."
 NOT_COMPARED_NO_INTERVAL = "Not compared with England: no confidence interval."
+NOT_COMPARED_NOTES = (NOT_COMPARED_COUNT, NOT_COMPARED_NO_ENGLAND, NOT_COMPARED_NO_INTERVAL)
 
 
 def _why_not_compared(t: pd.DataFrame, bench: np.ndarray, not_compared: np.ndarray) -> pd.Series:
@@ -815,17 +817,6 @@ def _why_not_compared(t: pd.DataFrame, bench: np.ndarray, not_compared: np.ndarr
         NOT_COMPARED_NO_INTERVAL,
     )
     return pd.Series(np.where(not_compared & has_value, reason, None), index=t.index, dtype=object)
-
-
-def _join_note(existing: pd.Series | None, extra: pd.Series) -> pd.Series:
-    """Notes joined with "; " (a row keeps what it had and gains the new note)."""
-    if existing is None:
-        return extra
-    out = []
-    for old, new in zip(existing.tolist(), extra.tolist()):
-        parts = [str(p) for p in (old, new) if p is not None and not (isinstance(p, float) and np.isnan(p)) and str(p).strip()]
-        out.append("; ".join(parts) if parts else None)
-    return pd.Series(out, index=extra.index, dtype=object)
 
 
 def _trends(table: pd.DataFrame, cat: dict[str, dict[str, Any]]) -> pd.DataFrame:

@@ -249,7 +249,7 @@ def _comparator_text(level: str | None, name: str, comparator: pd.Series | None)
     return f"{in_sentence(name)}{shown}{confidence}"
 
 
-def _comparison_text(direction: str | None, judgement: str | None, comparators: str) -> str:
+def comparison_text(direction: str | None, judgement: str | None, comparators: str) -> str:
     """ "significantly higher than England (..), which is worse" / "similar to England (..)". """
     if direction == "similar":
         return f"similar to {comparators}"
@@ -329,9 +329,9 @@ def finding(indicators: pd.DataFrame, row: pd.Series, *, several: bool = False) 
     if len(clauses) == 2 and clauses[0][:3] == clauses[1][:3]:
         # The same verdict against both: "significantly higher than both England (..) and the region (..)".
         direction, judgement, _, first = clauses[0]
-        sentence += ", " + _comparison_text(direction, judgement, f"both {first} and {clauses[1][3]}")
+        sentence += ", " + comparison_text(direction, judgement, f"both {first} and {clauses[1][3]}")
     elif clauses:
-        sentence += ", " + ", and ".join(_comparison_text(d, j, text) for d, j, _, text in clauses)
+        sentence += ", " + ", and ".join(comparison_text(d, j, text) for d, j, _, text in clauses)
     sentences = [sentence + "."]
     if not_compared:
         sentences.append(f"It was not compared with {' or '.join(in_sentence(n) for n in not_compared)}.")

@@ -131,8 +131,7 @@ def raw_indicators(area: Area, tables: dict[str, pd.DataFrame], period: str) -> 
 
     frames = []
     if tables.get("population") is not None:
-        cat = indicators.catalogue()
-        wanted = [i for i, spec in cat.items() if spec["table"] in tables and spec["table"] != indicators.PUBLISHED]
+        wanted = [i for i, spec in indicators.catalogue().items() if spec["table"] in tables]  # no table is "published"
         if wanted:
             frames.append(indicators.compute_indicators(area, tables, period=period, indicators=wanted))
     frames.append(published_indicators.for_area(area, period))

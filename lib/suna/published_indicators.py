@@ -9,6 +9,7 @@ and the region, and the rank among authorities, are computed, not quoted.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -40,9 +41,7 @@ def for_area(area: Area, period: str | None = None) -> pd.DataFrame:
     districts = rates["area_code"].isin(area.district_codes) & rates["area_level"].eq("lower_tier") if area.is_county \
         else pd.Series(False, index=rates.index)
     keep = own | districts | rates["area_code"].isin([area.region_code, ENGLAND_CODE])
-    rows = rates.loc[keep].copy()
-    if period:
-        rows = rows.loc[rows["end_year"] <= indicators.period_year(period)]
+    rows = _up_to(rates.loc[keep].copy(), period)
     is_area = rows["area_code"].eq(area.code)
     is_district = rows["area_code"].isin(area.district_codes) & ~is_area
     is_region = rows["area_code"].eq(area.region_code)
@@ -53,16 +52,11 @@ def for_area(area: Area, period: str | None = None) -> pd.DataFrame:
                                   ["County" if area.is_county else "UA", "District", "Region"], "England")
     rows["parent_code"] = np.select([is_area, is_district, is_region], [area.region_code, area.code, ENGLAND_CODE], None)
     rows["parent_name"] = np.select([is_area, is_district, is_region], [area.region_name, area.name, ENGLAND_NAME], None)
-    rows["recent_trend"] = "Cannot be calculated"  # overlapping pooled periods share years
     spec = indicators.catalogue()[DRUG_POISONING_DEATHS]
     rows["indicator_name"] = spec["name"]
-    rows["fingertips_id"] = np.nan
     rows["source"] = spec["source"]
     rows.loc[rows["area_code"].isin([area.region_code, ENGLAND_CODE]), ["compared_to_england", "compared_to_region"]] = None
-    columns = [*schemas.INDICATOR_COLUMNS, *indicators.EXTRA_COLUMNS]
-    out = rows.reindex(columns=columns)
-    out["period_sortable"] = pd.to_numeric(out["period_sortable"]).astype("Int64")
-    return out.reset_index(drop=True)
+    return _layout(rows)
 
 
 def similar_rows(area: Area, period: str | None = None, n: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -77,16 +71,9 @@ def similar_rows(area: Area, period: str | None = None, n: int = 10) -> tuple[pd
     codes = [area.code, *neighbours["area_code"], area.region_code, ENGLAND_CODE]
     tier = national._tier_of(area.code)
     keep = rates["area_code"].isin(codes) & (rates["area_level"].isin([tier, "region", "england"]))
-    rows = rates.loc[keep].drop_duplicates(["area_code", "period"]).copy()
-    if period:
-        rows = rows.loc[rows["end_year"] <= indicators.period_year(period)]
+    rows = _up_to(rates.loc[keep].drop_duplicates(["area_code", "period"]).copy(), period)
     rows.loc[rows["area_code"].eq(area.code), "area_name"] = area.name
-    rows["recent_trend"] = "Cannot be calculated"
-    rows["fingertips_id"] = np.nan
-    columns = [*schemas.INDICATOR_COLUMNS, *indicators.EXTRA_COLUMNS]
-    out = rows.reindex(columns=columns)
-    out["period_sortable"] = pd.to_numeric(out["period_sortable"]).astype("Int64")
-    return out.reset_index(drop=True), neighbours
+    return _layout(rows), neighbours
 
 
 def region_rows(area: Area, period: str | None = None) -> pd.DataFrame:
@@ -98,16 +85,10 @@ def region_rows(area: Area, period: str | None = None) -> pd.DataFrame:
     rates = _compared()
     upper = rates["area_level"].eq("upper_tier") & rates["region_code"].eq(area.region_code)
     keep = upper | rates["area_code"].isin([area.region_code, ENGLAND_CODE])
-    rows = rates.loc[keep].drop_duplicates(["area_code", "period"]).copy()
-    if period:
-        rows = rows.loc[rows["end_year"] <= indicators.period_year(period)]
+    rows = _up_to(rates.loc[keep].drop_duplicates(["area_code", "period"]).copy(), period)
     rows.loc[rows["area_code"].eq(area.code), "area_name"] = area.name
     rows.loc[upper.loc[rows.index], "parent_code"] = area.region_code
-    rows["recent_trend"] = "Cannot be calculated"
-    rows["fingertips_id"] = np.nan
-    out = rows.reindex(columns=[*schemas.INDICATOR_COLUMNS, *indicators.EXTRA_COLUMNS])
-    out["period_sortable"] = pd.to_numeric(out["period_sortable"]).astype("Int64")
-    return out.reset_index(drop=True)
+    return _layout(rows)
 
 
 def ranks(area: Area) -> pd.DataFrame:
@@ -118,10 +99,21 @@ def ranks(area: Area) -> pd.DataFrame:
     return rates.loc[rates["area_code"].eq(area.code), cols].reset_index(drop=True)
 
 
-_CACHE: dict[str, pd.DataFrame] = {}
+def _up_to(rows: pd.DataFrame, period: str | None) -> pd.DataFrame:
+    """Pooled periods ending no later than the reported financial year's first calendar year."""
+    return rows.loc[rows["end_year"] <= indicators.period_year(period)] if period else rows
 
 
+def _layout(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the national rates table in the indicators layout (``suna.indicators.compute_indicators``)."""
+    rows = rows.assign(recent_trend="Cannot be calculated",  # overlapping pooled periods share years
+                       fingertips_id=np.nan)
+    out = rows.reindex(columns=[*schemas.INDICATOR_COLUMNS, *indicators.EXTRA_COLUMNS])
+    out["period_sortable"] = pd.to_numeric(out["period_sortable"]).astype("Int64")
+    return out.reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
 def _compared() -> pd.DataFrame:
-    if "rates" not in _CACHE:
-        _CACHE["rates"] = national.compare(national.drug_poisoning_rates())
-    return _CACHE["rates"]
+    """Every authority's, region's and England's rates, compared and ranked (computed once per process)."""
+    return national.compare(national.drug_poisoning_rates())

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from attack import attack_table
-from suna import disclosure
+from suna import disclosure, indicators
 from suna.errors import DisclosureError, SunaError
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "disclosure" / "worcestershire_district_sex_counts.csv"
@@ -191,13 +191,13 @@ def test_no_comparison_and_no_note_about_one_beside_a_hidden_value() -> None:
     compared) with it; a shown value keeps both."""
     raw = _indicator("dsr", "ons_deaths", [2, 9, 40]).assign(
         compared_to_england=["Worse", "Better", "Worse"], compared_to_region=["Similar", "Worse", "Similar"],
-        value_note=["Not compared with England: no interval.", None, "Not compared with England: no interval."])
+        value_note=[indicators.NOT_COMPARED_NO_INTERVAL, None, indicators.NOT_COMPARED_NO_INTERVAL])
     table = disclosure.protect_indicators(raw).table
     assert table["compared_to_england"].tolist() == [None, None, "Worse"]
     assert table["compared_to_region"].tolist() == [None, None, "Similar"]
     assert table["value_note"].tolist() == ["Count suppressed (ONS small-number rule)",
                                             "Rate not calculated: fewer than 10 deaths",
-                                            "Not compared with England: no interval."]
+                                            indicators.NOT_COMPARED_NO_INTERVAL]
 
 
 def test_hes_dsr_threshold_uses_the_true_count() -> None:

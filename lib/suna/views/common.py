@@ -52,21 +52,29 @@ def select(data: Any, district: str | None = None, period: str | None = None,
         UnknownAreaError: the district is not one of the area's.
         ParametersError: the period is not a financial year "YYYY/YY" or the substance group is unknown.
     """
-    from suna.errors import ParametersError
-
     area = data.area
     chosen = period or data.period
     fy_start(chosen)  # validates
-    if substance_group is not None and substance_group not in reference.category_codes("substance_groups"):
-        raise ParametersError(
-            "view", "substance_group",
-            f"is {substance_group!r}; expected one of {', '.join(reference.category_codes('substance_groups'))}")
+    check_substance_group(substance_group)
     labels = reference.category_labels("substance_groups")
     group_label = labels[substance_group] if substance_group else "all substance groups"
     if district is None:
         return Selection(area.code, area.name, chosen, substance_group, group_label, None)
     d = area.district(district)
     return Selection(d.code, f"{d.name} ({area.name})", chosen, substance_group, group_label, d.code)
+
+
+def check_substance_group(substance_group: str | None) -> None:
+    """Refuse a substance group that is not a code of data/reference/categories.yaml (None: every group).
+
+    Raises:
+        ParametersError: the code is unknown (the message lists the codes).
+    """
+    from suna.errors import ParametersError
+
+    codes = reference.category_codes("substance_groups")
+    if substance_group is not None and substance_group not in codes:
+        raise ParametersError("view", "substance_group", f"is {substance_group!r}; expected one of {', '.join(codes)}")
 
 
 def fy_start(period: str) -> pd.Timestamp:
@@ -294,15 +302,23 @@ def needs_records(table: str, title: str | None = None) -> Callable[[Callable[..
         def guarded(data: Any, *args: Any, **kwargs: Any) -> View:
             if data.tables.get(table) is not None:
                 return view(data, *args, **kwargs)
-            # the choices are still checked (published figures' periods are not financial years)
-            if kwargs.get("period") is not None or kwargs.get("substance_group") is not None:
-                select(data, None, kwargs.get("period") or "2023/24", kwargs.get("substance_group"))
+            # the choices given are still checked (the data's own period may be a published one, "2018 - 20")
+            if kwargs.get("period") is not None:
+                fy_start(kwargs["period"])
+            check_substance_group(kwargs.get("substance_group"))
             _, place = resolve_place(data, kwargs.get("district"))
             return missing_records(heading, table, place, data)
 
         return guarded
 
     return wrap
+
+
+def latest_protected(rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Published rows through disclosure control, then those of their latest period, and that period."""
+    table = disclosure.protect_indicators(rows).table
+    latest = str(table.loc[table["period_sortable"].eq(table["period_sortable"].max()), "period"].iloc[0])
+    return table[table["period"].astype(str) == latest], latest
 
 
 def missing_records(title: str, table: str, place: str, data: Any) -> View:

@@ -12,7 +12,9 @@ with the same disclosure rules (ONS: counts of 1 or 2 suppressed; no rate under 
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -46,6 +48,20 @@ DELAY_BANDS = ("Same year", "1 year later", "2 or more years later")
 ALL = "All"
 
 
+def _from_death_records(view: Callable[..., View]) -> Callable[..., View]:
+    """An indicator view: asked for a record-level deaths indicator where the authority has supplied no death
+    records, it says what to supply (``common.missing_records``) instead of drawing."""
+
+    @functools.wraps(view)
+    def guarded(data: AreaData, *, district: str | None = None, period: str | None = None,
+                substance_group: str | None = None, indicator: str | None = None) -> View:
+        if indicator in RECORD_INDICATORS and data.tables.get("deaths") is None:
+            return common.missing_records(INDICATORS[indicator], "deaths", common.resolve_place(data, district)[1], data)
+        return view(data, district=district, period=period, substance_group=substance_group, indicator=indicator)
+
+    return guarded
+
+
 def _indicator(data: AreaData, indicator: str | None) -> tuple[str | None, str]:
     """The deaths indicator to show: the one asked for, else the first the data hold (published data
     carry one measure only), with its words for titles."""
@@ -61,51 +77,46 @@ def _indicator(data: AreaData, indicator: str | None) -> tuple[str | None, str]:
     return found, INDICATORS.get(chosen, "Drug deaths")
 
 
+@_from_death_records
 def trend(data: AreaData, *, district: str | None = None, period: str | None = None,
           substance_group: str | None = None, indicator: str | None = None) -> View:
     """Pooled 3-year death rates over successive periods, with 95% CIs, against the region and England."""
     found, what = _indicator(data, indicator)
-    if _no_records(data, indicator):
-        return common.missing_records(what, "deaths", common.resolve_place(data, district)[1], data)
     view = common.indicator_trend(data, found, what, district=district, period=period)
     return _with_registration_note(view)
 
 
+@_from_death_records
 def districts_ranked(data: AreaData, *, district: str | None = None, period: str | None = None,
                      substance_group: str | None = None, indicator: str | None = None) -> View:
     """Districts ranked by pooled death rate, coloured by significance against England; districts above
     the regional rate named."""
     found, what = _indicator(data, indicator)
-    if _no_records(data, indicator):
-        return common.missing_records(what, "deaths", common.resolve_place(data, district)[1], data)
     return common.indicator_ranked(data, found, what, district=district, period=period)
 
 
+@_from_death_records
 def funnel(data: AreaData, *, district: str | None = None, period: str | None = None,
            substance_group: str | None = None, indicator: str | None = None) -> View:
     """Districts' pooled death rates in a funnel plot by number of deaths (95% and 99.8% limits)."""
     found, what = _indicator(data, indicator)
-    if _no_records(data, indicator):
-        return common.missing_records(what, "deaths", common.resolve_place(data, district)[1], data)
     return common.indicator_funnel(data, found, what, district=district, period=period)
 
 
+@_from_death_records
 def by_sex(data: AreaData, *, district: str | None = None, period: str | None = None,
            substance_group: str | None = None, indicator: str | None = None) -> View:
     """Pooled death rates for males and females, beside England's."""
     found, what = _indicator(data, indicator)
-    if _no_records(data, indicator):
-        return common.missing_records(what, "deaths", common.resolve_place(data, district)[1], data)
     return common.indicator_breakdown(data, found, what, district=district, period=period)
 
 
+@_from_death_records
 def district_map(data: AreaData, *, district: str | None = None, period: str | None = None,
                  substance_group: str | None = None, indicator: str | None = None) -> View:
     """Pooled death rates by district on a map, coloured by significance against England, with counts;
     suppressed districts labelled, not drawn as zero."""
     found, what = _indicator(data, indicator)
-    if _no_records(data, indicator):
-        return common.missing_records(what, "deaths", common.resolve_place(data, district)[1], data)
     if found == PUBLISHED_INDICATOR and not data.area.is_county:
         return _with_registration_note(region_map(data, district=district, period=period))
     return _with_registration_note(common.indicator_map(data, found, what, district=district, period=period))
@@ -117,7 +128,7 @@ def region_map(data: AreaData, *, district: str | None = None, period: str | Non
     ONS publishes these deaths for whole authorities only, so this is the map of what is published
     for an authority with no districts (a county's map shows its districts instead).
     """
-    from suna import disclosure, maps, national, published_indicators, shapes
+    from suna import maps, national, published_indicators, shapes
     from suna.areas import Area, District
 
     area = data.area
@@ -126,9 +137,7 @@ def region_map(data: AreaData, *, district: str | None = None, period: str | Non
     rows = published_indicators.region_rows(area, period or data.period)
     if rows.empty:
         return common.no_indicator_figures(title, "deaths related to drug poisoning", area.name, period or data.period, data)
-    table = disclosure.protect_indicators(rows).table
-    latest = str(table.loc[table["period_sortable"].eq(table["period_sortable"].max()), "period"].iloc[0])
-    at = table[table["period"].astype(str) == latest]
+    at, latest = common.latest_protected(rows)
     layer = shapes.upper_tier_layer(area.region_code)
     region = Area(slug=area.region_name.lower().replace(" ", "-"), code=area.region_code, name=area.region_name,
                   type="region", region_code=common.ENGLAND_CODE, region_name="England", district_type="upper-tier authority",
@@ -149,11 +158,6 @@ def region_map(data: AreaData, *, district: str | None = None, period: str | Non
     footnote = f"Source: {national.SOURCE}. Boundaries: {boundary.rstrip('.')}."
     return View(title=title, chart=chart, table=common.display_table(authorities, area_label="Authority"),
                 footnote=footnote, findings=findings)
-
-
-def _no_records(data: AreaData, indicator: str | None) -> bool:
-    """A record-level deaths indicator asked for by name, where the authority has supplied no death records."""
-    return indicator in RECORD_INDICATORS and data.tables.get("deaths") is None
 
 
 def _with_registration_note(view: View) -> View:

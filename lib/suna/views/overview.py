@@ -157,16 +157,14 @@ def similar_authorities(data: AreaData, *, district: str | None = None, period: 
 
     Whole authorities only: a district choice still shows the authority, and says so.
     """
-    from suna import charts, disclosure, national, published_indicators, stats
+    from suna import charts, national, published_indicators, stats
 
     area = data.area
     title = f"{area.name} and similar authorities: deaths related to drug poisoning"
     raw, neighbours = published_indicators.similar_rows(area, period or data.period)
     if raw.empty or not raw["area_code"].eq(area.code).any():
         return common.no_indicator_figures(title, "deaths related to drug poisoning", area.name, period or data.period, data)
-    table = disclosure.protect_indicators(raw).table
-    latest = str(table.loc[table["period_sortable"].eq(table["period_sortable"].max()), "period"].iloc[0])
-    at = table[table["period"].astype(str) == latest]
+    at, latest = common.latest_protected(raw)
     codes = [area.code, *neighbours["area_code"]]
     chart = charts.compare_areas_chart(at, national.INDICATOR_ID, codes, period=latest, benchmark_code=common.ENGLAND_CODE,
                                        title=f"Deaths related to drug poisoning, {fmt.format_period(latest)}: "
@@ -182,21 +180,15 @@ def similar_authorities(data: AreaData, *, district: str | None = None, period: 
         compared = stats.compare_to_benchmark(own["value"], own["value_lower_ci95"], own["value_upper_ci95"], mean,
                                               own.get("polarity") or "high_is_bad")
         higher = int((others["value"] > own["value"]).sum())
-        findings.append(
-            f"In {fmt.format_period(latest)}, {area.name}'s rate ({fmt.format_value(own['value'], own['measure'])}) was "
-            f"{_against_similar(compared)} the average of its {len(others)} most similar authorities "
-            f"({fmt.format_value(mean, own['measure'])}); {higher} of them had a higher rate.")
+        average = f"the average of its {len(others)} most similar authorities ({fmt.format_value(mean, own['measure'])})"
+        words = narrative.comparison_words(compared, own.get("polarity"), own["value"], mean)
+        against = narrative.comparison_text(*words, average) if words and words[0] != "not compared" else f"not compared with {average}"
+        findings.append(f"In {fmt.format_period(latest)}, {area.name}'s rate ({fmt.format_value(own['value'], own['measure'])}) was "
+                        f"{against}; {higher} of them had a higher rate.")
     findings.append(f"Most similar: {common._join(neighbours['area_name'].head(5).tolist())}.")
     footnote = f"{national.SIMILAR_METHOD} Source: {national.SOURCE}."
     display = common.display_table(at[at["area_code"].isin([*codes, area.region_code, common.ENGLAND_CODE])])
     return View(title=title, chart=chart, table=display, footnote=footnote, findings=findings)
-
-
-def _against_similar(compared: str | None) -> str:
-    """Fingertips' comparison words as a phrase about the similar authorities' average."""
-    words = {"Better": "significantly better than", "Worse": "significantly worse than", "Similar": "similar to",
-             "Higher": "significantly higher than", "Lower": "significantly lower than"}
-    return words.get(str(compared), "not compared with")
 
 
 def report_links(data: AreaData | None = None, current: str = "00_overview") -> str:
