@@ -67,7 +67,21 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 def _cmd_app(args: argparse.Namespace) -> int:
     from suna import app_server
 
-    return app_server.serve(port=args.port, open_browser=not args.no_browser)
+    if args.health_check:
+        return app_server.health_check(host=args.host, port=args.port, base_url=args.base_url)
+    for name in ("port", "pool_size", "max_kernels", "cull_idle"):
+        if getattr(args, name) < (1 if name in ("port", "pool_size") else 0):
+            raise SunaError(f"--{name.replace('_', '-')} must be {'at least 1' if name in ('port', 'pool_size') else '0 or more'}; got {getattr(args, name)}.")
+    return app_server.serve(
+        port=args.port,
+        open_browser=not args.no_browser,
+        host=args.host,
+        base_url=args.base_url,
+        pool_size=args.pool_size,
+        max_kernels=args.max_kernels,
+        cull_idle=args.cull_idle,
+        token=args.token or os.environ.get("SUNA_APP_TOKEN") or None,
+    )
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -184,9 +198,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fresh-kernels", action="store_true", help="start a new kernel for every notebook (slower; default reuses one per worker)")
     p.set_defaults(func=_cmd_batch)
 
-    p = sub.add_parser("app", help="serve the district explorer with Voilà on 127.0.0.1")
-    p.add_argument("--port", type=int, default=8866)
+    # Every option can come from the environment (SUNA_APP_HOST, ...), as containers and services set it.
+    env = os.environ.get
+    p = sub.add_parser("app", help="serve the district explorer with Voilà (on 127.0.0.1 unless --host); see docs/deploy.md")
+    p.add_argument("--host", default=env("SUNA_APP_HOST", "127.0.0.1"),
+                   help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface: put a sign-in in front or use --token)")
+    p.add_argument("--port", type=int, default=env("SUNA_APP_PORT", "8866"))
+    p.add_argument("--base-url", default=env("SUNA_APP_BASE_URL", "/"), help="path prefix behind a reverse proxy, e.g. /suna/")
+    p.add_argument("--pool-size", type=int, default=env("SUNA_APP_POOL_SIZE", "1"),
+                   help="preheated kernels kept ready for arriving viewers (default 1)")
+    p.add_argument("--max-kernels", type=int, default=env("SUNA_APP_MAX_KERNELS", "0"),
+                   help="at most this many viewers at once, each with a kernel (preheated ones on top); "
+                        "later arrivals get a 'try again' page (default 0: no limit)")
+    p.add_argument("--cull-idle", type=int, metavar="SECONDS", default=env("SUNA_APP_CULL_IDLE", "0"),
+                   help="shut down a viewer's kernel idle this long with no browser connected (default 0: never)")
+    p.add_argument("--token", default=None,
+                   help="require this token (?token=... once per browser); better given as SUNA_APP_TOKEN, out of the process list")
     p.add_argument("--no-browser", action="store_true")
+    p.add_argument("--health-check", action="store_true",
+                   help="ask the app running on this machine whether it is ready (exit 0) or not (exit 1)")
     p.set_defaults(func=_cmd_app)
 
     p = sub.add_parser("validate", help="check a council extract or a Fingertips CSV and list every problem")

@@ -1,0 +1,369 @@
+"""Nothing reachable that should not be: what a hostile visitor would try against a real `suna.app_server`.
+
+Served at the root and under a base URL (``/suna-app/``, as behind a reverse proxy), the server is
+asked for paths outside the app (``..`` and its encodings), the notebook source, the data and params
+files, Jupyter's file, contents, tree, terminal, session and kernel-management APIs. Every request is
+sent as written (``http.client``: no client-side normalisation of ``..``) and redirects are followed;
+none may end in a 2xx, and no answer may carry a file's content. Only the rendered app, its static
+assets and the health endpoint answer (checked too, so the test cannot pass on a dead server).
+
+On the kernel websocket, Voilà passes on only the message types its kernel manager allows
+(``comm_open``, ``comm_msg``, ``comm_close``, ``comm_info_request``, ``kernel_info_request``,
+``shutdown_request``: the widgets' traffic); an ``execute_request`` (or ``inspect``/``complete``/
+``history`` requests, which would read the kernel's variables) sent from the browser side is dropped
+by the server: no reply, and the code it carries does not run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import re
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from suna import app_server, paths
+
+BASE_URLS = ["/", "/suna-app/"]
+
+# paths relative to the base URL; each as a raw request target
+HOSTILE = [
+    "../", "..%2f", "%2e%2e/", "%2e%2e%2f", ".%2e/", "%2e%2e%5c", "..;/", "%252e%252e/", "....//",
+    "../../etc/passwd", "..%2f..%2f..%2fetc%2fpasswd", "%2e%2e/%2e%2e/%2e%2e/etc/passwd", "//etc/passwd", "%2fetc%2fpasswd",
+    "files/district_explorer.ipynb", "files/../params/essex.yaml", "files/", "api/files/district_explorer.ipynb",
+    "voila/files/district_explorer.ipynb", "voila/files/", "voila/files/../../params/essex.yaml",
+    "voila/files/%2e%2e/%2e%2e/params/essex.yaml", "voila/files/..%2f..%2fparams%2fessex.yaml",
+    "voila/files/%2e%2e/%2e%2e/data/sample/treatment.parquet",
+    "district_explorer.ipynb", "notebooks/district_explorer.ipynb", "notebooks/apps/district_explorer.ipynb",
+    "voila/render/district_explorer.ipynb", "nbconvert/html/district_explorer.ipynb", "edit/district_explorer.ipynb",
+    "api/contents", "api/contents/", "api/contents/district_explorer.ipynb", "voila/api/contents", "voila/api/contents/",
+    "tree", "tree/", "voila/tree", "voila/tree/", "lab", "doc",
+    "params/essex.yaml", "data/sample/treatment.parquet", "../../params/essex.yaml", "../../data/sample/treatment.parquet",
+    "api/kernels", "api/kernels/", "api/sessions", "api/kernelspecs", "api/terminals", "terminals", "terminals/websocket/1",
+    "api/config/notebook", "api/nbconvert", "api/me", "api/status", "api/events", "login", "logout",
+    "voila/static/../../../../etc/passwd", "voila/static/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "voila/static/..%2f..%2fapp.py", "voila/static/..%2f..%2f..%2f..%2f..%2fparams%2fessex.yaml",
+    "voila/templates/suna/static/../../../../conf.json", "voila/templates/suna/static/..%2f..%2fconf.json",
+    "voila/templates/lab/static/..%2f..%2fconf.json", "voila/templates/..%2f..%2f/static/x", "voila/templates/x",
+    "voila/labextensions/..%2f..%2f..%2f..%2fetc/passwd", "voila/api/themes/..%2f..%2f..%2fetc/passwd",
+    f"api/kernels/{uuid.uuid4()}", f"api/kernels/{uuid.uuid4()}/channels", f"voila/api/shutdown/{uuid.uuid4()}",
+]
+# kernel, session and terminal management with every method (and a forged XSRF pair, which a direct
+# client can always make: XSRF protects browsers from other sites, not the server from a visitor)
+MANAGEMENT = ["api/kernels", "api/sessions", "api/terminals", "api/contents/district_explorer.ipynb",
+              f"api/kernels/{uuid.uuid4()}", f"voila/api/shutdown/{uuid.uuid4()}", ""]
+FORGED_XSRF = {"Cookie": "_xsrf=hostile", "X-XSRFToken": "hostile"}
+
+# what no answer may contain: the notebook source, params, data, Python source, system files
+SECRETS = [b'"nbformat"', b"DistrictExplorer(area", b"PAR1", b"root:x:0:0", b"def ", b"import ",
+           b'"base_template"', b"district_type", b'"kernel_id"', b'"execution_state"']
+
+
+def _secrets_from_files() -> list[bytes]:
+    params = (paths.params_dir() / "essex.yaml").read_bytes().splitlines()
+    return [line for line in params[:5] if len(line.strip()) > 8]
+
+
+class Server:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parts = urlsplit(url)
+        self.host, self.port, self.base = parts.hostname, parts.port, parts.path
+
+    def request(self, method: str, target: str, headers: dict[str, str] | None = None,
+                body: bytes | None = None) -> tuple[int, bytes, list[str]]:
+        """Send ``target`` exactly as written; follow redirects that stay on this server. Returns the
+        final status, its body and the chain of targets."""
+        chain = [target]
+        for _ in range(6):
+            connection = http.client.HTTPConnection(self.host, self.port, timeout=300)
+            try:
+                connection.request(method, target, body=body if method in ("POST", "PUT", "PATCH") else None,
+                                   headers=headers or {})
+                response = connection.getresponse()
+                content = response.read()
+            finally:
+                connection.close()
+            location = response.getheader("Location")
+            if response.status in (301, 302, 303, 307, 308) and location:
+                absolute = urljoin(f"http://{self.host}:{self.port}{target}", location)
+                assert urlsplit(absolute).netloc == f"{self.host}:{self.port}", f"{target} redirects off the server: {location}"
+                target = urlsplit(absolute).path + (f"?{urlsplit(absolute).query}" if urlsplit(absolute).query else "")
+                chain.append(target)
+                method, body = ("GET", None) if response.status in (301, 302, 303) else (method, body)
+                continue
+            return response.status, content, chain
+        pytest.fail(f"redirect loop: {chain}")
+
+    def health(self) -> dict:
+        return app_server.health(self.url)[1]
+
+    def page(self) -> bytes:
+        """The app page, fetched once (each fetch hands a kernel to the visitor)."""
+        if not hasattr(self, "_page"):
+            status, self._page, _ = self.request("GET", self.base)
+            assert status == 200, status
+        return self._page
+
+
+@pytest.fixture(scope="module", params=BASE_URLS, ids=["root", "base-url"])
+def server(request, tmp_path_factory) -> Iterator[Server]:
+    log_file = tmp_path_factory.mktemp("voila") / "voila.log"
+    try:
+        process, url = app_server.start(log_file=log_file, preheat=True, pool_size=1, base_url=request.param,
+                                        max_kernels=8, timeout=300)
+    except RuntimeError as error:
+        pytest.fail(f"{error}\n{log_file.read_text(errors='replace')[-3000:] if log_file.exists() else ''}")
+    try:
+        yield Server(url)
+    finally:
+        app_server.stop(process)
+
+
+def assert_refused(server: Server, method: str, target: str, status: int, body: bytes, chain: list[str]) -> None:
+    where = f"{method} {' -> '.join(chain)}"
+    assert not 200 <= status < 300, f"{where} answered {status}: {body[:200]!r}"
+    for secret in SECRETS + _secrets_from_files():
+        assert secret not in body, f"{where} ({status}) gave away {secret!r}"
+
+
+def test_the_app_its_assets_and_health_answer(server):
+    """The positive control: what must answer does."""
+    body = server.page()
+    assert b"voila/templates/suna/static/" in body
+    assert b'"nbformat"' not in body and b"DistrictExplorer(" not in body  # sources stripped
+    status, body, _ = server.request("GET", server.base + "voila/static/voila.js")
+    assert status == 200 and body.startswith(b"var _JUPYTERLAB")
+    css = re.search(rb'href="([^"]*voila/templates/suna/static/index\.css[^"]*)"', server.page())
+    assert css and server.request("GET", css.group(1).decode())[0] == 200
+    status, body, _ = server.request("GET", server.base + "suna/health")
+    assert status in (200, 503) and set(json.loads(body)) == {"ready", "preheated", "viewers", "max_kernels"}
+
+
+@pytest.mark.parametrize("path", HOSTILE)
+def test_hostile_paths_get_nothing(server, path):
+    status, body, chain = server.request("GET", server.base + path)
+    assert_refused(server, "GET", server.base + path, status, body, chain)
+
+
+@pytest.mark.parametrize("path", MANAGEMENT)
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_management_apis_refuse_every_method(server, method, path):
+    before = server.health()["viewers"]
+    for headers in ({"Content-Type": "application/json"}, {"Content-Type": "application/json", **FORGED_XSRF}):
+        status, body, chain = server.request(method, server.base + path, headers=headers,
+                                             body=b'{"name": "python3", "path": "x.ipynb", "type": "notebook"}')
+        assert_refused(server, method, server.base + path, status, body, chain)
+    assert server.health()["viewers"] == before, "a kernel was started"
+
+
+def test_outside_the_base_url_nothing_answers(server):
+    if server.base == "/":
+        pytest.skip("served at the root")
+    for path in ["/", "/voila/static/voila.js", "/api/kernels", "/suna/health", "/login", "/logout",
+                 "/voila/files/district_explorer.ipynb", "/district_explorer.ipynb", "/suna-app", "/suna-app../"]:
+        status, body, chain = server.request("GET", path)
+        assert_refused(server, "GET", path, status, body, chain)
+        assert status == 404, f"{path}: {status}"
+
+
+def test_visitors_cannot_choose_another_template_or_theme(server):
+    status, body, _ = server.request("GET", server.base + "?template=lab&theme=dark")
+    assert status == 200
+    assert b"voila/templates/suna/static/" in body and b"theme-dark" not in body and b"voila/templates/lab/static" not in body
+
+
+# ---------------------------------------------------------------- the kernel websocket
+
+
+def _message(msg_type: str, content: dict, channel: str = "shell") -> dict:
+    return {"header": {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "session": uuid.uuid4().hex,
+                       "username": "hostile", "date": "2026-01-01T00:00:00Z", "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "content": content, "channel": channel, "buffers": []}
+
+
+async def _talk(ws_url: str, messages: list[dict], listen: float) -> list[dict]:
+    from tornado.websocket import websocket_connect
+
+    connection = await websocket_connect(ws_url, connect_timeout=30)
+    received: list[dict] = []
+    try:
+        for message in messages:
+            await connection.write_message(json.dumps(message))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + listen
+        while (remaining := deadline - loop.time()) > 0:
+            try:
+                raw = await asyncio.wait_for(connection.read_message(), timeout=remaining)
+            except asyncio.TimeoutError:
+                break
+            if raw is None:
+                break
+            if isinstance(raw, str):
+                received.append(json.loads(raw))
+    finally:
+        connection.close()
+    return received
+
+
+def test_the_kernel_websocket_runs_no_code_sent_from_the_browser(server, tmp_path):
+    page = server.page()
+    kernel_id = re.search(rb'"kernelId":\s*"([0-9a-f-]{36})"', page).group(1).decode()
+    marker = tmp_path / "executed"
+    code = f"open({str(marker)!r}, 'w').write('ran'); import os; os.system('touch {marker}.shell')"
+    probe = _message("kernel_info_request", {})  # allowed: proves the channel works
+    attacks = [
+        _message("execute_request", {"code": code, "silent": False, "store_history": False,
+                                     "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}),
+        _message("execute_request", {"code": code, "silent": True}, channel="control"),
+        _message("inspect_request", {"code": "explorer", "cursor_pos": 8, "detail_level": 1}),
+        _message("complete_request", {"code": "explorer.da", "cursor_pos": 11}),
+        _message("history_request", {"output": True, "raw": True, "hist_access_type": "tail", "n": 10}),
+        _message("is_complete_request", {"code": "1+"}),
+    ]
+    ws_url = f"ws://{server.host}:{server.port}{server.base}api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"
+    received = asyncio.run(_talk(ws_url, [probe, *attacks], listen=8.0))
+
+    replies = {m.get("parent_header", {}).get("msg_id"): m for m in received if m.get("parent_header")}
+    assert any(m["header"]["msg_type"] == "kernel_info_reply" for m in received
+               if m.get("parent_header", {}).get("msg_id") == probe["header"]["msg_id"]), "no reply to the allowed probe"
+    for attack in attacks:
+        answered = [m["header"]["msg_type"] for m in received
+                    if m.get("parent_header", {}).get("msg_id") == attack["header"]["msg_id"]]
+        assert not answered, f"{attack['header']['msg_type']} was answered: {answered}"
+    assert not any(m["header"]["msg_type"] in ("execute_input", "execute_result", "stream", "error") for m in received
+                   if m.get("parent_header", {}).get("msg_id") in {a["header"]["msg_id"] for a in attacks})
+    assert not marker.exists() and not Path(f"{marker}.shell").exists(), "code sent over the websocket ran"
+    assert replies  # at least the probe's reply and its status messages
+
+
+def test_an_unknown_kernel_id_has_no_websocket(server):
+    from tornado.websocket import WebSocketClosedError, websocket_connect
+    from tornado.httpclient import HTTPClientError
+
+    async def attempt() -> str:
+        try:
+            connection = await websocket_connect(
+                f"ws://{server.host}:{server.port}{server.base}api/kernels/{uuid.uuid4()}/channels", connect_timeout=30)
+        except (HTTPClientError, WebSocketClosedError) as error:
+            return f"refused: {error}"
+        message = await connection.read_message()
+        connection.close()
+        return "closed" if message is None else f"open: {message!r}"
+
+    outcome = asyncio.run(attempt())
+    assert outcome.startswith(("refused", "closed")), outcome
+
+
+def test_the_app_page_is_the_only_page(server):
+    """Any other path under the base URL is sent to Voilà's file handler, which has nothing to give."""
+    status, _, chain = server.request("GET", server.base + "anything/at/all.html")
+    assert status == 403 and chain[-1].startswith(server.base + "voila/files/")
+    with urllib.request.urlopen(server.url + "suna/health", timeout=30) as response:
+        assert response.headers["Content-Type"] == "application/json"
+
+
+# ---------------------------------------------------------------- token, viewer limit
+
+
+TOKEN = "board-" + uuid.uuid4().hex
+
+
+@pytest.fixture(scope="module")
+def token_server(tmp_path_factory) -> Iterator[tuple[Server, object]]:
+    """A server as a small deployment runs it: a token, under a base URL, at most one viewer."""
+    log_file = tmp_path_factory.mktemp("voila-token") / "voila.log"
+    try:
+        process, url = app_server.start(log_file=log_file, preheat=True, pool_size=1, base_url="/suna-app/",
+                                        max_kernels=1, token=TOKEN, wait_ready=True, timeout=600)
+    except RuntimeError as error:
+        pytest.fail(f"{error}\n{log_file.read_text(errors='replace')[-3000:] if log_file.exists() else ''}")
+    try:
+        yield Server(url), process
+    finally:
+        app_server.stop(process)
+
+
+def test_without_the_token_only_the_sign_in_form_answers(token_server):
+    server, _ = token_server
+    for target in (server.base, server.base + f"?token=wrong-{TOKEN}", server.base + "voila/api/shutdown/x"):
+        status, body, chain = server.request("GET", target)
+        assert chain[-1].startswith(server.base + "login") or status >= 400, (target, status, chain)
+        assert b"kernelId" not in body and b"suna-explorer" not in body and b"voila/templates/suna" not in body
+    status, body, _ = server.request("GET", server.base + "suna/health")  # health checks need no token
+    assert status == 200 and json.loads(body)["ready"] is True
+
+
+def test_the_token_is_neither_in_the_process_list_nor_in_the_kernels_environment(token_server):
+    import psutil
+
+    _, process = token_server
+    server = psutil.Process(process.pid)
+    everything = [server, *server.children(recursive=True)]
+    assert len(everything) >= 2, "expected the server and a preheated kernel"
+    for p in everything:
+        assert TOKEN not in " ".join(p.cmdline())  # the process list: every user of the machine sees it
+    for p in everything[1:]:  # the kernels (the server reads the token from its environment, then drops it)
+        assert TOKEN not in "".join(p.environ().values()), f"token in the environment of {p.cmdline()[:3]}"
+
+
+def test_with_the_token_one_viewer_then_a_busy_page(token_server):
+    server, _ = token_server
+    status, body, _ = server.request("GET", server.base + f"?token={TOKEN}")
+    assert status == 200 and b"kernelId" in body
+    assert server.health()["viewers"] == 1
+
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=300)
+    connection.request("GET", server.base + f"?token={TOKEN}")
+    response = connection.getresponse()
+    page = response.read().decode()
+    connection.close()
+    assert response.status == 503 and response.getheader("Retry-After") == "60"
+    assert "as many viewers as it can take just now (1)" in page and "http" not in page  # nothing fetched from elsewhere
+    assert server.health()["viewers"] == 1  # no kernel started for the refused visitor
+
+
+def test_the_kernel_websocket_needs_the_token_too(token_server):
+    from tornado.httpclient import HTTPClientError
+    from tornado.websocket import websocket_connect
+
+    server, _ = token_server
+    status, body, _ = server.request("GET", server.base + f"?token={TOKEN}")
+    match = re.search(rb'"kernelId":\s*"([0-9a-f-]{36})"', body) if status == 200 else None
+    kernel_id = match.group(1).decode() if match else str(uuid.uuid4())
+
+    async def attempt() -> str:
+        try:
+            connection = await websocket_connect(
+                f"ws://{server.host}:{server.port}{server.base}api/kernels/{kernel_id}/channels", connect_timeout=30)
+        except HTTPClientError as error:
+            return f"refused {error.code}"
+        connection.close()
+        return "open"
+
+    assert asyncio.run(attempt()).startswith("refused 403")
+
+
+def test_viewers_arriving_together_get_exactly_the_limit(tmp_path):
+    """Two viewers at once on a limit of two (while the pool refills behind them): both get the app, a
+    third gets the busy page, and no kernel is started for it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    process, url = app_server.start(log_file=tmp_path / "voila.log", preheat=True, pool_size=2, max_kernels=2,
+                                    wait_ready=True, timeout=600)
+    try:
+        server = Server(url)
+        with ThreadPoolExecutor(2) as pool:
+            statuses = [result[0] for result in pool.map(lambda _: server.request("GET", server.base), range(2))]
+        assert statuses == [200, 200]
+        assert server.health()["viewers"] == 2
+        assert server.request("GET", server.base)[0] == 503
+        assert server.health()["viewers"] == 2
+    finally:
+        app_server.stop(process)
