@@ -621,7 +621,6 @@ def _suna_voila() -> type:
     return SunaVoila
 
 
-_compressing_voila = _suna_voila  # the name tests and docs used before the class grew
 
 
 def _main(argv: Iterable[str] | None = None) -> None:

@@ -69,9 +69,12 @@ def _cmd_app(args: argparse.Namespace) -> int:
 
     if args.health_check:
         return app_server.health_check(host=args.host, port=args.port, base_url=args.base_url)
-    for name in ("port", "pool_size", "max_kernels", "cull_idle"):
-        if getattr(args, name) < (1 if name in ("port", "pool_size") else 0):
-            raise SunaError(f"--{name.replace('_', '-')} must be {'at least 1' if name in ('port', 'pool_size') else '0 or more'}; got {getattr(args, name)}.")
+    limits = {"port": (1, 65535), "pool_size": (1, None), "max_kernels": (0, None), "cull_idle": (0, None)}
+    for name, (lowest, highest) in limits.items():
+        value = getattr(args, name)
+        if value < lowest or (highest is not None and value > highest):
+            expected = f"from {lowest} to {highest}" if highest else f"{lowest} or more"
+            raise SunaError(f"--{name.replace('_', '-')} (or SUNA_APP_{name.upper()}) must be {expected}; got {value}.")
     return app_server.serve(
         port=args.port,
         open_browser=not args.no_browser,
@@ -207,11 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", default=env("SUNA_APP_BASE_URL", "/"), help="path prefix behind a reverse proxy, e.g. /suna/")
     p.add_argument("--pool-size", type=int, default=env("SUNA_APP_POOL_SIZE", "1"),
                    help="preheated kernels kept ready for arriving viewers (default 1)")
-    p.add_argument("--max-kernels", type=int, default=env("SUNA_APP_MAX_KERNELS", "0"),
-                   help="at most this many viewers at once, each with a kernel (preheated ones on top); "
-                        "later arrivals get a 'try again' page (default 0: no limit)")
-    p.add_argument("--cull-idle", type=int, metavar="SECONDS", default=env("SUNA_APP_CULL_IDLE", "0"),
-                   help="shut down a viewer's kernel idle this long with no browser connected (default 0: never)")
+    p.add_argument("--max-kernels", type=int, default=env("SUNA_APP_MAX_KERNELS", "20"),
+                   help="at most this many viewers at once, each with a kernel of about 0.5 GiB (preheated ones on top); "
+                        "later arrivals get a 'try again' page (default 20; 0 for no limit)")
+    p.add_argument("--cull-idle", type=int, metavar="SECONDS", default=env("SUNA_APP_CULL_IDLE", "1800"),
+                   help="shut down a viewer's kernel idle this long with no browser connected (default 1800; 0 never)")
     p.add_argument("--token", default=None,
                    help="require this token (?token=... once per browser); better given as SUNA_APP_TOKEN, out of the process list")
     p.add_argument("--no-browser", action="store_true")

@@ -202,6 +202,9 @@ def test_dockerfile_build_steps_and_start_command_run_with_a_read_only_root(tmp_
 
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=600) as response:
             assert response.status == 200 and b"kernelId" in response.read()
+        for target in CONTAINER_HOSTILE:  # the full list is test_app_security.py's; these reach its files
+            status = _status(port, target)
+            assert not 200 <= status < 300 and status != 0, f"{target}: {status}"
         for child in psutil.Process(process.pid).children(recursive=True):
             tree.setdefault(child.pid, child)
         assert subprocess.run(healthcheck, env=env, capture_output=True, timeout=60).returncode == 0
@@ -229,6 +232,29 @@ def test_dockerfile_build_steps_and_start_command_run_with_a_read_only_root(tmp_
     log = err.read_text()
     assert "Read-only file system" not in log and "Permission denied" not in log, log[-3000:]
     print(f"container start command: {'read-only root' if read_only else 'project not writable'}; stopped in {took:.2f} s")
+
+
+CONTAINER_HOSTILE = ["/../params/essex.yaml", "/voila/files/%2e%2e/%2e%2e/params/essex.yaml", "/api/contents",
+                     "/tree", "/files/district_explorer.ipynb", "/api/kernels", "/voila/static/..%2f..%2f..%2fetc%2fpasswd"]
+
+
+def _status(port: int, target: str) -> int:
+    """The final status of ``target`` sent as written, redirects on this server followed."""
+    import http.client
+
+    for _ in range(5):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            connection.request("GET", target)
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        location = response.getheader("Location")
+        if response.status not in (301, 302, 303, 307, 308) or not location or not location.startswith("/"):
+            return response.status
+        target = location
+    return 0
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -390,3 +416,26 @@ def test_health_check_says_no_when_nothing_answers():
     result = subprocess.run([sys.executable, "-m", "suna.cli", "app", "--health-check", "--port", str(app_server.free_port())],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and "no answer" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "env", "expected"), [
+    (["--port", "0"], {}, "suna: --port (or SUNA_APP_PORT) must be from 1 to 65535; got 0."),
+    (["--port", "70000"], {}, "suna: --port (or SUNA_APP_PORT) must be from 1 to 65535; got 70000."),
+    ([], {"SUNA_APP_MAX_KERNELS": "-1"}, "suna: --max-kernels (or SUNA_APP_MAX_KERNELS) must be 0 or more; got -1."),
+    (["--cull-idle", "-5"], {}, "suna: --cull-idle (or SUNA_APP_CULL_IDLE) must be 0 or more; got -5."),
+    (["--pool-size", "0"], {}, "suna: --pool-size (or SUNA_APP_POOL_SIZE) must be 1 or more; got 0."),
+    (["--base-url", "/../"], {}, "suna: --base-url '/../' is not a plain path such as /suna/ (letters, digits, '.', '_', '~', '-')."),
+])
+def test_a_wrong_option_is_one_line_naming_it(args, env, expected):
+    result = subprocess.run([sys.executable, "-m", "suna.cli", "app", "--no-browser", *args], capture_output=True,
+                            text=True, timeout=60, env={**os.environ, **env})
+    assert (result.returncode, result.stderr.strip(), result.stdout) == (2, expected, "")
+
+
+def test_safe_defaults():
+    """Loopback, a viewer limit and idle culling unless the operator says otherwise."""
+    from suna import cli
+
+    args = cli.build_parser().parse_args(["app"])
+    assert (args.host, args.port, args.base_url) == ("127.0.0.1", 8866, "/")
+    assert args.max_kernels > 0 and args.cull_idle > 0 and args.token is None
