@@ -27,6 +27,7 @@ and a non-zero status. ``docs/app.md`` and ``docs/deploy.md`` have the productio
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import json
 import logging
@@ -42,6 +43,8 @@ import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from suna import paths
 from suna.errors import SunaError
@@ -182,10 +185,6 @@ def check_port_free(host: str, port: int) -> None:
 def _process_tree(pid: int) -> dict[int, Any]:
     """The server and every process below it (kernels run in sessions of their own), by pid."""
     try:
-        import psutil
-    except ImportError:  # pragma: no cover - psutil comes with ipykernel
-        return {}
-    try:
         root = psutil.Process(pid)
         return {p.pid: p for p in [root, *root.children(recursive=True)]}
     except psutil.Error:
@@ -198,8 +197,6 @@ def _become_subreaper() -> None:
     if not sys.platform.startswith("linux"):
         return
     try:
-        import ctypes
-
         ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     except (OSError, AttributeError):  # pragma: no cover
         pass
@@ -207,10 +204,8 @@ def _become_subreaper() -> None:
 
 def _own_descendants() -> dict[int, Any]:
     try:
-        import psutil
-
         return {p.pid: p for p in psutil.Process().children(recursive=True)}
-    except Exception:  # noqa: BLE001 - best effort
+    except psutil.Error:
         return {}
 
 
@@ -222,8 +217,6 @@ def stop_tree(process: subprocess.Popen[bytes], known: dict[int, Any] | None = N
     server shuts its kernels down itself. Whatever is still alive after ``grace`` seconds, in the
     group or in ``known`` (the tree recorded while it ran: kernels leave the group), gets SIGKILL.
     """
-    import psutil
-
     started = time.monotonic()
     tree = dict(known or {})
     tree.update(_process_tree(process.pid))
