@@ -41,6 +41,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ TOKEN_ENV = "SUNA_APP_TOKEN"
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 STOP_GRACE = 8.0  # seconds between SIGTERM and SIGKILL when stopping
 KERNEL_SHUTDOWN_WAIT = 3.0  # Voilà's own graceful kernel shutdown, inside the grace
+CONNECT_GRACE = 300.0  # seconds a viewer's browser has to connect to the kernel it was given before culling
 _BASE_URL = re.compile(r"^/(?:[A-Za-z0-9._~-]+/)*$")
 
 
@@ -395,6 +397,11 @@ def _kernel_manager_with_limits(factory: Any) -> Any:
             known, and leaves the count when the kernel is shut down (by its page, the culler or a stop).
             The pool refills itself through Voilà's own class, below this one: preheated kernels waiting
             for a viewer are not counted.
+
+            The idle culler spares a kernel just handed out until its viewer's browser connects (for
+            ``CONNECT_GRACE`` seconds, or the cull time if longer): a pooled kernel has been idle since it
+            was preheated, and a page still loading on a busy machine has no connection yet, so Jupyter's
+            culler would otherwise shut it down under the viewer.
             """
 
             _suna_reserved = 0
@@ -402,7 +409,25 @@ def _kernel_manager_with_limits(factory: Any) -> Any:
 
             def __init__(self, **kwargs: Any) -> None:
                 self._suna_viewer_ids: set[str] = set()
+                self._suna_handed_at: dict[str, float] = {}  # kernel id: when given to a viewer not yet connected
                 super().__init__(**kwargs)
+
+            def _suna_hand_out(self, kernel_id: str) -> None:
+                self._suna_viewer_ids.add(kernel_id)
+                self._suna_handed_at[kernel_id] = time.monotonic()
+                kernel = self._kernels.get(kernel_id)
+                if kernel is not None:
+                    kernel.last_activity = datetime.now(timezone.utc)  # idle from now, not since preheated
+
+            def notify_connect(self, kernel_id: str) -> None:
+                self._suna_handed_at.pop(kernel_id, None)  # connected: Jupyter's own culling rules from now on
+                super().notify_connect(kernel_id)
+
+            async def cull_kernel_if_idle(self, kernel_id: str) -> Any:
+                handed = self._suna_handed_at.get(kernel_id)
+                if handed is not None and time.monotonic() - handed < max(CONNECT_GRACE, self.cull_idle_timeout):
+                    return None
+                return await super().cull_kernel_if_idle(kernel_id)
 
             def suna_pool(self) -> list[dict[str, Any]]:
                 items = []
@@ -436,7 +461,7 @@ def _kernel_manager_with_limits(factory: Any) -> Any:
                 self._suna_reserve()
                 try:
                     kernel_id = await super().start_kernel(*args, **kwargs)
-                    self._suna_viewer_ids.add(kernel_id)
+                    self._suna_hand_out(kernel_id)
                     return kernel_id
                 finally:
                     self._suna_reserved -= 1
@@ -445,13 +470,14 @@ def _kernel_manager_with_limits(factory: Any) -> Any:
                 self._suna_reserve()
                 try:
                     result = await super().get_rendered_notebook(*args, **kwargs)
-                    self._suna_viewer_ids.add(result[2])  # (render task, rendered cells, kernel id)
+                    self._suna_hand_out(result[2])  # (render task, rendered cells, kernel id)
                     return result
                 finally:
                     self._suna_reserved -= 1
 
             async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> Any:
                 self._suna_viewer_ids.discard(kernel_id)
+                self._suna_handed_at.pop(kernel_id, None)
                 return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
             async def _initialize(self, *args: Any, **kwargs: Any) -> Any:

@@ -9,7 +9,9 @@ non-zero status, its kernels stopped too, so a process manager restarts it.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -41,6 +43,7 @@ class App:
                 stdout=out, stderr=err, start_new_session=True,  # away from pytest's own process group
             )
         self.tree: dict[int, psutil.Process] = {}
+        self.health_seen: list[tuple[int, object]] = []  # (status, ready) of every health request
 
     def record(self) -> list[psutil.Process]:
         """Every process below `suna app` now (added to the recorded tree)."""
@@ -77,6 +80,7 @@ class App:
 
     def ready(self) -> bool:
         status, body = app_server.health(self.url, timeout=2.0)
+        self.health_seen.append((status, body.get("ready")))
         return status == 200 and bool(body.get("ready"))
 
     def open_page(self) -> None:
@@ -146,6 +150,8 @@ def app_factory(tmp_path):
 def test_a_signal_stops_the_server_and_every_kernel_within_10_s(app_factory, sig, expected_code):
     app = app_factory("--pool-size", "1")
     app.wait(app.ready, READY_TIMEOUT, "the health endpoint to say ready")
+    # the server answered before its first kernel had run the app, and said it was not ready then
+    assert (503, False) in app.health_seen, app.health_seen
     app.open_page()  # a viewer's kernel, and the pool refilling behind it
     app.wait(lambda: len(app.kernels()) >= 2, 120, "a viewer's kernel and a new preheated one")
     kernels = len(app.kernels())
@@ -205,3 +211,32 @@ def test_a_port_in_use_is_one_clear_error_not_another_port(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == (f"suna: Port {port} on 127.0.0.1 is already in use (another `suna app`?). "
                                      "Stop it, or choose another port with --port.")
+
+
+def test_idle_culling_spares_a_viewer_still_connecting_and_stops_one_who_left(tmp_path):
+    """A pooled kernel has been idle since it was preheated; handed to a viewer whose page is still
+    loading (no websocket yet), the culler must not take it. Once the viewer has connected and gone
+    (a tab closed without unloading), it must."""
+    from tornado.websocket import websocket_connect
+
+    process, url = app_server.start(log_file=tmp_path / "voila.log", preheat=True, pool_size=1, cull_idle=5,
+                                    wait_ready=True, timeout=READY_TIMEOUT)
+    try:
+        time.sleep(12)  # the pooled kernel is now idle for longer than the cull time
+        with urllib.request.urlopen(url, timeout=300) as response:  # the page, but no websocket: still loading
+            kernel_id = re.search(rb'"kernelId":\s*"([0-9a-f-]{36})"', response.read()).group(1).decode()
+        time.sleep(3 * app_server.cull_interval(5) + 2)  # three passes of the culler
+        assert app_server.health(url)[1]["viewers"] == 1, "the viewer's kernel was culled before the page connected"
+
+        async def visit() -> None:
+            connection = await websocket_connect(f"{url.replace('http', 'ws', 1)}api/kernels/{kernel_id}/channels")
+            connection.close()  # the viewer leaves without unloading the page
+
+        asyncio.run(visit())
+        deadline = time.monotonic() + 120
+        while app_server.health(url)[1]["viewers"] != 0:
+            assert time.monotonic() < deadline, "the departed viewer's kernel was never culled"
+            time.sleep(1)
+        assert app_server.health(url)[1]["preheated"] >= 1  # the pool is never culled
+    finally:
+        app_server.stop(process)

@@ -1,6 +1,7 @@
 """Nothing reachable that should not be: what a hostile visitor would try against a real `suna.app_server`.
 
-Served at the root and under a base URL (``/suna-app/``, as behind a reverse proxy), the server is
+Served at the root, under a base URL (``/suna-app/``) and behind a real nginx running deploy/nginx.conf
+(TLS aside, a stand-in for the council's identity provider that accepts one cookie), the server is
 asked for paths outside the app (``..`` and its encodings), the notebook source, the data and params
 files, Jupyter's file, contents, tree, terminal, session and kernel-management APIs. Every request is
 sent as written (``http.client``: no client-side normalisation of ``..``) and redirects are followed;
@@ -11,7 +12,8 @@ On the kernel websocket, Voilà passes on only the message types its kernel mana
 (``comm_open``, ``comm_msg``, ``comm_close``, ``comm_info_request``, ``kernel_info_request``,
 ``shutdown_request``: the widgets' traffic); an ``execute_request`` (or ``inspect``/``complete``/
 ``history`` requests, which would read the kernel's variables) sent from the browser side is dropped
-by the server: no reply, and the code it carries does not run.
+by the server: no reply, and the code it carries does not run. Checked in both framings the server
+speaks: the legacy JSON one and JupyterLab's binary ``v1.kernel.websocket.jupyter.org``.
 """
 
 from __future__ import annotations
@@ -356,7 +358,7 @@ def test_the_kernel_websocket_runs_no_code_sent_from_the_browser(server, tmp_pat
     kernel_id = re.search(rb'"kernelId":\s*"([0-9a-f-]{36})"', page).group(1).decode()
     marker = tmp_path / "executed"
     code = f"open({str(marker)!r}, 'w').write('ran'); import os; os.system('touch {marker}.shell')"
-    probe = _message("kernel_info_request", {})  # allowed: proves the channel works
+    probes = [_message("kernel_info_request", {}), _message("comm_info_request", {})]  # allowed: the channel works
     attacks = [
         _message("execute_request", {"code": code, "silent": False, "store_history": False,
                                      "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}),
@@ -369,10 +371,12 @@ def test_the_kernel_websocket_runs_no_code_sent_from_the_browser(server, tmp_pat
                                    "arguments": {"expression": code}}, channel="control"),
     ]
     ws_url = f"ws://{server.host}:{server.port}{server.base}api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"
-    received = asyncio.run(_talk(server, ws_url, [probe, *attacks], listen=8.0, protocol=protocol))
+    received = asyncio.run(_talk(server, ws_url, [*probes, *attacks], listen=8.0, protocol=protocol))
 
-    assert any(m["header"]["msg_type"] == "kernel_info_reply" for m in received
-               if m.get("parent_header", {}).get("msg_id") == probe["header"]["msg_id"]), "no reply to the allowed probe"
+    for probe in probes:
+        expected = probe["header"]["msg_type"].replace("_request", "_reply")
+        assert any(m["header"]["msg_type"] == expected for m in received
+                   if m.get("parent_header", {}).get("msg_id") == probe["header"]["msg_id"]), f"no {expected}"
     attack_ids = {a["header"]["msg_id"] for a in attacks}
     answered = [m["header"]["msg_type"] for m in received if m.get("parent_header", {}).get("msg_id") in attack_ids]
     assert not answered, f"the kernel answered a message it should never have received: {answered}"
