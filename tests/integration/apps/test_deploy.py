@@ -1,8 +1,9 @@
-"""The deployment files in deploy/, checked without a container runtime, a systemd or an nginx.
+"""The deployment files in deploy/, checked without a container runtime or a systemd.
 
 No Docker engine runs here, so the Dockerfile is linted (a structural check in place of hadolint) and
 then acted out: its COPY lines assemble the project in a temporary /opt/suna, its build-time `suna`
-steps run there, and its CMD runs in this virtual environment with its ENV values, in a mount
+steps run there, and its CMD runs with its ENV values (in this virtual environment, or in the one
+SUNA_IMAGE_VENV names: a clean one where the image's ``pip install .`` installed SUNA), in a mount
 namespace where the whole root file system is read-only and only a tmpfs is writable (what
 ``docker run --read-only --tmpfs /tmp`` gives). Its HEALTHCHECK must then say ready, a viewer must
 get the app, nothing under the project may have changed, and SIGTERM (``docker stop``) must end it
@@ -10,7 +11,7 @@ all within 10 s. The listening address is the one deviation: 127.0.0.1 here, 0.0
 
 The systemd unit is checked for its stop behaviour and hardening (and by ``systemd-analyze verify``
 where present), the nginx example for its prefix, websocket upgrade and forwarded headers, both
-against each other and against the unit.
+against each other and against the unit (test_app_security.py runs the nginx example in a real nginx).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ DOCKERFILE = DEPLOY / "Dockerfile"
 UNIT = DEPLOY / "suna-app.service"
 NGINX = DEPLOY / "nginx.conf"
 VENV_BIN = Path(sys.executable).parent
+# The image's `pip install .` played by a clean virtual environment, when one is given (docs/deploy.md):
+# SUNA_IMAGE_VENV=/tmp/venv, made with `python -m venv /tmp/venv && /tmp/venv/bin/pip install .`.
+IMAGE_VENV = os.environ.get("SUNA_IMAGE_VENV")
 WRITABLE_VARS = ("SUNA_CACHE_DIR", "HOME", "TMPDIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR",
                  "IPYTHONDIR", "MPLCONFIGDIR", "XDG_CACHE_HOME")
 
@@ -150,7 +154,10 @@ def test_dockerfile_build_steps_and_start_command_run_with_a_read_only_root(tmp_
                     destination = destination / Path(source).name
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(ROOT / source, destination)
-    base_env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}", "SUNA_HOME": str(home)}
+    image_bin = Path(IMAGE_VENV) / "bin" if IMAGE_VENV else VENV_BIN
+    base_env = {**os.environ, "PATH": f"{image_bin}{os.pathsep}{os.environ['PATH']}", "SUNA_HOME": str(home)}
+    if IMAGE_VENV:  # SUNA as installed there, not this checkout's library
+        base_env.pop("PYTHONPATH", None)
     for word, args in instructions:  # the build-time `suna` steps (sample, shapes)
         if word == "RUN" and re.search(r"(^|&& *)(\w+=\S+ +)*suna ", args):
             for step in (s.strip() for s in args.split("&&")):
