@@ -96,6 +96,9 @@ def test_dockerfile_lint():
             assert not re.search(r"https?://|curl |wget ", args), f"the build fetches something itself: {args}"
         assert "sudo " not in args
 
+    installs = [args for w, args in instructions if w == "RUN" and "pip install" in args]
+    assert len(installs) == 1 and "-c requirements.lock ." in installs[0], "not the Makefile's pinned install"
+
     users = [(i, args) for i, (w, args) in enumerate(instructions) if w == "USER"]
     assert users, "no USER: the container would run as root"
     last_user_at, user = users[-1]
@@ -143,7 +146,7 @@ def test_dockerfile_build_steps_and_start_command_run_with_a_read_only_root(tmp_
             continue
         *sources, target = [a for a in shlex.split(args) if not a.startswith("--")]
         for source in sources:
-            if source in ("pyproject.toml", "README.md", "lib/"):
+            if source in ("pyproject.toml", "README.md", "requirements.lock", "lib/"):
                 continue
             destination = home / (target if not target.startswith("/") else Path(target).relative_to(workdir))
             if (ROOT / source).is_dir():
