@@ -41,7 +41,7 @@ UNIT = DEPLOY / "suna-app.service"
 NGINX = DEPLOY / "nginx.conf"
 VENV_BIN = Path(sys.executable).parent
 # The image's `pip install .` played by a clean virtual environment, when one is given (docs/deploy.md):
-# SUNA_IMAGE_VENV=/tmp/venv, made with `python -m venv /tmp/venv && /tmp/venv/bin/pip install .`.
+# SUNA_IMAGE_VENV=<folder>, made as docs/deploy.md shows (`pip install -c requirements.lock .`).
 IMAGE_VENV = os.environ.get("SUNA_IMAGE_VENV")
 WRITABLE_VARS = ("SUNA_CACHE_DIR", "HOME", "TMPDIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR",
                  "IPYTHONDIR", "MPLCONFIGDIR", "XDG_CACHE_HOME")
