@@ -155,6 +155,11 @@ def write_text(text: str, path: str | Path) -> Path:
     return _write_atomic(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+def write_bytes(data: bytes, path: str | Path) -> Path:
+    """Write a downloaded file (a cached answer) atomically."""
+    return _write_atomic(Path(path), lambda tmp: tmp.write_bytes(data))
+
+
 def _write_atomic(target: Path, write: Callable[[Path], object]) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
