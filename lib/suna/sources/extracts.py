@@ -532,6 +532,6 @@ def load_extracts(area: Area, data_dir: Path | str, max_mb: float | None = None)
     if not files:
         raise DataSourceError(
             f"No extracts found in {data_dir}: expected files named treatment, admissions, deaths or population "
-            "(and optionally population_ethnicity) as .csv, .xlsx or .parquet; see data/templates/README.md."
+            "(and optionally population_ethnicity and crime) as .csv, .xlsx or .parquet; see data/templates/README.md."
         )
     return {kind: load_extract(path, kind, area=area, max_mb=max_mb) for kind, path in files.items()}

@@ -239,7 +239,7 @@ def dashboard(data: AreaData, *, district: str | None = None, period: str | None
     if district is not None:
         findings.insert(0, f"The dashboard shows {data.area.name} as a whole, the partnership's area, not one district.")
     footnote = " ".join(p for p in (
-        f"On track: {targets.RULE}",
+        f"Status against a target: {targets.RULE}",
         f"Sources: indicators as published or computed by SUNA from {data.data_source}; crime figures from {CRIME_SOURCE}, "
         "counted in whole financial years only.",
         common.rows_footnote(data, pd.DataFrame()).removeprefix(f"Source: {common.source_text(pd.DataFrame(), data)}.").strip(),
