@@ -10,7 +10,8 @@ Fixture (Halton, whose districts are MSOAs), worked out by hand:
 - county lines closed: four whole-area quarters of 2022/23 (1 + 0 + 2 + 1 = 4); three quarters of 2023/24 (a
   part year, not shown); target 10 by 2024/25 from 2022/23, so the line is 4 in 2022/23: on track.
 - drug possession offences only by district in 2023/24: Halton 001 in two half years (10 + 12), Halton 002
-  in one year (30); the area's figure is their sum, 52.
+  in one year (30); Halton 003 has only April to September (5), a part year left out of its own figures and of
+  the area's; the area's figure is the sum of whole district years, 52.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ CRIME = pd.DataFrame([
     _crime_row("Halton 001", "drug_possession_offences", "2023-04-01", "2023-09-30", 10),
     _crime_row("Halton 001", "drug_possession_offences", "2023-10-01", "2024-03-31", 12),
     _crime_row("Halton 002", "drug_possession_offences", "2023-04-01", "2024-03-31", 30),
+    _crime_row("Halton 003", "drug_possession_offences", "2023-04-01", "2023-09-30", 5),
 ])
 
 DEFINITION = {"targets": [

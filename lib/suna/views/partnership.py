@@ -46,29 +46,24 @@ def crime_years(crime: pd.DataFrame, area: Any) -> pd.DataFrame:
 
     A year is counted only when its periods cover every day of it (April to March), so a part year is
     never shown as a whole one. The area's figure is its own rows (an empty district) where the table has
-    them, else the sum of its districts'. Columns: area_code, measure, period ("2023/24"), count.
+    them for the measure, else the sum of its districts' whole years. Columns: area_code, measure, period, count.
     """
+    columns = ["area_code", "measure", "period", "count"]
     if crime is None or crime.empty:
-        return pd.DataFrame(columns=["area_code", "measure", "period", "count"])
-    t = crime.assign(fy=common.financial_year_of(crime["period_start_date"]),
-                     fy_end=common.financial_year_of(crime["period_end_date"]))
-    t = t.loc[t["fy"].eq(t["fy_end"])]  # a period spanning two financial years belongs to neither
-    t = t.assign(place=t["district_code"].where(t["district_code"].notna(), area.code))
-    whole = t.loc[t["place"].eq(area.code)]
-    parts = t.loc[t["place"].ne(area.code)]
-    summed = parts.assign(place=area.code)
-    # the area: its own rows when the measure has them, else its districts added up
-    own = set(whole["measure"])
-    t = pd.concat([whole, parts, summed.loc[~summed["measure"].isin(own)]], ignore_index=True)
-    days = (t[["place", "measure", "fy", "period_start_date", "period_end_date"]].drop_duplicates()
-            .assign(days=lambda d: (d["period_end_date"] - d["period_start_date"]).dt.days + 1)
-            .groupby(["place", "measure", "fy"])["days"].sum())
-    counts = t.groupby(["place", "measure", "fy"])["count"].sum()
-    year_days = pd.Series([(common.fy_end(p) - common.fy_start(p)).days + 1 for p in days.index.get_level_values("fy")],
-                          index=days.index)
-    complete = counts[(days >= year_days).reindex(counts.index, fill_value=False)]
-    out = complete.reset_index().rename(columns={"place": "area_code", "fy": "period"})
-    return out[["area_code", "measure", "period", "count"]]
+        return pd.DataFrame(columns=columns)
+    t = crime.assign(period=common.financial_year_of(crime["period_start_date"]),
+                     area_code=crime["district_code"].where(crime["district_code"].notna(), area.code))
+    t = t.loc[t["period"].eq(common.financial_year_of(crime["period_end_date"]))]  # a period across two years is in neither
+    keys = ["area_code", "measure", "period"]
+    days = (t["period_end_date"] - t["period_start_date"]).dt.days + 1
+    covered = t.assign(days=days).groupby(keys).agg(count=("count", "sum"), days=("days", "sum")).reset_index()
+    whole_year = covered["period"].map(lambda p: (common.fy_end(p) - common.fy_start(p)).days + 1)
+    years = covered.loc[covered["days"] >= whole_year, columns]
+    districts = years.loc[years["area_code"].ne(area.code)]
+    own = set(years.loc[years["area_code"].eq(area.code), "measure"])
+    summed = (districts.loc[~districts["measure"].isin(own)].assign(area_code=area.code)
+              .groupby(keys, as_index=False)["count"].sum())
+    return pd.concat([years, summed], ignore_index=True)[columns]
 
 
 def protected_crime(data: AreaData) -> Any:
