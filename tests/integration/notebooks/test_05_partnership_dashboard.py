@@ -51,7 +51,7 @@ def test_values_are_the_protected_ones(run, output_data, outputs_by_tag):
         assert f"<td>{row.value_text}</td>" in shown
     t = data.table
     latest = t[(t["indicator_id"] == "adults_in_treatment") & (t["area_code"] == data.area.code)
-               & t["category_type"].isna() & (t["period"] == data.period)]
+               & t["category_type"].isna() & (t["sex"] == "Persons") & (t["period"] == data.period)]
     assert table.set_index("metric_id").loc["adults_in_treatment", "value"] == float(latest["count"].iloc[0])
 
 
