@@ -9,6 +9,8 @@ Fixture (Halton, whose districts are MSOAs), worked out by hand:
 - deaths from drug misuse 2020 - 22: 9.9 per 100,000 against England's 5.2, "Worse" (its published comparison).
 - county lines closed: four whole-area quarters of 2022/23 (1 + 0 + 2 + 1 = 4); three quarters of 2023/24 (a
   part year, not shown); target 10 by 2024/25 from 2022/23, so the line is 4 in 2022/23: on track.
+- deaths related to drug poisoning (ONS) 2018 - 20: Halton's published rate, set beside its ten most similar
+  authorities by the overview's view (their figures are the ONS table SUNA ships).
 - drug possession offences only by district in 2023/24: Halton 001 in two half years (10 + 12), Halton 002
   in one year (30); Halton 003 has only April to September (5), a part year left out of its own figures and of
   the area's; the area's figure is the sum of whole district years, 52.
@@ -48,6 +50,7 @@ INDICATORS = pd.DataFrame([
          note="Count suppressed (NDTMS small-number rule)", polarity="high_is_good"),
     _ind("drug_misuse_deaths", "2020 - 22", 9.9, "dsr", count=24.0, compared="Worse", polarity="high_is_bad"),
     _ind("drug_misuse_deaths", "2020 - 22", 5.2, "dsr", area="E92000001", count=math.nan, polarity="high_is_bad"),
+    _ind("drug_poisoning_deaths_ons", "2018 - 20", 11.0, "crude_rate", count=42.0, compared="Worse", polarity="high_is_bad"),
 ])
 
 
@@ -119,6 +122,13 @@ def test_england_comparison_where_a_national_figure_exists(table):
     assert row["period"] == "2020 - 22" and row["compared_to_england"] == "Worse"
     assert row["england_text"].startswith("5.2") and row["value_text"].startswith("9.9")
     assert table.loc["county_lines_closed", "compared_to_england"] == "Not compared"
+
+
+def test_similar_authorities_beside_the_published_deaths(table):
+    row = table.loc["drug_poisoning_deaths_ons"]
+    assert row["compared_to_similar"].startswith("In 2018 to 2020, Halton's rate")
+    assert "its 10 most similar authorities" in row["compared_to_similar"]
+    assert table.loc["drug_misuse_deaths", "compared_to_similar"] == ""  # only the figure published for every authority
 
 
 def test_crime_in_whole_financial_years_with_a_target(table):

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from suna import formatting as fmt
-from suna import reference, targets
+from suna import national, reference, targets
 from suna.errors import SunaError
 from suna.views import View
-from suna.views import common
+from suna.views import common, overview
 
 if TYPE_CHECKING:
     from suna.pipeline import AreaData
@@ -33,8 +33,9 @@ CRIME_SOURCE = "the partnership's community-safety figures (crime table)"
 TREND_PERIODS = 5
 COLUMNS = ["outcome", "metric_id", "metric", "period", "value", "value_text", "trend_periods", "trend_values",
            "target_text", "target_value", "target_period", "expected", "status", "rule", "england_text",
-           "compared_to_england", "supply", "definition"]
+           "compared_to_england", "compared_to_similar", "supply", "definition"]
 NOT_COMPARED = "Not compared"
+SIMILAR_INDICATOR = national.INDICATOR_ID  # the one figure ONS publishes for every authority
 
 
 # --------------------------------------------------------------------------------------------------
@@ -187,7 +188,9 @@ def dashboard_table(data: AreaData, *, period: str | None = None,
         row = {"outcome": metric["outcome"], "metric_id": metric_id, "metric": metric["name"],
                "definition": metric.get("definition", ""), "supply": "" if figures else metric.get("supply", ""),
                "period": "", "value": None, "value_text": "", "trend_periods": [], "trend_values": [],
-               "england_text": "", "compared_to_england": ""}
+               "england_text": "", "compared_to_england": "", "compared_to_similar": ""}
+        if figures and metric.get("indicator") == SIMILAR_INDICATOR:
+            row["compared_to_similar"] = _similar_sentence(data, period)
         if figures:
             row.update({k: v for k, v in figures.items() if k in COLUMNS})
         row.update(_target_columns(target, figures))
@@ -197,6 +200,12 @@ def dashboard_table(data: AreaData, *, period: str | None = None,
     order = {name: i for i, name in enumerate(spec["outcomes"])}
     table = pd.DataFrame(rows, columns=COLUMNS)
     return table.sort_values("outcome", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+def _similar_sentence(data: AreaData, period: str) -> str:
+    """The area beside its ten most similar authorities, in the words of the overview's view (ONS figures)."""
+    findings = overview.similar_authorities(data, period=period).findings
+    return next((f for f in findings if not f.startswith("Most similar:")), "")
 
 
 def _targets(data: AreaData, area_definition: Mapping[str, Any] | None) -> dict[str, targets.Target]:
@@ -257,6 +266,7 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
         "Status": table["status"],
         "England": table["england_text"],
         "Compared with England": table["compared_to_england"],
+        "Compared with similar authorities": table["compared_to_similar"],
         "What to supply": table["supply"],
     })
 
