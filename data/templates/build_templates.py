@@ -21,6 +21,7 @@ TITLES = {
     "deaths": "Death registrations - example - Essex 2023 (invented records)",
     "population": "Mid-year population by sex and ESP 2013 age band - example (illustrative numbers)",
     "population_ethnicity": "Usual residents by district and ethnic group - example - Worcestershire, Census 2021 (illustrative numbers)",
+    "crime": "Community-safety figures for the partnership - example - Essex, April to June 2023 (illustrative numbers)",
 }
 
 
@@ -32,7 +33,7 @@ def cell(column: str, value: str):
         return dt.datetime(year, month, day)
     if column in ("age_years", "year"):
         return int(value)
-    if column in ("population_count", "population"):
+    if column in ("population_count", "population", "count"):
         return float(value)
     return value
 

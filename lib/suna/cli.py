@@ -122,10 +122,40 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         write_csv(table.astype({"population": "int64"}), out)  # Census counts are whole people
         print(f"Wrote {len(table):,} rows ({len(area.districts)} districts of {area.name}, Census 2021) to {out}")
         return 0
+    if args.what == "police":
+        return _fetch_police(args)
     from suna import shapes
 
     path = shapes.fetch_shapes(args.layer, out_path=Path(args.out) if args.out else None)
     print(f"Wrote {path}")
+    return 0
+
+
+def _fetch_police(args: argparse.Namespace) -> int:
+    """Published drug offences for an area as rows of the crime table (the template's layout)."""
+    from suna import areas
+    from suna.sources import police
+    from suna.sources.store import write_csv
+
+    sources = [s for s in (args.csp_url, args.csp_file, args.street_file, args.poly) if s]
+    if not args.la or len(sources) != 1:
+        raise SunaError("`suna fetch police` needs the area (--la) and one source: --csp-url or --csp-file (the Home Office "
+                        "police recorded crime Community Safety Partnership open data table), --street-file (a data.police.uk "
+                        "street-level download) or --poly with --months (the data.police.uk API).")
+    area = areas.find_area(args.la)
+    if args.csp_url:
+        table = police.fetch_csp_offences(args.csp_url, area)
+    elif args.csp_file:
+        table = police.csp_offences(Path(args.csp_file), area)
+    elif args.street_file:
+        table = police.street_drug_offences(Path(args.street_file), area)
+    else:
+        months = [m.strip() for m in (args.months or "").split(",") if m.strip()]
+        crimes = police.fetch_street_drug_crimes(args.poly, months)
+        table = police.street_crime_counts(crimes, area, months)
+    out = Path(args.out or f"crime_police_{area.slug}.csv")
+    write_csv(table.astype({"count": "int64"}), out)  # counts of crimes are whole
+    print(f"Wrote {len(table):,} rows of drug offences for {area.name} to {out} (check with `suna validate {out} --kind crime`)")
     return 0
 
 
@@ -222,19 +252,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ask the app running on this machine whether it is ready (exit 0) or not (exit 1)")
     p.set_defaults(func=_cmd_app)
 
-    p = sub.add_parser("validate", help="check a council extract or a Fingertips CSV and list every problem")
+    p = sub.add_parser("validate", help="check a council extract (records, or the partnership's crime figures) or a Fingertips CSV and list every problem")
     p.add_argument("file")
-    p.add_argument("--kind", required=True, choices=["treatment", "admissions", "deaths", "population", "population_ethnicity", "indicators"])
+    p.add_argument("--kind", required=True, choices=["treatment", "admissions", "deaths", "population", "population_ethnicity", "crime", "indicators"])
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("fetch", help="download published data (Fingertips) or ONS boundaries; convert a Census 2021 download")
-    p.add_argument("what", choices=["fingertips", "shapes", "census-ethnicity"])
+    p = sub.add_parser("fetch", help="download published data (Fingertips, police recorded crime) or ONS boundaries; convert a Census 2021 download")
+    p.add_argument("what", choices=["fingertips", "shapes", "census-ethnicity", "police"])
     p.add_argument("--indicators", default="", help="Fingertips indicator ids, comma separated")
     p.add_argument("--area-type", type=int, default=502, help="Fingertips area type id (502 = counties & UAs from April 2023)")
     p.add_argument("--parent-area-type", type=int, default=None)
     p.add_argument("--layer", default="lad", help="boundary layer for `fetch shapes`: lad or wards")
     p.add_argument("--file", help="for `fetch census-ethnicity`: the TS021 file from the Nomis bulk download")
-    p.add_argument("--la", help="for `fetch census-ethnicity`: area slug, code or name (params/<area>.yaml)")
+    p.add_argument("--la", help="for `fetch census-ethnicity` and `fetch police`: area slug, code or name (params/<area>.yaml)")
+    p.add_argument("--csp-url", help="for `fetch police`: address of the Home Office CSP open data table (CSV or .xlsx)")
+    p.add_argument("--csp-file", help="for `fetch police`: the Home Office CSP open data table, downloaded")
+    p.add_argument("--street-file", help="for `fetch police`: a data.police.uk street-level download (YYYY-MM-<force>-street.csv)")
+    p.add_argument("--poly", help="for `fetch police`: the area as 'lat,lng:lat,lng:...' for the data.police.uk API")
+    p.add_argument("--months", help="for `fetch police --poly`: months, comma separated, e.g. 2024-01,2024-02")
     p.add_argument("--out", help="output file")
     p.set_defaults(func=_cmd_fetch)
 

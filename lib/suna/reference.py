@@ -80,3 +80,8 @@ def icd10_matches(codes: pd.Series, name: str) -> pd.Series:
     prefixes = tuple(icd10_codes(name))
     clean = codes.fillna("").astype(str).str.upper().str.replace(".", "", regex=False).str.strip()
     return clean.str.startswith(prefixes)
+
+
+def partnership_metrics() -> dict[str, Any]:
+    """The metrics a Combating Drugs Partnership is measured against (``outcomes`` and ``metrics``), in dashboard order."""
+    return _yaml("partnership_metrics.yaml")

@@ -1,5 +1,6 @@
 """Canonical tables and their pandera schemas: treatment, admissions, deaths, population,
-population_ethnicity (optional) and indicators.
+population_ethnicity (optional), crime (optional: the community-safety figures a partnership receives)
+and indicators.
 
 Every source is turned into one of these and validated here; a failure raises one
 :class:`suna.errors.ValidationError` that names the table, column, row(s), value and rule.
@@ -17,7 +18,7 @@ from suna import reference
 from suna.errors import ValidationError
 
 ICD10_PATTERN = r"^[A-Z][0-9]{2}[0-9X]?$"
-TABLES = ("treatment", "admissions", "deaths", "population", "population_ethnicity", "indicators")
+TABLES = ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime", "indicators")
 NOT_STATED = "not_stated"  # an ethnic group code that records can carry but the Census cannot
 
 # Fingertips CSV layout (as downloaded from fingertips.phe.org.uk) <-> SUNA's snake_case names.
@@ -187,6 +188,29 @@ def schema(table: str) -> pa.DataFrameSchema:
             unique=["district_code", "ethnic_group"],
             strict=False,
             name="population_ethnicity",
+        )
+    if table == "crime":
+        # One row per measure x district x period; an empty district_code is the whole area (or a figure the
+        # police give only for the force or the partnership, such as county lines closed).
+        return pa.DataFrameSchema(
+            {
+                "utla_code": _col(str),
+                "district_code": _col(str, nullable=True),
+                "measure": _col(str, checks=_isin("crime_measures")),
+                "period_start_date": _col("datetime64[ns]"),
+                "period_end_date": _col("datetime64[ns]"),
+                "count": _col(float, checks=[
+                    pa.Check.ge(0, error="a count of 0 or more"),
+                    pa.Check(lambda s: s % 1 == 0, error="a whole number (a count of offences, arrests, tests ...)"),
+                ]),
+            },
+            checks=[
+                pa.Check(lambda d: d["period_end_date"] >= d["period_start_date"],
+                         error="period_end_date on or after period_start_date"),
+            ],
+            unique=["utla_code", "district_code", "measure", "period_start_date", "period_end_date"],
+            strict=False,
+            name="crime",
         )
     if table == "indicators":
         return pa.DataFrameSchema(

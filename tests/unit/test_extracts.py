@@ -152,7 +152,7 @@ def test_empty_folder_says_what_is_expected(tmp_path):
         load_extracts(load_area("essex"), tmp_path)
 
 
-KINDS = ("treatment", "admissions", "deaths", "population", "population_ethnicity")
+KINDS = ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime")
 
 
 def test_every_template_has_an_xlsx_twin_with_the_same_content():

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from suna import areas, paths, schemas
+from suna import areas, paths, reference, schemas
 from suna.errors import SunaError
 from suna.sources import sample
 
@@ -43,7 +43,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def tables(built: Path) -> dict[str, pd.DataFrame]:
-    return {t: pd.read_parquet(built / f"{t}.parquet") for t in ("treatment", "admissions", "deaths", "population", "population_ethnicity")}
+    return {t: pd.read_parquet(built / f"{t}.parquet") for t in ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime")}
 
 
 # ------------------------------------------------------------------------------------- measures
@@ -344,6 +344,28 @@ def test_every_district_has_records_in_every_table(tables: dict[str, pd.DataFram
         ethnicity = tables["population_ethnicity"]
         mine = ethnicity[ethnicity["district_code"].isin(area.district_codes)]
         assert len(mine) == 5 * len(area.district_codes), area.slug  # every district x the five Census groups
+
+
+def test_crime_table_covers_the_four_areas_in_whole_financial_years(tables: dict[str, pd.DataFrame]) -> None:
+    """The synthetic crime table: offences and arrests by district, the rest whole-area, quarters of 2019/20 to 2023/24."""
+    crime = tables["crime"]
+    by_district = {"drug_possession_offences", "drug_trafficking_offences", "arrests_drug_possession", "arrests_drug_trafficking"}
+    for area in areas.load_all_areas():
+        if area.slug not in CODES:
+            continue
+        mine = crime[crime["utla_code"].eq(area.code)]
+        split = mine[mine["measure"].isin(by_district)]
+        assert set(split["district_code"]) == set(area.district_codes), area.slug
+        assert mine.loc[~mine["measure"].isin(by_district), "district_code"].isna().all()
+        assert set(mine["measure"]) == set(reference.category_codes("crime_measures")) - {"drug_offences"}
+        quarters = mine[["period_start_date", "period_end_date"]].drop_duplicates()
+        assert len(quarters) == 20 and quarters["period_start_date"].min() == pd.Timestamp(2019, 4, 1)
+        assert quarters["period_end_date"].max() == pd.Timestamp(2024, 3, 31)
+    # plausible magnitudes: Essex (about 1.5 million people, assumed 2.4 possession offences per 1,000 a year)
+    essex = crime[crime["utla_code"].eq(CODES["essex"]) & crime["measure"].eq("drug_possession_offences")]
+    yearly = essex.groupby(essex["period_start_date"].dt.year.where(essex["period_start_date"].dt.month >= 4,
+                                                                    essex["period_start_date"].dt.year - 1))["count"].sum()
+    assert 2500 < yearly.loc[2023] < 4500
 
 
 def test_small_areas_are_real_lsoas_inside_their_district(tables: dict[str, pd.DataFrame]) -> None:

@@ -1,7 +1,8 @@
 """The council's own record-level extracts (CSV, Excel, Parquet) -> validated canonical tables.
 
 An extract follows a template in data/templates/ (treatment, admissions, deaths, population, and the
-optional population_ethnicity: usual residents by district and ethnic group, Census 2021).
+optional population_ethnicity: usual residents by district and ethnic group, Census 2021; and crime: the
+community-safety figures a partnership receives, counts by measure, district and period).
 Real exports are forgiven what is safe to forgive: friendlier column names ("Gender", "Age", "LSOA"),
 title rows above the header, Windows-1252 text, dates as dd/mm/yyyy, codes in lower case or with
 stray spaces, category labels instead of codes, district names instead of codes (mapped through the
@@ -29,7 +30,7 @@ from suna.sources.reading import RawTable, normalise_name, read_raw_table
 
 log = logging.getLogger(__name__)
 
-EXTRACT_KINDS = ("treatment", "admissions", "deaths", "population", "population_ethnicity")
+EXTRACT_KINDS = ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime")
 OPTIONAL_COLUMNS = ("small_area_code", "substances", "secondary_diagnoses", "triage_date")  # may be left out of a file
 GSS_PATTERN = r"^[EWSNK]\d{8}$"
 LSOA_PATTERN = r"^[EW]01\d{6}$"
@@ -99,6 +100,14 @@ SPECS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "district_code": ("district", ("district", "district_name", "area_code", "geography_code", "lad_code", "ladcd", "ltla_code", "msoa_code", "msoa_name")),
         "ethnic_group": ("category:ethnic_groups", ("ethnicity", "ethnic_category", "ethnic_group_code")),
         "population": ("number", ("usual_residents", "population_count", "count", "persons", "value", "obs_value")),
+    },
+    "crime": {
+        "utla_code": ("utla", ("utla", "local_authority_code", "la_code", "csp_code", "partnership_code")),
+        "district_code": ("district?", ("district", "district_name", "lad_code", "ladcd", "ltla_code", "ward", "ward_name", "msoa_name")),
+        "measure": ("category:crime_measures", ("metric", "indicator", "crime_measure", "offence")),
+        "period_start_date": ("date", ("period_start", "start_date", "from_date", "date_from")),
+        "period_end_date": ("date", ("period_end", "end_date", "to_date", "date_to")),
+        "count": ("number", ("number", "value", "number_of_offences", "total")),
     },
 }
 
@@ -282,7 +291,7 @@ def _clean(frame: pd.DataFrame, kind: str, area: Area | None, source: str) -> tu
                 listed = ", ".join(f"{c} ({n})" for c, n in known.items())
                 bad(wrong, col, f"the code of a local authority with a params file (params/<area>.yaml): {listed}")
             out[col] = codes
-        elif vtype == "district":
+        elif vtype in ("district", "district?"):  # "district?": an empty cell is the whole area
             out[col], extra_notes = _districts(text, area, col, source, bad)
             notes += extra_notes
         elif vtype == "area":
@@ -518,11 +527,11 @@ def find_extract_files(data_dir: Path | str) -> dict[str, Path]:
 
 
 def load_extracts(area: Area, data_dir: Path | str, max_mb: float | None = None) -> dict[str, pd.DataFrame]:
-    """Every extract in a folder (any subset of treatment, admissions, deaths, population, population_ethnicity) as canonical tables."""
+    """Every extract in a folder (any subset of treatment, admissions, deaths, population, population_ethnicity, crime) as canonical tables."""
     files = find_extract_files(data_dir)
     if not files:
         raise DataSourceError(
             f"No extracts found in {data_dir}: expected files named treatment, admissions, deaths or population "
-            "(and optionally population_ethnicity) as .csv, .xlsx or .parquet; see data/templates/README.md."
+            "(and optionally population_ethnicity and crime) as .csv, .xlsx or .parquet; see data/templates/README.md."
         )
     return {kind: load_extract(path, kind, area=area, max_mb=max_mb) for kind, path in files.items()}

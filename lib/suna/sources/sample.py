@@ -63,7 +63,7 @@ def build_sample(out_dir: Path | None = None, seed: int = 2024, scale: float = 1
             populations are not scaled. Calibration targets hold at scale 1.
 
     Returns:
-        table name ("treatment", "admissions", "deaths", "population", "population_ethnicity", "manifest") -> path written.
+        table name ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime", "manifest") -> path written.
     """
     if not np.isfinite(scale) or scale <= 0:
         raise SunaError(f"The sample scale must be a number above 0; got {scale!r}.")
@@ -71,8 +71,8 @@ def build_sample(out_dir: Path | None = None, seed: int = 2024, scale: float = 1
     out = Path(out_dir) if out_dir is not None else paths.sample_dir()
     cal = calibration()
     covered = _calibrated_areas(cal)
-    seeds = np.random.SeedSequence(int(seed)).spawn(5)
-    geo_rng, treat_rng, adm_rng, death_rng, ethnicity_rng = (np.random.default_rng(s) for s in seeds)
+    seeds = np.random.SeedSequence(int(seed)).spawn(6)  # children 0-4 are those of earlier versions
+    geo_rng, treat_rng, adm_rng, death_rng, ethnicity_rng, crime_rng = (np.random.default_rng(s) for s in seeds)
     geography = _geography(covered, cal, geo_rng)
     population = build_population(covered, cal, geography)
     area_pop = _area_population(population, geography)
@@ -82,6 +82,7 @@ def build_sample(out_dir: Path | None = None, seed: int = 2024, scale: float = 1
         "deaths": build_deaths(covered, cal, geography, area_pop, death_rng, scale),
         "population": population,
         "population_ethnicity": build_population_ethnicity(covered, cal, population, ethnicity_rng),
+        "crime": build_crime(covered, cal, geography, crime_rng),
     }
     written: dict[str, Path] = {}
     for table, frame in tables.items():
@@ -458,6 +459,40 @@ def build_population_ethnicity(covered: list[Area], cal: dict[str, Any], populat
             "population": whole.ravel(),
         }))
     return pd.concat(parts, ignore_index=True).astype({"population": float})
+
+
+def build_crime(covered: list[Area], cal: dict[str, Any], geo: _Geo, rng: np.random.Generator) -> pd.DataFrame:
+    """Quarterly community-safety counts (offences, arrests, tests on arrest, seizures, disruptions): SYNTHETIC.
+
+    Each count is a Poisson draw around the calibration's assumed rate per 1,000 residents, the district's
+    share of the area's population and treatment need, and the measure's yearly change; a measure not split
+    by district gets one whole-area row (an empty district_code) per quarter.
+    """
+    spec = cal["inputs"]["crime"]
+    first, last = spec["years"]
+    starts = pd.to_datetime([f"{y + (m >= 13)}-{(m - 1) % 12 + 1:02d}-01" for y in range(first, last + 1) for m in (4, 7, 10, 13)])
+    ends = starts + pd.offsets.QuarterEnd(0)
+    years = np.repeat(np.arange(first, last + 1), 4)
+    parts = []
+    for area in covered:
+        d = geo.districts.loc[geo.districts["utla_code"].eq(area.code)]
+        weight = (d["pop_2020"] * d["need"]).to_numpy()
+        weight = d["pop_2020"].sum() * weight / weight.sum()
+        for measure, m in spec["measures"].items():
+            trend = (1 + float(m["annual_change_pct"]) / 100) ** (years - first)
+            people = weight if m["by_district"] else np.array([d["pop_2020"].sum()])
+            mean = float(m["per_1000"]) / 1000 / 4 * people[:, None] * trend[None, :]
+            codes = d["district_code"].to_numpy() if m["by_district"] else np.array([None], dtype=object)
+            parts.append(pd.DataFrame({
+                "utla_code": area.code,
+                "district_code": np.repeat(codes, len(starts)),
+                "measure": measure,
+                "period_start_date": np.tile(starts, len(codes)),
+                "period_end_date": np.tile(ends, len(codes)),
+                "count": rng.poisson(mean).ravel().astype(float),
+            }))
+    out = pd.concat(parts, ignore_index=True)
+    return out.astype({"period_start_date": "datetime64[ns]", "period_end_date": "datetime64[ns]"})
 
 
 def _area_population(population: pd.DataFrame, geo: _Geo) -> pd.DataFrame:

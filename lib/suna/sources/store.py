@@ -1,7 +1,7 @@
 """The canonical-table store: Parquet files on disk, read per area and validated, written atomically.
 
 A folder holds one file per canonical table (``treatment.parquet``, ``admissions.parquet``, ``deaths.parquet``,
-``population.parquet``, and optionally ``population_ethnicity.parquet``); by default the embedded synthetic
+``population.parquet``, and optionally ``population_ethnicity.parquet`` and ``crime.parquet``); by default the embedded synthetic
 sample in ``paths.sample_dir()``. Reads are
 memoised per process on the file's path, size and modification time, because notebooks and apps load
 the same tables again and again; a rewritten file is read afresh.
@@ -25,8 +25,9 @@ from suna.errors import DataSourceError, SunaError, ValidationError
 
 log = logging.getLogger(__name__)
 
-CANONICAL_TABLES = ("treatment", "admissions", "deaths", "population", "population_ethnicity")
-OPTIONAL_TABLES = ("population_ethnicity",)  # a folder without them still loads; views say "not compared"
+CANONICAL_TABLES = ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime")
+# A folder without them still loads: the views say "not compared" (population_ethnicity) or what to supply (crime).
+OPTIONAL_TABLES = ("population_ethnicity", "crime")
 TABLE_FILES = {table: f"{table}.parquet" for table in CANONICAL_TABLES}
 _READ_CACHE_SIZE = 16
 _FILE_MODE = 0o644  # new files readable by the team, like any file a program writes under the usual umask
@@ -152,6 +153,11 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
 def write_text(text: str, path: str | Path) -> Path:
     """Write a small text file (a manifest) atomically."""
     return _write_atomic(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_bytes(data: bytes, path: str | Path) -> Path:
+    """Write a downloaded file (a cached answer) atomically."""
+    return _write_atomic(Path(path), lambda tmp: tmp.write_bytes(data))
 
 
 def _write_atomic(target: Path, write: Callable[[Path], object]) -> Path:

@@ -2,7 +2,7 @@
 
 A view is what a notebook cell, a report section or a Voilà panel shows about one question
 ("How many people are in treatment, by substance group?"). The functions in
-``suna.views.treatment``, ``referrals``, ``admissions``, ``deaths`` and ``overview`` build them from
+``suna.views.treatment``, ``referrals``, ``admissions``, ``deaths``, ``overview`` and ``partnership`` build them from
 an :class:`suna.pipeline.AreaData` and only ever from data that went through ``suna.disclosure``, so
 the notebooks and the apps share one truth and neither can show a count the rules suppress.
 
@@ -92,5 +92,9 @@ from suna.views import referrals, treatment  # noqa: E402
 
 REGISTRY.update(treatment.VIEWS)
 REGISTRY.update(referrals.VIEWS)
+
+from suna.views import partnership  # noqa: E402
+
+REGISTRY.update(partnership.VIEWS)
 
 __all__ = ["REGISTRY", "View", "show", "table_html"]
