@@ -100,27 +100,27 @@ def district_map(
     if colour_by == "significance":
         fill = alt.Fill("fill_label:N", scale=_significance_scale(shown["fill_label"], palette), title="Compared with England",
                         legend=_legend())
-        areas_layer = base.mark_geoshape(stroke=charts.OUTLINE).encode(fill=fill, strokeWidth=outline, tooltip=tips).add_params(select)
+        areas_layer = base.mark_geoshape(stroke=charts.OUTLINE, aria=True).encode(fill=fill, strokeWidth=outline, tooltip=tips).add_params(select)
         layers = [areas_layer]
     else:
-        valued = base.transform_filter("isValid(datum.value)").mark_geoshape(stroke=charts.OUTLINE).encode(
+        valued = base.transform_filter("isValid(datum.value)").mark_geoshape(stroke=charts.OUTLINE, aria=True).encode(
             fill=alt.Fill("value:Q", scale=alt.Scale(range=charts.SEQUENTIAL, zero=False), title=charts._measure_title(rows)),
             strokeWidth=outline, tooltip=tips,
         ).add_params(select)
         gaps = shown[shown["fill_label"].isin([SUPPRESSED_LABEL, NOT_AVAILABLE_LABEL])]
         layers = [valued]
         if len(gaps):
-            layers.append(base.transform_filter("!isValid(datum.value)").mark_geoshape(stroke=charts.OUTLINE).encode(
+            layers.append(base.transform_filter("!isValid(datum.value)").mark_geoshape(stroke=charts.OUTLINE, aria=True).encode(
                 fill=alt.Fill("fill_label:N", scale=_status_scale(gaps["fill_label"]), title="No value shown",
                               legend=_legend()),
                 strokeWidth=outline, tooltip=tips,
             ))
     hatch = _hatching(shown[shown["fill_label"] == SUPPRESSED_LABEL], shown)
     if hatch is not None:
-        layers.append(alt.Chart(hatch).mark_geoshape(filled=False, stroke=HATCH_COLOUR, strokeWidth=0.7).encode(tooltip=tips))
+        layers.append(alt.Chart(hatch).mark_geoshape(filled=False, stroke=HATCH_COLOUR, strokeWidth=0.7, aria=True).encode(tooltip=tips))
     if chosen is not None:
         layers.append(base.transform_filter(alt.datum.district_code == chosen).mark_geoshape(
-            filled=False, stroke=HIGHLIGHT_COLOUR, strokeWidth=3.5).encode(tooltip=tips))
+            filled=False, stroke=HIGHLIGHT_COLOUR, strokeWidth=3.5, aria=True).encode(tooltip=tips))
     if labels if labels is not None else len(shown) <= LABEL_LIMIT:
         layers += _name_labels(shown)
 
@@ -130,9 +130,14 @@ def district_map(
         chart = chart.resolve_scale(fill="independent")
     foot = footnote if footnote is not None else charts._default_footnote(shown[shown["fill_label"] != NOT_AVAILABLE_LABEL])
     boundary = layer.attrs.get("credit")
-    caption = charts._caption(source, fmt.format_period(period), " ".join(t for t in (foot, f"Boundaries: {boundary}." if boundary else "") if t))
+    caption = charts._caption(source, fmt.format_period(period), foot)
+    if boundary:
+        caption.append(f"Boundaries: {boundary}.")
     where = f"districts of {area.name}" if area is not None else "by district"
-    return charts._finish(chart, title or f"{name}: {where}, {fmt.format_period(period)}", caption)
+    coloured = "compared with England" if colour_by == "significance" else "by value"
+    describe = (f"Map of {len(shown)} districts coloured {coloured}" + ("; hatched districts are not shown to protect privacy"
+                if (shown["fill_label"] == SUPPRESSED_LABEL).any() else "") + "; the figures are in the table below.")
+    return charts._finish(chart, title or f"{name}: {where}, {fmt.format_period(period)}", caption, describe)
 
 
 # ------------------------------------------------------------------------------------ helpers
