@@ -39,7 +39,7 @@ _REPORT_TEMPLATE = """\
   .suna-chart { width: 100%; overflow-x: auto; }
   .suna-chart svg { max-width: 100%; height: auto; }
   .suna-chart-error { color: #b00020; }
-  .jp-RenderedHTMLCommon a:link, .jp-RenderedHTMLCommon a:visited, a:link, a:visited { text-decoration: underline; }
+  body .jp-RenderedHTMLCommon a:link, body .jp-RenderedHTMLCommon a:visited { text-decoration: underline; }
   .suna-caption { font-size: 13px; color: #3d3d3d; margin: 0.2em 0 0.8em; }
   .jp-RenderedHTMLCommon .suna-caption p { margin: 0.1em 0; }
   details > summary { cursor: pointer; color: #12436d; }

@@ -533,7 +533,7 @@ _STYLE = """<style>
 .suna-explorer .suna-footnote, .suna-explorer .suna-notes { color: #444; }
 .suna-explorer .suna-synthetic-banner { background: #FFF8D6; border-left: 4px solid #F46A25; padding: 0.4em 0.8em; }
 .suna-explorer details > summary { cursor: pointer; color: #12436D; margin: 0.3em 0; }
-.suna-explorer a:link, .suna-explorer a:visited { text-decoration: underline; }
+body .suna-explorer a:link, body .suna-explorer a:visited { text-decoration: underline; }
 .suna-explorer .suna-caption { font-size: 13px; color: #3D3D3D; margin: 0.2em 0 0.8em; }
 .suna-explorer .suna-caption p { margin: 0.1em 0; }
 .suna-explorer .suna-page-note { border-left: 4px solid #12436D; padding: 0.3em 0.8em; background: #F3F6FA; }

@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -98,6 +98,9 @@ def is_loopback(url: str) -> bool:
 class GuardedPage:
     """A Playwright page plus everything it tried to fetch elsewhere and every error it showed."""
 
+    PAGE_WIDTHS: ClassVar[tuple[int, ...]] = PAGE_WIDTHS
+    MIN_CHART_SCALE: ClassVar[float] = MIN_CHART_SCALE
+
     page: Any
     blocked: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
@@ -123,6 +126,16 @@ class GuardedPage:
             pytest.skip("axe-playwright-python is not installed (pip install -e '.[test]')")
         results = Axe().run(self.page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
         return [v for v in results.response["violations"] if v.get("impact") in impacts]
+
+    @staticmethod
+    def describe(violations: list[dict[str, Any]]) -> str:
+        """axe-core violations one line each: rule, impact, how many elements, the first one's HTML."""
+        lines = []
+        for v in violations:
+            nodes = v.get("nodes", [])
+            first = nodes[0].get("html", "")[:160] if nodes else ""
+            lines.append(f"{v['id']} ({v.get('impact')}, {len(nodes)} element(s)): {v.get('help', '')}; e.g. {first}")
+        return "\n".join(lines)
 
     def chart_sizes(self) -> list[dict[str, Any]]:
         """Every Vega chart on the page: designed and drawn width, scale, smallest drawn text (px)."""
@@ -231,12 +244,3 @@ def serve_folder() -> Iterator[Callable[[Path], str]]:
         server.shutdown()
         server.server_close()
 
-
-def describe_violations(violations: list[dict[str, Any]]) -> str:
-    """axe-core violations one line each: rule, impact, how many elements, the first one's HTML."""
-    lines = []
-    for v in violations:
-        nodes = v.get("nodes", [])
-        first = nodes[0].get("html", "")[:160] if nodes else ""
-        lines.append(f"{v['id']} ({v.get('impact')}, {len(nodes)} element(s)): {v.get('help', '')}; e.g. {first}")
-    return "\n".join(lines)
