@@ -236,7 +236,7 @@ def _finish(chart: Any, title: str, caption: list[str], describe: str = "") -> A
         .configure_view(stroke=None)
         .configure_mark(aria=False)  # the chart is one image named by its description; its figures are in the table
         .configure_axis(labelFontSize=11, titleFontSize=12, labelLimit=260)
-        .configure_legend(labelFontSize=11, titleFontSize=12, labelLimit=260, orient="bottom", direction="horizontal",
+        .configure_legend(labelFontSize=11, titleFontSize=12, labelLimit=260, titleLimit=480, orient="bottom", direction="horizontal",
                           columns=3)
         .configure_title(subtitleFontSize=11)
     )

@@ -807,9 +807,11 @@ def as_bars(rows: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
 
 
 def indicator_map(data: AreaData, indicator_id: str | None, what: str, *, district: str | None = None,
-                  period: str | None = None, colour_by: str = "significance") -> View:
-    """The indicator by district on the area's real boundaries, coloured by significance against England;
-    suppressed districts hatched and labelled "Suppressed", never drawn as zero; the chosen district outlined."""
+                  period: str | None = None, colour_by: str = "value") -> View:
+    """The indicator by district on the area's real boundaries, coloured by its value in classes (a
+    district with no comparison with England still says how high it is), significance against England
+    as an outline; suppressed districts hatched and labelled "not shown", never drawn as zero; the chosen
+    district outlined in black."""
     from suna import maps, shapes
 
     code, place = resolve_place(data, district)
