@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -741,7 +742,7 @@ def display_table(rows: pd.DataFrame, area_label: str = "Area") -> pd.DataFrame:
         "Count": [fmt.format_count(r.get("count"), r.get("count_display")) for r in records],
         "Compared with England": [outcome_text(r.get("compared_to_england"), r.get("polarity")) for r in records],
         "Compared with region": [outcome_text(r.get("compared_to_region"), r.get("polarity")) for r in records],
-        "Note": [text(r.get("value_note")) for r in records],
+        "Note": [reader_note(r.get("value_note")) for r in records],
     })
 
 
@@ -765,6 +766,15 @@ def meaningful(rows: pd.DataFrame) -> pd.DataFrame:
     notes = rows["value_note"].astype("string").fillna("") if "value_note" in rows.columns else pd.Series("", index=rows.index)
     not_yet = notes.str.contains(indicators.FOLLOW_UP_NOTE, regex=False) & (value.round(6) == 100)
     return rows[~(share_total | not_yet)]
+
+
+def reader_note(note: Any) -> str:
+    """A row's note without disclosure control's per-cell reason ("Count suppressed (HES small-number
+    rule)"): the value already reads "suppressed" and the page's privacy note says why, once."""
+    if fmt.is_missing(note):
+        return ""
+    kept = [part for part in str(note).split("; ") if not re.search(r"suppressed \([^)]*rule\)", part)]
+    return "; ".join(kept)
 
 
 def source_text(rows: pd.DataFrame, data: AreaData) -> str:

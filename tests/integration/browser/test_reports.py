@@ -151,8 +151,8 @@ def test_real_reports_draw_offline(guarded_page, serve_folder, real_reports):
 
 
 # What a reader gets with every chart of a report: a name (Vega writes the spec's description, the
-# chart's title and one sentence, as the container's aria-label), a caption under it, and its figures
-# one click away behind a toggle that says which chart they belong to.
+# chart's title and one sentence, as its view container's aria-label), a caption under it, and its
+# figures one click away behind a toggle that names the chart.
 _CHART_COMPANIONS = """() => [...document.querySelectorAll('.suna-chart')].map(el => {
     const cell = el.closest('.jp-Cell');
     const next = cell ? [...cell.querySelectorAll('.suna-caption, .suna-table-toggle > summary')] : [];
@@ -160,7 +160,8 @@ _CHART_COMPANIONS = """() => [...document.querySelectorAll('.suna-chart')].map(e
     const later = [];
     for (let i = 0; after && i < 3; i++, after = after.nextElementSibling) later.push(...after.querySelectorAll('.suna-caption, .suna-table-toggle > summary'));
     const found = [...next, ...later];
-    return {name: el.getAttribute('aria-label') || '',
+    const named = el.querySelector('[aria-roledescription="visualization"]') || el;  // Vega names its view's container
+    return {name: named.getAttribute('aria-label') || '',
             caption: found.some(e => e.classList.contains('suna-caption')),
             toggle: (found.find(e => e.tagName === 'SUMMARY') || {}).textContent || ''};
 })"""
@@ -205,6 +206,8 @@ def test_real_reports_pass_axe_and_fit_a_laptop_and_a_phone(guarded_page, serve_
                 found.append(f"{link} chart {i} has no name of a title and a sentence: {chart['name']!r}")
             if not chart["caption"]:
                 found.append(f"{link} chart {i} ({chart['name'][:60]}) has no caption under it")
+            if not chart["toggle"].startswith("Figures behind the chart: "):
+                found.append(f"{link} chart {i} ({chart['name'][:60]}) has no table of its figures one click away")
         notes = guarded_page.page.locator(".suna-page-note").count()
         if notes != 1:
             found.append(f"{link} has {notes} privacy notes, not one")
