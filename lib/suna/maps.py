@@ -113,7 +113,8 @@ def district_map(
     else:
         valued_count = int(shown["value"].notna().sum())
         classes = max(1, min(len(CLASS_COLOURS), valued_count))
-        valued = base.transform_filter("isValid(datum.value)").mark_geoshape(stroke=charts.OUTLINE, aria=True).encode(
+        # named for screen readers (and the app's map clicks) only when drawn: an empty layer would be an unnamed image
+        valued = base.transform_filter("isValid(datum.value)").mark_geoshape(stroke=charts.OUTLINE, aria=valued_count > 0).encode(
             fill=alt.Fill("value:Q", scale=alt.Scale(type="quantile", range=CLASS_COLOURS[:classes] if classes > 1 else CLASS_COLOURS[2:3]),
                           title=f"{charts._measure_title(rows)}: {CLASS_WORDS.get(classes, f'{classes} classes')} of the districts",
                           legend=alt.Legend(format=",.1f", symbolType="square", symbolStrokeColor=charts.OUTLINE,

@@ -34,7 +34,8 @@ class View:
         title: a short heading in plain English.
         chart: an Altair chart (or None when there is nothing that may be drawn).
         table: the protected figures behind the chart, for display (suppressed cells shown as such).
-        footnote: suppression, source, period and the synthetic-data notice, in one paragraph.
+        footnote: the source and what the figures count, one line (privacy and the synthetic-data notice
+            are said once per page: ``page_note``).
         findings: plain-English sentences, each one finding.
     """
 

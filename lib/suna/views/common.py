@@ -749,22 +749,23 @@ def display_table(rows: pd.DataFrame, area_label: str = "Area") -> pd.DataFrame:
 def meaningful(rows: pd.DataFrame) -> pd.DataFrame:
     """Indicator rows without those that tell a board nothing (issue 15).
 
-    Two kinds go: the total of a set of shares (every referral source together is 100% by
-    construction), and a follow-up measure at 100% only because the follow-up has not happened yet
-    (the latest year of completions not re-presenting within 6 months). Everything else is kept.
+    Two kinds go: the total of a set of shares (an indicator broken down by category whose every
+    known total is 100%, as every referral source together is, by construction), and a follow-up
+    measure at 100% only because the follow-up has not happened yet (the latest year of completions
+    not re-presenting within 6 months). Everything else is kept.
     """
-    needed = {"indicator_id", "area_code", "period", "value", "category_type"}
+    needed = {"indicator_id", "value", "category_type"}
     if rows.empty or not needed <= set(rows.columns):
         return rows
     value = pd.to_numeric(rows["value"], errors="coerce")
-    headline_row = rows["category_type"].map(fmt.is_missing)
-    parts = rows[~headline_row].assign(_v=value[~headline_row])
-    sums = parts.groupby(["indicator_id", "area_code", "period", "category_type"], dropna=False)["_v"].sum()
-    partitions = {key[:3] for key, total in sums.items() if abs(total - 100) < 0.5}  # shares that add up to the whole
-    keys = list(zip(rows["indicator_id"], rows["area_code"], rows["period"]))
-    share_total = headline_row & pd.Series([key in partitions for key in keys], index=rows.index) & (value.round(6) == 100)
+    total_row = rows["category_type"].map(fmt.is_missing)
+    full = value.round(6) == 100
+    broken_down = set(rows.loc[~total_row, "indicator_id"])
+    known = total_row & value.notna()
+    always_full = {i for i, part in full[known].groupby(rows.loc[known, "indicator_id"]) if part.all()}
+    share_total = total_row & rows["indicator_id"].isin(broken_down & always_full)
     notes = rows["value_note"].astype("string").fillna("") if "value_note" in rows.columns else pd.Series("", index=rows.index)
-    not_yet = notes.str.contains(indicators.FOLLOW_UP_NOTE, regex=False) & (value.round(6) == 100)
+    not_yet = notes.str.contains(indicators.FOLLOW_UP_NOTE, regex=False) & full
     return rows[~(share_total | not_yet)]
 
 
