@@ -749,8 +749,8 @@ def display_table(rows: pd.DataFrame, area_label: str = "Area") -> pd.DataFrame:
 def meaningful(rows: pd.DataFrame) -> pd.DataFrame:
     """Indicator rows without those that tell a board nothing (issue 15).
 
-    Two kinds go: the total of a set of shares (an indicator broken down by category whose every
-    known total is 100%, as every referral source together is, by construction), and a follow-up
+    Two kinds go: the total of a set of shares (an indicator whose categories add up to 100% and whose
+    every known total is 100%, as every referral source together is, by construction), and a follow-up
     measure at 100% only because the follow-up has not happened yet (the latest year of completions
     not re-presenting within 6 months). Everything else is kept.
     """
@@ -763,7 +763,12 @@ def meaningful(rows: pd.DataFrame) -> pd.DataFrame:
     broken_down = set(rows.loc[~total_row, "indicator_id"])
     known = total_row & value.notna()
     always_full = {i for i, part in full[known].groupby(rows.loc[known, "indicator_id"]) if part.all()}
-    share_total = total_row & rows["indicator_id"].isin(broken_down & always_full)
+    parts = rows[~total_row].assign(_v=value[~total_row])
+    keys = [c for c in ("indicator_id", "area_code", "period", "sex", "age", "category_type") if c in parts.columns]
+    sums = parts.groupby(keys, dropna=False)["_v"].agg(["sum", "count", "size"])
+    whole = sums[(sums["count"] == sums["size"]) & ((sums["sum"] - 100).abs() < 0.5)]  # every category shown, adding to 100%
+    partitions = set(whole.index.get_level_values("indicator_id"))
+    share_total = total_row & rows["indicator_id"].isin(broken_down & always_full & partitions)
     notes = rows["value_note"].astype("string").fillna("") if "value_note" in rows.columns else pd.Series("", index=rows.index)
     not_yet = notes.str.contains(indicators.FOLLOW_UP_NOTE, regex=False) & full
     return rows[~(share_total | not_yet)]
