@@ -57,10 +57,10 @@ MIN_TEXT_PX = 10           # no text, in a chart or around it, under 10 px as dr
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})
 
-# Every chart's SVG as drawn: its designed width (Vega's width attribute) against its width on the
+# Every chart's SVG as drawn (those on screen: a closed tab's are not): its designed width (Vega's width attribute) against its width on the
 # page, and its smallest text once scaled. Vega writes font sizes on each <text>; the SVG is scaled as
 # a whole, so a text's drawn size is its font size times the chart's scale.
-_CHART_SIZES = """() => [...document.querySelectorAll('svg.marks')].map(svg => {
+_CHART_SIZES = """() => [...document.querySelectorAll('svg.marks')].filter(svg => svg.getClientRects().length).map(svg => {
     const designed = svg.width.baseVal.value || 0;
     const drawn = svg.getBoundingClientRect().width;
     const scale = designed ? drawn / designed : 1;
