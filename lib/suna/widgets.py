@@ -537,6 +537,7 @@ body .suna-explorer a:link, body .suna-explorer a:visited { text-decoration: und
 .suna-explorer .suna-caption { font-size: 13px; color: #3D3D3D; margin: 0.2em 0 0.8em; }
 .suna-explorer .suna-caption p { margin: 0.1em 0; }
 .suna-explorer .suna-page-note { border-left: 4px solid #12436D; padding: 0.3em 0.8em; background: #F3F6FA; }
+.suna-explorer .jp-RenderedVegaCommon5 { overflow: visible; }  /* a scroll box here has no keyboard access (WCAG 2.1.1) */
 .suna-explorer .lm-TabBar-tab { background: #E8EEF4; opacity: 1; }
 .suna-explorer .lm-TabBar-tab.lm-mod-current { background: #FFFFFF; }
 .suna-explorer .lm-TabBar-tab .lm-TabBar-tabLabel { color: #1B1B1B; }
