@@ -191,7 +191,7 @@ def _default_footnote(frame: pd.DataFrame, label_column: str = "area_label") -> 
     hidden = frame["is_suppressed"].astype(bool) if "is_suppressed" in frame.columns else pd.Series(False, index=frame.index)
     if hidden.any():
         names = list(dict.fromkeys(labels[hidden]))
-        text = "Suppressed to protect confidentiality (small numbers)"
+        text = f"{PRIVACY_WORDS} (small numbers)"
         if any(names):
             text += ": " + ", ".join(names[:12]) + (" and others" if len(names) > 12 else "")
         parts.append(text + ".")
@@ -204,26 +204,49 @@ def _default_footnote(frame: pd.DataFrame, label_column: str = "area_label") -> 
     return " ".join(parts) or None
 
 
+CAPTION_KEY = "suna_caption"  # the spec's usermeta key holding the caption lines (Vega ignores usermeta)
+PRIVACY_WORDS = "Not shown to protect privacy"
+
+
 def _caption(source: str, period: str, footnote: str | None) -> list[str]:
-    lines = [f"Source: {source}. Period: {period}."]
+    """The lines printed under a chart (as HTML, by ``suna.outputs``): source, period, then each note.
+
+    One line each, never wrapped here: the page wraps them to its own width.
+    """
+    lines = [f"Source: {str(source).strip().rstrip('.')}.", f"Period: {period}."]
     if footnote:
-        lines += textwrap.wrap(footnote, width=110)
+        lines.append(str(footnote).strip())
     return lines
 
 
-def _title(title: str, caption: list[str]) -> Any:
-    return _alt().TitleParams(text=title, subtitle=caption, anchor="start", subtitleColor="#3D3D3D",
-                              subtitleFontSize=11, fontSize=15)
+def _title(title: str) -> Any:
+    return _alt().TitleParams(text=title, anchor="start", fontSize=15, limit=0)
 
 
-def _finish(chart: Any, title: str, caption: list[str]) -> Any:
-    """Title, subtitle caption, description (the SVG's aria-label) and quiet defaults."""
+def _finish(chart: Any, title: str, caption: list[str], describe: str = "") -> Any:
+    """Title, caption (in usermeta, drawn as HTML under the chart), description and quiet defaults.
+
+    Sources and notes sit under the chart as HTML rather than in a Vega subtitle: a long source list
+    inside the chart widened it, so the page drew it shrunk (issue 15). The description becomes the
+    SVG's accessible name: the title and one sentence saying what the chart shows.
+    """
+    sentence = f" {describe.strip()}" if describe else ""
     return (
-        chart.properties(title=_title(title, caption), description=f"{title}. " + " ".join(caption))
+        chart.properties(title=_title(title), description=f"{title}.{sentence}", usermeta={CAPTION_KEY: list(caption)})
         .configure_view(stroke=None)
+        .configure_mark(aria=False)  # the chart is one image named by its description; its figures are in the table
         .configure_axis(labelFontSize=11, titleFontSize=12, labelLimit=260)
-        .configure_legend(labelFontSize=11, titleFontSize=12, labelLimit=260)
+        .configure_legend(labelFontSize=11, titleFontSize=12, labelLimit=260, titleLimit=480, orient="bottom", direction="horizontal",
+                          columns=3)
+        .configure_title(subtitleFontSize=11)
     )
+
+
+def caption(chart_or_spec: Any) -> list[str]:
+    """The caption lines of a chart made here (or of its spec): source, period and notes."""
+    spec = chart_or_spec if isinstance(chart_or_spec, dict) else chart_or_spec.to_dict()
+    meta = spec.get("usermeta") or {}
+    return list(meta.get(CAPTION_KEY, []))
 
 
 def _text_colour(background: str) -> str:
@@ -385,7 +408,10 @@ def trend_chart(
     area_name = local["area_label"].iloc[0]
     foot = footnote if footnote is not None else _default_footnote(local)
     caption = _caption(source, _period_text(rows["period"], rows["sort_key"]), foot)
-    return _finish(chart, title or f"{name}: {area_name}", caption)
+    others = " and ".join(series_order[1:])
+    describe = (f"Line chart of {name} in {area_name}" + (f" beside {others}" if others else "")
+                + f", {_period_text(rows['period'], rows['sort_key'])}, with 95% confidence intervals; the figures are in the table below.")
+    return _finish(chart, title or f"{name}: {area_name}", caption, describe)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -467,7 +493,9 @@ def compare_areas_chart(
         log.info("Compare areas chart: no benchmark value for %s", benchmark_code)
     chart = alt.layer(*layers).properties(width=width, height=alt.Step(22))
     foot = footnote if footnote is not None else _default_footnote(shown)
-    return _finish(chart, title or f"{name}, {fmt.format_period(period)}", _caption(source, fmt.format_period(period), foot))
+    describe = (f"Bar chart ranking {len(order)} areas by {name} in {fmt.format_period(period)}, coloured by comparison with "
+                "England, with 95% confidence intervals; the figures are in the table below.")
+    return _finish(chart, title or f"{name}, {fmt.format_period(period)}", _caption(source, fmt.format_period(period), foot), describe)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -593,7 +621,8 @@ def funnel_chart(
     if title is None:
         names = shown["indicator_name"].dropna() if "indicator_name" in shown.columns else pd.Series(dtype=object)
         title = f"{names.iloc[0]}: funnel plot" if len(names) else "Funnel plot"
-    return _finish(chart, title, _caption(source, period, foot))
+    describe = "Funnel plot of each area's value against its size, inside 95% and 99.8% control limits; the figures are in the table below."
+    return _finish(chart, title, _caption(source, period, foot), describe)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -718,7 +747,9 @@ def spine_chart(
     foot = footnote if footnote is not None else _default_footnote(spine.assign(area_label=spine["indicator"]), "area_label")
     caption = _caption(source, _period_text(spine["period"], spine["sort_key"]) if spine["period"].nunique() == 1 else LATEST_EACH, foot)
     caption.append("Grey bar: range of the area's districts. Marker: the area, filled by its significance against England (95%).")
-    return _finish(chart, title or f"Area profile: {area_name}", caption)
+    describe = (f"Spine chart of {len(order)} indicators: {area_name}'s value against England's, "
+                "with the range of its districts; the figures are in the table below.")
+    return _finish(chart, title or f"Area profile: {area_name}", caption, describe)
 
 
 def overview_rug(
@@ -774,18 +805,37 @@ def overview_rug(
     y_order = list(dict.fromkeys(rug["indicator"]))
     tips = _tooltip(("indicator", "Indicator"), ("area_label", "Area"), ("value_label", "Value"),
                     ("ci_label", "Confidence interval"), ("outcome", "Compared with England"))
-    x = alt.X("area_label:N", sort=x_order, title=None, axis=alt.Axis(orient="top", labelAngle=-40))
     y = alt.Y("indicator:N", sort=y_order, title=None, axis=alt.Axis(labelLimit=340))
-    rects = _chart(rug).mark_rect(stroke=OUTLINE, strokeWidth=0.5).encode(
-        x=x, y=y, fill=alt.Fill("outcome:N", scale=_colour_scale(rug["outcome"], palette), title="Compared with England"),
-        tooltip=tips)
-    text = _chart(rug).mark_text(fontSize=10).encode(
-        x=x, y=y, text="cell_text:N", color=alt.Color("text_colour:N", scale=None), tooltip=tips)
-    chart = alt.layer(rects, text).properties(width=alt.Step(64), height=alt.Step(26))
+    fill_scale = _colour_scale(rug["outcome"], palette)
+    panels = []
+    for part in _rug_columns(x_order):  # England then at most RUG_COLUMNS areas a panel, so the page need not shrink it
+        cells = rug[rug["area_label"].isin(part)]
+        x = alt.X("area_label:N", sort=part, title=None, axis=alt.Axis(orient="top", labelAngle=-40))
+        rects = _chart(cells).mark_rect(stroke=OUTLINE, strokeWidth=0.5).encode(
+            x=x, y=y, fill=alt.Fill("outcome:N", scale=fill_scale, title="Compared with England"), tooltip=tips)
+        text = _chart(cells).mark_text(fontSize=11).encode(
+            x=x, y=y, text="cell_text:N", color=alt.Color("text_colour:N", scale=None), tooltip=tips)
+        panels.append(alt.layer(rects, text).properties(width=alt.Step(48), height=alt.Step(26)))
+    chart = panels[0] if len(panels) == 1 else alt.vconcat(*panels, spacing=16)
     foot = footnote if footnote is not None else _default_footnote(rug)
     caption = _caption(source, _period_text(rug["period"]) if rug["period"].nunique() == 1 else LATEST_EACH, foot)
-    caption.append("* suppressed (small numbers); n/a not available. Significance at 95% against England's value.")
-    return _finish(chart, title, caption)
+    caption.append("* not shown to protect privacy; n/a not available. Significance at 95% against England's value.")
+    describe = (f"Grid of {len(y_order)} indicators by {len(x_order)} areas, each cell coloured by comparison with England; "
+                "the figures are in the table below.")
+    return _finish(chart, title, caption, describe)
+
+
+RUG_COLUMNS = 14  # areas in one panel of a tartan rug: with its labels it fits a 1280 px page at full size
+
+
+def _rug_columns(order: Sequence[str]) -> list[list[str]]:
+    """The rug's columns in panels: the first column (England, the benchmark) heads every panel."""
+    first, rest = list(order[:1]), list(order[1:])
+    if len(rest) <= RUG_COLUMNS:
+        return [list(order)]
+    count = -(-len(rest) // RUG_COLUMNS)
+    size = -(-len(rest) // count)  # even panels: 3 of 13 rather than 14, 14 and 11
+    return [first + rest[i:i + size] for i in range(0, len(rest), size)]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -862,7 +912,9 @@ def share_chart(
     chart = layered.facet(column=alt.Column(f"{group}:N", title=None, sort=list(dict.fromkeys(data[group].astype(str))))) if group else layered
     foot = footnote if footnote is not None else (_default_footnote(data.assign(area_label=data[category].astype(str))))
     shown_period = fmt.format_period(period) if period else (_period_text(data["period"]) if "period" in data.columns else fmt.NOT_AVAILABLE)
-    return _finish(chart, title, _caption(source, shown_period, foot))
+    describe = (f"Bar chart of percentages by {len(order)} categories" + (f" for {', '.join(series_order)}" if series else "")
+                + "; the figures are in the table below.")
+    return _finish(chart, title, _caption(source, shown_period, foot), describe)
 
 
 def _age_start(label: str) -> float:
@@ -932,7 +984,8 @@ def population_pyramid(
     if comparison is not None:
         foot = f"{foot + ' ' if foot else ''}Black ticks: {comparison_label}."
     shown_period = fmt.format_period(period) if period else (_period_text(data["period"]) if "period" in data.columns else fmt.NOT_AVAILABLE)
-    return _finish(chart, title, _caption(source, shown_period, foot))
+    describe = f"Population pyramid of {value_title.lower()} by age band, males to the left and females to the right; the figures are in the table below."
+    return _finish(chart, title, _caption(source, shown_period, foot), describe)
 
 
 def flow_chart(
@@ -980,8 +1033,9 @@ def flow_chart(
     foot = footnote if footnote is not None else _default_footnote(data.assign(area_label=data[source_col].astype(str) + " to " + data[target_col].astype(str)))
     shown_period = fmt.format_period(period) if period else (_period_text(data["period"]) if "period" in data.columns else fmt.NOT_AVAILABLE)
     caption = _caption(source, shown_period, foot)
-    caption.append("* suppressed (small numbers).")
-    return _finish(chart, title, caption)
+    caption.append("* not shown to protect privacy.")
+    describe = "Grids of counts of people moving between stages, one grid per step; the figures are in the table below."
+    return _finish(chart, title, caption, describe)
 
 
 def cascade_chart(
@@ -1062,7 +1116,8 @@ def cascade_chart(
         caption.append(f"Percentages in brackets: {share_meaning}.")
     if (data["kind"] == "Estimate").any():
         caption.append("Lighter bars are estimates" + (", with their 95% confidence interval." if has_ci else "."))
-    return _finish(chart, title, caption)
+    describe = f"Bar chart of {len(order)} stages of the treatment cascade, in order: {', '.join(order)}; the figures are in the table below."
+    return _finish(chart, title, caption, describe)
 
 
 def category_trend_chart(
@@ -1110,7 +1165,9 @@ def category_trend_chart(
         tooltip=tips)
     chart = alt.layer(lines, points).properties(width=width, height=height)
     foot = footnote if footnote is not None else _default_footnote(data.assign(area_label=data["series"] + " " + data["period_label"]))
-    return _finish(chart, title, _caption(source, _period_text(data[period_col]), foot))
+    describe = (f"Line chart of {value_title.lower()} by {len(series_order)} groups ({', '.join(series_order)}), "
+                f"{_period_text(data[period_col])}; the figures are in the table below.")
+    return _finish(chart, title, _caption(source, _period_text(data[period_col]), foot), describe)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1175,11 +1232,13 @@ def breakdown_chart(
     chart = alt.layer(*layers).properties(width=width, height=alt.Step(22))
     when = fmt.format_period(period) if period is not None else _period_text(rows["period"])
     foot = footnote if footnote is not None else _default_footnote(shown, "group_label")
-    return _finish(chart, title, _caption(source, when, foot))
+    describe = (f"Bar chart of {len(order)} groups ({', '.join(map(str, order))}) in their own order, with 95% confidence "
+                "intervals; the figures are in the table below.")
+    return _finish(chart, title, _caption(source, when, foot), describe)
 
 
 def stack_charts(charts: Sequence[Any]) -> alt.VConcatChart:
-    """Finished charts one above the other as one chart, each with its own title and caption.
+    """Finished charts one above the other as one chart, each with its own title; one caption for all.
 
     Vega-Lite takes configuration only at the top of a compound chart, so each part's (the same
     quiet defaults, from ``_finish``) is lifted from the first and dropped from the parts. Colour
@@ -1189,6 +1248,11 @@ def stack_charts(charts: Sequence[Any]) -> alt.VConcatChart:
     alt = _alt()
     parts = [chart.copy(deep=True) for chart in charts]
     config = parts[0].config
+    lines: list[str] = []
     for part in parts:
         part.config = alt.Undefined
-    return alt.vconcat(*parts, config=config, spacing=28).resolve_scale(fill="independent", color="independent")
+        lines += [line for line in caption(part) if line not in lines]  # usermeta is only allowed at the top
+        part.usermeta = alt.Undefined
+    described = " ".join(str(part.description) for part in parts if part.description is not alt.Undefined)
+    return alt.vconcat(*parts, config=config, spacing=28, usermeta={CAPTION_KEY: lines},
+                       description=described).resolve_scale(fill="independent", color="independent")

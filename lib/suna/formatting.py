@@ -211,6 +211,51 @@ def area_label(code: str, area: Area | None = None) -> str:
     return area.area_name(key)
 
 
+NOT_SHOWN = "not shown"  # a hidden figure in a reader's table (the privacy note says why)
+# Column names of SUNA's tables in a reader's words; any other snake_case name is spelt out.
+COLUMN_LABELS = {
+    "period": "Period", "area_name": "Area", "area_code": "Area code", "substance_group": "Substance group",
+    "referral_source": "Referral source", "route": "Referral route", "age_band": "Age band", "sex": "Sex",
+    "ethnic_group": "Ethnic group", "exit_reason": "Reason for leaving treatment", "count": "Number",
+    "count_display": "Number", "share_pct": "Percentage", "value": "Value", "denominator": "Denominator",
+    "registration_year": "Year of registration", "wait": "Wait", "stage": "Stage", "category": "Category",
+}
+
+
+def column_label(name: Any) -> str:
+    """A table column's header in plain English: "substance_group" -> "Substance group"; a header that
+    is already words ("Compared with England") is kept as it is."""
+    text = str(name)
+    if text in COLUMN_LABELS:
+        return COLUMN_LABELS[text]
+    if "_" not in text and not text.islower():
+        return text
+    words = text.removesuffix("_pct").replace("_", " ").strip()
+    label = words[:1].upper() + words[1:]
+    return f"{label} (%)" if text.endswith("_pct") else label
+
+
+def table_cell(value: Any, column: str = "") -> str:
+    """A table cell as a reader sees it: whole numbers with thousands separators (not years), a hidden
+    figure as "not shown", text as it is."""
+    if is_missing(value):
+        return ""
+    yearish = any(word in column.lower() for word in ("year", "period"))
+    if isinstance(value, str):
+        text = value.strip()
+        if text in (SUPPRESSED, SUPPRESSED_MARK):
+            return NOT_SHOWN
+        if not yearish and re.fullmatch(r"\d{4,}", text):
+            return format_number(int(text))
+        return value
+    if isinstance(value, bool) or yearish:
+        return str(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+        return format_number(number, 0 if number.is_integer() else 1)
+    return str(value)
+
+
 def join_notes(existing: Any, extra: Any) -> list[Any]:
     """Each row's note with its new notes added, "; "-joined (a note already there is not repeated).
 

@@ -37,6 +37,14 @@ HIGHLIGHT_COLOUR = "#000000"
 HATCH_LINES = 90                  # hatch spacing: the map's larger side over this
 MAX_HEIGHT = 600                  # pixels
 LABEL_LIMIT = 15                  # name the districts on the map when there are at most this many
+SUPPRESSED_LEGEND = "Not shown: small numbers (hatched)"
+# Colouring by value: ColorBrewer's 5-class Blues (Brewer 2003; colour-blind safe, prints in grey), one
+# class per fifth of the districts with a value; the legend states each class's range.
+CLASS_COLOURS = ["#EFF3FF", "#BDD7E7", "#6BAED6", "#3182BD", "#08519C"]
+CLASS_WORDS = {5: "fifths", 4: "quarters", 3: "thirds", 2: "halves", 1: "one class"}
+# ...and significance against England as a thick outline (the charts' significance colours).
+OUTLINED = {"Worse": charts.PALETTES["accessible"]["Worse"], "Better": charts.PALETTES["accessible"]["Better"],
+            "Higher": charts.PALETTES["accessible"]["Higher"], "Lower": charts.PALETTES["accessible"]["Lower"]}
 
 
 def district_map(
@@ -100,39 +108,59 @@ def district_map(
     if colour_by == "significance":
         fill = alt.Fill("fill_label:N", scale=_significance_scale(shown["fill_label"], palette), title="Compared with England",
                         legend=_legend())
-        areas_layer = base.mark_geoshape(stroke=charts.OUTLINE).encode(fill=fill, strokeWidth=outline, tooltip=tips).add_params(select)
+        areas_layer = base.mark_geoshape(stroke=charts.OUTLINE, aria=True).encode(fill=fill, strokeWidth=outline, tooltip=tips).add_params(select)
         layers = [areas_layer]
     else:
-        valued = base.transform_filter("isValid(datum.value)").mark_geoshape(stroke=charts.OUTLINE).encode(
-            fill=alt.Fill("value:Q", scale=alt.Scale(range=charts.SEQUENTIAL, zero=False), title=charts._measure_title(rows)),
+        valued_count = int(shown["value"].notna().sum())
+        classes = max(1, min(len(CLASS_COLOURS), valued_count))
+        # named for screen readers (and the app's map clicks) only when drawn: an empty layer would be an unnamed image
+        valued = base.transform_filter("isValid(datum.value)").mark_geoshape(stroke=charts.OUTLINE, aria=valued_count > 0).encode(
+            fill=alt.Fill("value:Q", scale=alt.Scale(type="quantile", range=CLASS_COLOURS[:classes] if classes > 1 else CLASS_COLOURS[2:3]),
+                          title=f"{charts._measure_title(rows)}: {CLASS_WORDS.get(classes, f'{classes} classes')} of the districts",
+                          legend=alt.Legend(format=",.1f", symbolType="square", symbolStrokeColor=charts.OUTLINE,
+                                            symbolStrokeWidth=1)),
             strokeWidth=outline, tooltip=tips,
         ).add_params(select)
         gaps = shown[shown["fill_label"].isin([SUPPRESSED_LABEL, NOT_AVAILABLE_LABEL])]
         layers = [valued]
         if len(gaps):
-            layers.append(base.transform_filter("!isValid(datum.value)").mark_geoshape(stroke=charts.OUTLINE).encode(
+            layers.append(base.transform_filter("!isValid(datum.value)").mark_geoshape(stroke=charts.OUTLINE, aria=True).encode(
                 fill=alt.Fill("fill_label:N", scale=_status_scale(gaps["fill_label"]), title="No value shown",
                               legend=_legend()),
                 strokeWidth=outline, tooltip=tips,
             ))
+    if colour_by == "value":  # significance against England as an outline, so the fill can say how high the value is
+        marked = shown[shown["outcome"].isin(list(OUTLINED))]
+        if len(marked):
+            layers.append(alt.Chart(marked).mark_geoshape(filled=False, strokeWidth=3).encode(
+                stroke=alt.Stroke("outcome:N", title="Outline: compared with England",
+                                  scale=alt.Scale(domain=[o for o in OUTLINED if o in set(marked["outcome"])],
+                                                  range=[OUTLINED[o] for o in OUTLINED if o in set(marked["outcome"])]),
+                                  legend=alt.Legend(symbolType="square", symbolFillColor="#FFFFFF", symbolStrokeWidth=3)),
+                tooltip=tips))
     hatch = _hatching(shown[shown["fill_label"] == SUPPRESSED_LABEL], shown)
     if hatch is not None:
-        layers.append(alt.Chart(hatch).mark_geoshape(filled=False, stroke=HATCH_COLOUR, strokeWidth=0.7).encode(tooltip=tips))
+        layers.append(alt.Chart(hatch).mark_geoshape(filled=False, stroke=HATCH_COLOUR, strokeWidth=0.7, aria=True).encode(tooltip=tips))
     if chosen is not None:
         layers.append(base.transform_filter(alt.datum.district_code == chosen).mark_geoshape(
-            filled=False, stroke=HIGHLIGHT_COLOUR, strokeWidth=3.5).encode(tooltip=tips))
+            filled=False, stroke=HIGHLIGHT_COLOUR, strokeWidth=3.5, aria=True).encode(tooltip=tips))
     if labels if labels is not None else len(shown) <= LABEL_LIMIT:
         layers += _name_labels(shown)
 
     width, height = (width, height) if height else _fitted_size(layer, width)
     chart = alt.layer(*layers).project(type="mercator").properties(width=width, height=height)
     if colour_by == "value":
-        chart = chart.resolve_scale(fill="independent")
+        chart = chart.resolve_scale(fill="independent", stroke="independent")
     foot = footnote if footnote is not None else charts._default_footnote(shown[shown["fill_label"] != NOT_AVAILABLE_LABEL])
     boundary = layer.attrs.get("credit")
-    caption = charts._caption(source, fmt.format_period(period), " ".join(t for t in (foot, f"Boundaries: {boundary}." if boundary else "") if t))
+    caption = charts._caption(source, fmt.format_period(period), foot)
+    if boundary:
+        caption.append(f"Boundaries: {boundary}.")
     where = f"districts of {area.name}" if area is not None else "by district"
-    return charts._finish(chart, title or f"{name}: {where}, {fmt.format_period(period)}", caption)
+    coloured = "compared with England" if colour_by == "significance" else "by value"
+    describe = (f"Map of {len(shown)} districts coloured {coloured}" + ("; hatched districts are not shown to protect privacy"
+                if (shown["fill_label"] == SUPPRESSED_LABEL).any() else "") + "; the figures are in the table below.")
+    return charts._finish(chart, title or f"{name}: {where}, {fmt.format_period(period)}", caption, describe)
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -196,7 +224,7 @@ def _fitted_size(layer: gpd.GeoDataFrame, width: int) -> tuple[int, int]:
 
 def _legend() -> Any:
     return charts._alt().Legend(symbolType="square", symbolStrokeColor=charts.OUTLINE, symbolStrokeWidth=1,
-                                labelExpr=f"datum.label == '{SUPPRESSED_LABEL}' ? '{SUPPRESSED_LABEL} (hatched)' : datum.label")
+                                labelExpr=f"datum.label == '{SUPPRESSED_LABEL}' ? '{SUPPRESSED_LEGEND}' : datum.label")
 
 
 def _significance_scale(labels: pd.Series, palette: str) -> Any:

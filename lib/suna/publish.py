@@ -36,8 +36,15 @@ _REPORT_TEMPLATE = """\
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block extra_css -%}
 <style type="text/css">
-  .suna-chart { width: 100%; }
+  .suna-chart { width: 100%; overflow-x: auto; }
+  .suna-chart svg { max-width: 100%; height: auto; }
   .suna-chart-error { color: #b00020; }
+  body .jp-RenderedHTMLCommon a:link, body .jp-RenderedHTMLCommon a:visited { text-decoration: underline; }
+  .suna-caption { font-size: 13px; color: #3d3d3d; margin: 0.2em 0 0.8em; }
+  .jp-RenderedHTMLCommon .suna-caption p { margin: 0.1em 0; }
+  details > summary { cursor: pointer; color: #12436d; }
+  .suna-page-note { border-left: 4px solid #12436d; padding: 0.3em 0.8em; background: #f3f6fa; }
+  .suna-table-toggle { overflow-x: auto; }
 </style>
 {%- endblock extra_css -%}
 """
@@ -279,6 +286,19 @@ def _json_for_script(value: Any) -> str:
     return json.dumps(value).replace("<", "\\u003c")
 
 
+# After drawing: the chart never shrinks below 60% of its designed width (a narrower page scrolls it
+# sideways, as WCAG 1.4.10 allows for charts), and Vega-Embed's menu button gets a name.
+_READABLE_JS = (
+    "  function readable(el) {\n"
+    "    var svg = el.querySelector('svg');\n"
+    "    if (svg && svg.width.baseVal.value) { svg.style.minWidth = Math.ceil(0.6 * svg.width.baseVal.value) + 'px'; }\n"
+    "    el.querySelectorAll('details > summary').forEach(function (s) {\n"
+    "      if (!s.textContent.trim()) { s.setAttribute('aria-label', 'Save this chart as an image'); }\n"
+    "    });\n"
+    "  }\n"
+)
+
+
 def _embed_snippet(spec: Mapping[str, Any], mode: str, options: Mapping[str, Any]) -> str:
     """A chart div and the script that draws it with the page's inline ``vegaEmbed``."""
     embed = {**_EMBED_OPTIONS, **options, "mode": mode}
@@ -292,9 +312,10 @@ def _embed_snippet(spec: Mapping[str, Any], mode: str, options: Mapping[str, Any
         "      String(err && err.message || err).replace(/&/g, '&amp;').replace(/</g, '&lt;') + '</p>';\n"
         "  }\n"
         "  if (typeof vegaEmbed !== 'function') { fail('the chart library is missing from this page'); return; }\n"
-        "  vegaEmbed(el, spec, embedOpt).catch(fail);\n"
-        f"}})({_json_for_script(spec)}, {_json_for_script(embed)});\n"
-        "</script>\n"
+        + _READABLE_JS
+        + "  vegaEmbed(el, spec, embedOpt).then(function () { readable(el); }).catch(fail);\n"
+        + f"}})({_json_for_script(spec)}, {_json_for_script(embed)});\n"
+        + "</script>\n"
     )
 
 

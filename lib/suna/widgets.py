@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from suna import areas, paths
-from suna.outputs import VEGALITE_MIME, chart_output
+from suna.outputs import VEGALITE_MIME, caption_html, caption_lines, chart_output, page_note_html, table_toggle_html
 from suna.outputs import html_output as _html_output
 from suna.errors import UnknownAreaError
 
@@ -76,25 +76,27 @@ PANELS: tuple[Panel, ...] = (
 
 
 def view_outputs(view: Any, renderer: str = "vega") -> list[dict[str, Any]]:
-    """The outputs a panel shows for one view: chart (or title), findings, table toggle, footnote."""
+    """The outputs a panel shows for one view: chart (or title), caption, findings, table toggle."""
     from suna.views import table_html
 
     outputs = []
+    spec = None
     if view.chart is not None:  # the chart carries the title (SUNA's charts title themselves)
-        outputs.append(chart_output(view.chart, renderer))
+        drawn = chart_output(view.chart, renderer)
+        spec = drawn["data"].get(VEGALITE_MIME) or view.chart.to_dict()
+        outputs.append(drawn)
     else:
         outputs.append(_html_output(f'<h3 class="suna-view-title">{html.escape(view.title)}</h3>'))
+    caption = caption_html(caption_lines(view.footnote, spec))
+    if caption and spec is not None:
+        outputs.append(_html_output(caption))
     if view.findings:
         items = "".join(f"<li>{html.escape(str(line))}</li>" for line in view.findings)
         outputs.append(_html_output(f'<ul class="suna-findings">{items}</ul>'))
     if view.table is not None and not view.table.empty:
-        outputs.append(_html_output(
-            f'<details class="suna-table-toggle"><summary>Figures behind this view</summary>'
-            f"{table_html(view.table)}</details>"))
-    if view.footnote:
-        outputs.append(_html_output(
-            f'<details class="suna-footnote"><summary>Source, suppression and notes</summary>'
-            f"<p><small>{html.escape(view.footnote)}</small></p></details>"))
+        outputs.append(_html_output(table_toggle_html(view.title, table_html(view.table))))
+    if caption and spec is None:
+        outputs.append(_html_output(caption))
     return outputs
 
 
@@ -479,11 +481,10 @@ class DistrictExplorer:
                 f"{group}</p>{banner}")
 
     def _notes_html(self) -> str:
-        notes = []
-        if self.data.footnote:
-            notes.append(f"<p>{html.escape(self.data.footnote)}</p>")
-        if self.data.is_synthetic:
-            notes.append(f'<p class="suna-synthetic">{html.escape(self.data.synthetic_notice)}</p>')
+        """The app's one privacy note (disclosure control's sentences behind its link), and what the choices apply to."""
+        from suna.views import rule_sentences
+
+        notes = [page_note_html(rule_sentences(self.data), self.data.synthetic_notice if self.data.is_synthetic else "")]
         notes.append("<p>Substance group applies to the treatment and referral views; the others count every group.</p>")
         return '<div class="suna-notes"><h2>Notes</h2>' + "".join(notes) + "</div>"
 
@@ -532,6 +533,15 @@ _STYLE = """<style>
 .suna-explorer .suna-footnote, .suna-explorer .suna-notes { color: #444; }
 .suna-explorer .suna-synthetic-banner { background: #FFF8D6; border-left: 4px solid #F46A25; padding: 0.4em 0.8em; }
 .suna-explorer details > summary { cursor: pointer; color: #12436D; margin: 0.3em 0; }
+body .suna-explorer a:link, body .suna-explorer a:visited { text-decoration: underline; }
+.suna-explorer .suna-caption { font-size: 13px; color: #3D3D3D; margin: 0.2em 0 0.8em; }
+.suna-explorer .suna-caption p { margin: 0.1em 0; }
+.suna-explorer .suna-page-note { border-left: 4px solid #12436D; padding: 0.3em 0.8em; background: #F3F6FA; }
+.suna-explorer .jp-RenderedVegaCommon5 { overflow: visible; }  /* a scroll box here has no keyboard access (WCAG 2.1.1) */
+.suna-explorer .lm-TabBar-tab { background: #E8EEF4; opacity: 1; }
+.suna-explorer .lm-TabBar-tab.lm-mod-current { background: #FFFFFF; }
+.suna-explorer .lm-TabBar-tab .lm-TabBar-tabLabel { color: #1B1B1B; }
+.suna-explorer .suna-table-toggle { overflow-x: auto; }
 .suna-explorer .widget-dropdown { margin-right: 1em; }
 .suna-explorer .suna-map-panel path[aria-roledescription="geoshape"] { cursor: pointer; }
 .suna-explorer table.suna-table { border-collapse: collapse; font-size: 0.9em; }

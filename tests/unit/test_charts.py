@@ -134,12 +134,16 @@ def save_png(chart: Any, name: str) -> None:
 
 
 def check_common(chart: Any, title: str) -> dict[str, Any]:
-    """What every chart owes its reader: a title, a source + period subtitle, a tooltip on every mark."""
+    """What every chart owes its reader: a title, a caption (source, then period) printed under it rather
+    than inside it, a one-sentence description after the title, a tooltip on every mark."""
     spec = chart.to_dict()
     assert spec["title"]["text"] == title
-    subtitle = spec["title"]["subtitle"]
-    assert subtitle[0].startswith("Source: ") and "Period: " in subtitle[0]
-    assert spec["description"].startswith(title)
+    assert "subtitle" not in spec["title"]  # sources and notes inside the chart widened it (issue 15)
+    lines = charts.caption(spec)
+    assert lines[0].startswith("Source: ") and lines[1].startswith("Period: ")
+    assert all(len(line.splitlines()) == 1 for line in lines)
+    sentence = spec["description"].removeprefix(title + ". ")
+    assert spec["description"].startswith(title + ". ") and sentence.endswith(".") and len(sentence) > 20
     for unit in units(spec):
         assert "tooltip" in unit.get("encoding", {}), f"no tooltip on a {unit['mark']} mark"
     svg = render_svg(chart)
@@ -224,7 +228,7 @@ def test_record_level_charts_refuse_unprotected_counts() -> None:
 def test_trend_chart_draws_the_area_with_cis_against_england_and_region(protected: pd.DataFrame, area: areas.Area) -> None:
     chart = charts.trend_chart(protected, "drug_misuse_deaths", COUNTY, [ENGLAND, REGION], area=area)
     spec = check_common(chart, "Deaths from drug misuse: Worcestershire")
-    assert spec["title"]["subtitle"][0] == "Source: SUNA calculations. Period: 4 periods, 2018 to 2020 up to 2021 to 2023."
+    assert charts.caption(spec)[:2] == ["Source: SUNA calculations.", "Period: 4 periods, 2018 to 2020 up to 2021 to 2023."]
     lines, errors, points = units(spec)[:3]
     assert lines["mark"]["type"] == "line"
     assert lines["encoding"]["x"]["sort"] == ["2018 to 2020", "2019 to 2021", "2020 to 2022", "2021 to 2023"]
@@ -253,7 +257,7 @@ def test_trend_chart_marks_a_suppressed_period_with_the_word(protected: pd.DataF
     notes = [u for u in units(spec) if u["mark"]["type"] == "text"]
     assert len(notes) == 1 and notes[0]["encoding"]["text"]["field"] == "value_label"
     assert [r["value_label"] for r in unit_rows(spec, notes[0])] == ["suppressed"]
-    assert "Suppressed to protect confidentiality (small numbers): Malvern Hills." in spec["title"]["subtitle"]
+    assert "Not shown to protect privacy (small numbers): Malvern Hills." in charts.caption(spec)
     assert "suppressed" in render_svg(chart)
 
 
@@ -281,8 +285,8 @@ def test_compare_areas_chart_colours_districts_by_significance(raw: pd.DataFrame
         "Bromsgrove": "not available", "Malvern Hills": "suppressed", "Wychavon": "suppressed"}
     benchmark = next(u for u in units(spec) if u["mark"]["type"] == "rule")
     assert [r["value"] for r in unit_rows(spec, benchmark)] == [5.5]
-    subtitle = " ".join(spec["title"]["subtitle"])
-    assert "Suppressed to protect confidentiality (small numbers): Malvern Hills, Wychavon." in subtitle
+    subtitle = " ".join(charts.caption(spec))
+    assert "Not shown to protect privacy (small numbers): Malvern Hills, Wychavon." in subtitle
     assert "Not available: Bromsgrove (Rate not calculated: fewer than 10 deaths)." in subtitle
     assert "fewer than 3" not in subtitle  # no per-cell reason that would tell primary from secondary cells
     assert_nothing_hidden_drawn(spec, hidden_rows(raw, protected, "drug_misuse_deaths"))
@@ -352,7 +356,7 @@ def test_funnel_chart_uses_phstatsmethods_limits(raw: pd.DataFrame, protected: p
     assert min(r["limit_x"] for r in lines_rows) >= 70  # drawn from half the smallest district, not from 1
     placed = {r["area_label"]: r["position"] for r in unit_rows(spec, dots)}
     assert placed == {name: "within the 95% limits" for name in ("Bromsgrove", "Redditch", "Worcester", "Wychavon")}
-    assert "Not plotted: Malvern Hills (suppressed), Wyre Forest (suppressed)." in " ".join(spec["title"]["subtitle"])
+    assert "Not plotted: Malvern Hills (suppressed), Wyre Forest (suppressed)." in " ".join(charts.caption(spec))
     assert dots["encoding"]["x"]["field"] == "denominator"
     assert_nothing_hidden_drawn(spec, hidden_rows(raw, protected, "successful_completion_opiate"), listed=False)
 
@@ -368,7 +372,7 @@ def test_funnel_chart_names_missing_limit_columns(protected: pd.DataFrame) -> No
 def test_spine_chart_places_the_area_by_polarity(protected: pd.DataFrame, area: areas.Area) -> None:
     chart = charts.spine_chart(protected, COUNTY, area=area)
     spec = check_common(chart, "Area profile: Worcestershire")
-    assert "Period: the latest for each indicator, shown beside its name." in spec["title"]["subtitle"][0]
+    assert charts.caption(spec)[1] == "Period: the latest for each indicator, shown beside its name."
     rows = {r["indicator"]: r for r in records(spec) if "area_pos" in r}
     deaths = rows["Deaths from drug misuse (2021 to 2023)"]
     completion = rows["Successful completion of drug treatment: opiate users (2023/24)"]
@@ -397,7 +401,7 @@ def test_overview_rug_shows_stars_for_suppressed_cells(raw: pd.DataFrame, protec
     assert cells[("Adults in treatment per 100,000 adults", "Worcestershire")]["outcome"] == "Higher"
     rects = units(spec)[0]
     assert rects["encoding"]["x"]["sort"][:3] == ["England", "West Midlands", "Worcestershire"]
-    assert "* suppressed (small numbers); n/a not available." in spec["title"]["subtitle"][-1]
+    assert "* not shown to protect privacy; n/a not available." in charts.caption(spec)[-1]
     for indicator_id in ("drug_misuse_deaths", "successful_completion_opiate", "alcohol_specific_admissions"):
         assert_nothing_hidden_drawn(spec, hidden_rows(raw, protected, indicator_id))
 
@@ -411,7 +415,7 @@ def test_share_chart_keeps_suppressed_shares_as_words() -> None:
                                footnote=footnote, rule="ndtms")
     spec = check_common(chart, "Referral sources")
     assert spec["facet"]["column"]["field"] == "substance_group"
-    assert "* Counts of 1 to 4 are suppressed (NDTMS rule)" in " ".join(spec["title"]["subtitle"])
+    assert "* Counts of 1 to 4 are suppressed (NDTMS rule)" in " ".join(charts.caption(spec))
     rows = {(r["substance_group"], r["referral_source"], r["series_label"]): r for r in records(spec)}
     hidden = [key for key, r in rows.items() if r["share_label"] == "suppressed"]
     # GP (3) among opiates, Other (4) among alcohol, plus one cell each to protect them from the group total.
@@ -438,7 +442,7 @@ def test_population_pyramid_puts_men_left_and_says_suppressed() -> None:
     words = [r for u in units(spec) if u["mark"]["type"] == "text" for r in unit_rows(spec, u)]
     assert {(r["age_label"], r["sex_label"], r["value_label"]) for r in words} == {
         ("18-24", "Male", "suppressed"), ("65+", "Female", "suppressed")}
-    assert "Suppressed to protect confidentiality (small numbers): Male 18-24, Female 65+." in spec["title"]["subtitle"]
+    assert "Not shown to protect privacy (small numbers): Male 18-24, Female 65+." in charts.caption(spec)
 
 
 def test_population_pyramid_names_a_bad_sex_value() -> None:
@@ -455,7 +459,7 @@ def test_flow_chart_grid_marks_suppressed_flows() -> None:
     cells = {(r["source"], r["target"]): r["cell_text"] for r in records(spec) if "cell_text" in r}
     assert cells[("Criminal justice", "Alcohol only")] == "*" and cells[("Opiate", "Transferred")] == "*"
     assert cells[("Self", "Alcohol only")] == "210"
-    assert "* suppressed (small numbers)." in spec["title"]["subtitle"]
+    assert "* not shown to protect privacy." in charts.caption(spec)
 
 
 def test_cascade_chart_from_need_to_completion() -> None:
@@ -468,7 +472,7 @@ def test_cascade_chart_from_need_to_completion() -> None:
     labels = {r["stage_label"]: (r["bar_label"], r["kind"]) for r in unit_rows(spec, bars)}
     assert labels == {"Estimated need": ("2,400", "Estimate"), "In treatment": ("1,668 (69.5%)", "Recorded"),
                       "Successful completion": ("310 (18.6%)", "Recorded")}
-    assert "Percentages in brackets: the percentage of the stage before." in spec["title"]["subtitle"]
+    assert "Percentages in brackets: the percentage of the stage before." in charts.caption(spec)
     assert bars["encoding"]["fill"]["scale"]["domain"] == ["Estimate", "Recorded"]
     recorded_only = charts.cascade_chart(cascade().iloc[1:], value="count", period="2023/24", rule="ndtms").to_dict()
     assert units(recorded_only)[0]["encoding"]["fill"]["scale"]["domain"] == ["Recorded"]  # no legend entry for nothing
@@ -486,8 +490,8 @@ def test_category_trend_chart_leaves_suppressed_points_out() -> None:
     drawn = {(r["series"], r["period_label"]): r["count"] for r in unit_rows(spec, lines)}
     assert drawn == {("Opiate", "2022/23"): 410.0, ("Opiate", "2023/24"): 398.0,
                      ("Alcohol only", "2023/24"): 260.0}
-    assert "Suppressed to protect confidentiality (small numbers): Alcohol only 2022/23." in spec["title"]["subtitle"]
-    assert spec["title"]["subtitle"][0] == "Source: SUNA calculations. Period: 2022/23 to 2023/24."
+    assert "Not shown to protect privacy (small numbers): Alcohol only 2022/23." in charts.caption(spec)
+    assert charts.caption(spec)[:2] == ["Source: SUNA calculations.", "Period: 2022/23 to 2023/24."]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -89,7 +89,7 @@ def test_map_draws_every_district_with_suppressed_ones_hatched_and_named(essex):
             assert re.search(r"Value: \d+\.\d per 100,000", fill) and "Suppressed" not in fill
     assert len(drawn["Chelmsford"]) == 2  # its fill and the thick outline of the chosen district
     assert re.search(r'aria-label="District: Chelmsford[^"]*"[^>]*stroke-width="3.5"', svg)
-    assert "Suppressed (hatched)" in svg and "Compared with England" in svg
+    assert maps.SUPPRESSED_LEGEND in svg and "Compared with England" in svg
     assert "Basildon" in re.findall(r"<text[^>]*>([^<]*)</text>", svg)  # names written on the map (12 districts)
 
 
@@ -102,13 +102,23 @@ def test_suppressed_districts_carry_no_value_in_the_chart_data(essex):
     assert '"name": "district"' in text and '"fields": ["district_code"]' in text  # the click selection the app reads
 
 
-def test_value_colouring_has_a_gradient_and_a_separate_suppressed_key(essex):
+def test_value_colouring_has_stated_classes_significance_outlines_and_a_separate_suppressed_key(essex):
     area, layer, table = essex
     chart = maps.district_map(table, "drug_misuse_deaths", layer, area=area, colour_by="value")
+    spec = chart.to_dict()
     svg = _svg(chart)
     _save_png(chart, "map_essex_value.png")
-    assert "Rate per 100,000" in svg and "No value shown" in svg and "Suppressed (hatched)" in svg
-    assert "linearGradient" in svg
+    assert "Rate per 100,000: fifths of the districts" in svg and "No value shown" in svg and maps.SUPPRESSED_LEGEND in svg
+    fills = [layer_["encoding"]["fill"] for layer_ in spec["layer"] if "fill" in layer_.get("encoding", {})]
+    assert any(f.get("scale", {}).get("type") == "quantile" and f["scale"]["range"] == maps.CLASS_COLOURS for f in fills)
+    assert "linearGradient" not in svg  # classes, each with its range in the legend, not a gradient
+    different = {name for name, deaths in ESSEX_DEATHS.items() if (deaths > 50 or deaths < 10) and deaths >= 3}
+    different -= set(table.loc[table["count"].isna(), "area_name"])  # a hidden district carries no comparison
+    assert different == {"Chelmsford", "Colchester", "Tendring", "Maldon", "Uttlesford"}
+    outlines = [layer_ for layer_ in spec["layer"] if "stroke" in layer_.get("encoding", {})]
+    assert outlines and "Outline: compared with England" in svg
+    outlined = {r["area_label"] for r in spec["datasets"][outlines[0]["data"]["name"]]}
+    assert outlined == different, "the outline marks exactly the districts significantly different from England"
     assert set(_shapes_by_district(svg)) == set(ESSEX_DEATHS)
 
 

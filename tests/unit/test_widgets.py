@@ -81,7 +81,9 @@ def test_view_outputs_escape_text_and_carry_findings_table_and_footnote():
                 footnote="Counts under 5 are suppressed.", findings=["<script>alert(1)</script> went up."])
     text = _text(widgets.view_outputs(view))
     assert "&lt;script&gt;" in text and "<script>" not in text
-    assert "Deaths &lt;b&gt;by&lt;/b&gt; district" not in text, "a charted view is titled by its chart"
+    assert "suna-view-title" not in text, "a charted view is titled by its chart"
+    assert "<summary>Figures behind the chart: Deaths &lt;b&gt;by&lt;/b&gt; district</summary>" in text  # the table, one click away
+    assert text.index("suna-caption") < text.index("suna-findings"), "the caption sits under the chart"
     untitled = _text(widgets.view_outputs(View(title="Deaths <b>by</b> district", findings=["None."])))
     assert "Deaths &lt;b&gt;by&lt;/b&gt; district" in untitled
     assert "Wyre Forest" in text and "&lt;5" in text

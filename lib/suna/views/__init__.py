@@ -14,10 +14,14 @@ the whole area), a ``period`` (financial year "2023/24"; default the data's) and
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+
+from suna import disclosure, outputs
+from suna import formatting as fmt
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +34,8 @@ class View:
         title: a short heading in plain English.
         chart: an Altair chart (or None when there is nothing that may be drawn).
         table: the protected figures behind the chart, for display (suppressed cells shown as such).
-        footnote: suppression, source, period and the synthetic-data notice, in one paragraph.
+        footnote: the source and what the figures count, one line (privacy and the synthetic-data notice
+            are said once per page: ``page_note``).
         findings: plain-English sentences, each one finding.
     """
 
@@ -48,9 +53,10 @@ class View:
 def show(view: View, table: bool = True) -> None:
     """Display a view in a notebook, an executed report or a Voilà app.
 
-    The chart goes out as Altair's own mimebundle (the batch re-embeds it offline), the table as an
-    HTML table without the index, then the findings and the footnote as Markdown, so the HTML
-    report reads as text with no code.
+    The chart goes out as Altair's own mimebundle (the batch re-embeds it offline), then its caption
+    (source, period, how to read it) as small print under it, its figures one click away behind a
+    toggle, then the findings as Markdown, so the HTML report reads as text with no code. Privacy
+    notes are the page's (``page_note``), not repeated under every chart.
 
     Args:
         view: what to show.
@@ -58,24 +64,49 @@ def show(view: View, table: bool = True) -> None:
     """
     from IPython.display import HTML, Markdown, display
 
+    spec = None
     if view.chart is not None:
         # The Vega-Lite mimebundle itself (Altair's "default" renderer gives only HTML in a papermill
         # kernel): the batch re-embeds it offline and the tests read the spec back.
-        from suna.outputs import chart_output
-
-        bundle = chart_output(view.chart)
+        bundle = outputs.chart_output(view.chart)
+        spec = bundle["data"][outputs.VEGALITE_MIME]
         display(bundle["data"], metadata=bundle["metadata"], raw=True)
+    caption = outputs.caption_html(outputs.caption_lines(view.footnote, spec))
+    if caption and spec is not None:
+        display(HTML(caption))
     if table and view.table is not None and not view.table.empty:
-        display(HTML(table_html(view.table)))
+        display(HTML(outputs.table_toggle_html(view.title, table_html(view.table))))
     if view.findings:
         display(Markdown(view.findings_markdown()))
-    if view.footnote:
-        display(Markdown(f"<small>{view.footnote}</small>"))
+    if caption and spec is None:
+        display(HTML(caption))
+
+
+def page_note(data: Any, synthetic: bool = True) -> None:
+    """Display the page's one note on privacy (and the synthetic-data notice), once, near its top.
+
+    ``synthetic=False`` leaves the notice to a section that states it already (``about_data``).
+    """
+    from IPython.display import HTML, display
+
+    notice = (getattr(data, "synthetic_notice", "") or "") if synthetic else ""
+    display(HTML(outputs.page_note_html(rule_sentences(data), notice)))
+
+
+def rule_sentences(data: Any) -> list[str]:
+    """Disclosure control's own sentences for the area's figures (``suna.disclosure.footnote``), one each."""
+    record = getattr(getattr(data, "protected", None), "record", None)
+    text = disclosure.footnote(record) if record is not None and len(record) else ""
+    parts = [part.strip() for part in re.split(r"(?<=\.)\s+(?=[A-Z*])", text or "") if part.strip()]
+    return [part if part.endswith(".") else part + "." for part in parts]
 
 
 def table_html(table: pd.DataFrame) -> str:
-    """A display table as plain HTML: no index, missing cells blank, nothing rounded here."""
-    shown = table.astype(object).where(table.notna(), "")
+    """A display table as plain HTML: no index, headers and cells in a reader's words (thousands
+    separators, "not shown" for a hidden figure, no raw column names), nothing rounded here."""
+    headers = [fmt.column_label(c) for c in table.columns]
+    shown = pd.DataFrame({i: [fmt.table_cell(v, header) for v in table.iloc[:, i]] for i, header in enumerate(headers)})
+    shown.columns = headers
     return shown.to_html(index=False, escape=True, border=0, classes="suna-table")
 
 
@@ -97,4 +128,4 @@ from suna.views import partnership  # noqa: E402
 
 REGISTRY.update(partnership.VIEWS)
 
-__all__ = ["REGISTRY", "View", "show", "table_html"]
+__all__ = ["REGISTRY", "View", "page_note", "rule_sentences", "show", "table_html"]

@@ -117,7 +117,7 @@ def _by_age_group(data: AreaData, indicator: str, what: str, *, district: str | 
     chart = charts.breakdown_chart(at, "category", order, benchmark=total.assign(category=whole), compared="compared_to_place",
                                    compared_title=ALL_AGES_COMPARISON, value_title="Crude rate per 100,000 of that age",
                                    period=chosen, title=f"{name} by age group: {place}, {fmt.format_period(chosen)}",
-                                   source=common.source_text(at, data), footnote=common._disclosure_note(data, at) or None)
+                                   source=common.source_text(at, data))
     compared = [common.outcome_text(c, "no_judgement") for c in at["compared_to_place"]]
     all_ages = everything[(everything["period"].astype(str) == chosen) & everything["area_code"].isin([code, common.ENGLAND_CODE])
                           & everything["category_type"].map(fmt.is_missing)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from suna import disclosure, narrative, reference
+from suna import disclosure, indicators, narrative, reference
 from suna import formatting as fmt
 from suna.disclosure import Protected
 from suna.views import View
@@ -266,16 +267,15 @@ def labelled(table: pd.DataFrame, column: str, kind: str) -> pd.DataFrame:
     return table.assign(**{column: table[column].map(lambda c: labels.get(c, c))})
 
 
-def view_footnote(data: Any, record: pd.DataFrame | None, source: str = TREATMENT_SOURCE, extra: str = "") -> str:
-    """Source, suppression and the synthetic-data notice in one paragraph."""
+def view_footnote(data: Any, source: str = TREATMENT_SOURCE, extra: str = "") -> str:
+    """The source and any note on what a view counts, in one line.
+
+    What disclosure control hid, and the synthetic-data notice, are said once per page
+    (``suna.views.page_note``, the app's notes), not under every chart.
+    """
     parts = [f"Source: {source}." if source == data.data_source else f"Source: {source} ({data.data_source})."]
     if extra:
         parts.append(extra)
-    note = disclosure.footnote(record) if record is not None else ""
-    if note:
-        parts.append(note)
-    if data.synthetic_notice:
-        parts.append(data.synthetic_notice)
     return " ".join(parts)
 
 
@@ -341,18 +341,18 @@ def no_figures(title: str, what: str, selection: Selection, data: Any) -> View:
         title=title,
         chart=None,
         table=pd.DataFrame(),
-        footnote=view_footnote(data, None),
+        footnote=view_footnote(data),
         findings=[f"No figures for {what} in {selection.place} in {selection.period}."],
     )
 
 
 def count_text(row: Mapping[str, Any] | pd.Series) -> str:
-    """A protected count as a sentence shows it ("fewer than 5" is never said: it is "suppressed")."""
+    """A protected count as a sentence shows it ("fewer than 5" is never said: the number is "not shown")."""
     from suna import formatting as fmt
 
     display = row.get("count_display")
     if display == disclosure.SUPPRESSED or fmt.is_missing(row.get("count")):
-        return "a suppressed number of"
+        return "a number (not shown, to protect privacy) of"
     return fmt.format_count(row.get("count"), display)
 
 
@@ -401,15 +401,6 @@ def _name(rows: pd.DataFrame, fallback: str) -> str:
     return str(rows["indicator_name"].dropna().iloc[0]) if "indicator_name" in rows.columns and rows["indicator_name"].notna().any() else fallback
 
 
-def _disclosure_note(data: AreaData, rows: pd.DataFrame) -> str:
-    from suna import disclosure
-
-    record = getattr(data.protected, "record", None)
-    if record is None or not len(record) or rows.empty:
-        return ""
-    return disclosure.footnote(record[record["row"].isin(list(rows.index))])
-
-
 def _place_row(rows: pd.DataFrame, code: str, period: str) -> pd.Series | None:
     hit = rows[(rows["area_code"] == code) & (rows["period"].astype(str) == str(period))]
     return hit.iloc[0] if len(hit) else None
@@ -443,9 +434,8 @@ def indicator_trend(data: AreaData, indicator_id: str | None, what: str, *, dist
     comparators = [c for c in comparators if c in set(rows["area_code"])]
     shown = _up_to(rows[rows["area_code"].isin([code, *comparators])], chosen)
     name = _name(shown, what)
-    note = _disclosure_note(data, shown[shown["area_code"] == code])
     chart = charts.trend_chart(shown, indicator_id, code, comparators=comparators, area=data.area,
-                               title=f"{name}: {place}", source=source_text(shown, data), footnote=note or None)
+                               title=f"{name}: {place}", source=source_text(shown, data))
     order = {c: i for i, c in enumerate([code, *comparators])}
     shown_sorted = shown.assign(_a=shown["area_code"].map(order), _k=shown["period"].map(period_end_year)).sort_values(["_k", "_a"], kind="stable")
     findings: list[str] = []
@@ -525,11 +515,10 @@ def indicator_ranked(data: AreaData, indicator_id: str | None, what: str, *, dis
     order = {c: i for i, c in enumerate(data.area.district_codes)}
     districts = districts.assign(_o=districts["area_code"].map(order)).sort_values("_o").drop(columns="_o")
     name = _name(at, what)
-    note = _disclosure_note(data, at[at["area_code"].isin([data.area.code, *data.area.district_codes])])
     bench = ENGLAND_CODE if (at["area_code"] == ENGLAND_CODE).any() else data.area.code  # England, else the area's own line
     chart = charts.compare_areas_chart(at, indicator_id, [data.area.code, *data.area.district_codes], period=chosen,
                                        benchmark_code=bench, area=data.area, title=f"{name}, {fmt.format_period(chosen)}",
-                                       source=source_text(at, data), footnote=note or None)
+                                       source=source_text(at, data))
     comparators = at[at["area_code"].isin([ENGLAND_CODE, data.area.region_code, data.area.code])]
     table = display_table(pd.concat([districts, comparators]), area_label="Area")
     findings = _district_findings(data, at, districts, name, code, chosen)
@@ -573,11 +562,10 @@ def indicator_funnel(data: AreaData, indicator_id: str | None, what: str, *, dis
                                        rate_col=args.get("rate_col"), rate_type=args.get("rate_type"), per=args["per"])
     points = pd.concat([marked, districts[~districts.index.isin(marked.index)]])
     name = _name(districts, what)
-    note = _disclosure_note(data, districts)
     x_title = "Denominator" if x == "denominator" else ("Deaths" if "ons_deaths" in set(districts.get("disclosure_rule", [])) else "Admissions") + " (events)"
     chart = charts.funnel_chart(points, limits, x=x, y="value", area=data.area, x_title=x_title,
                                 title=f"{name}, {fmt.format_period(chosen)}: funnel plot", source=source_text(districts, data),
-                                footnote=note or None)
+                                )
     table = display_table(points).assign(**{"Funnel position": [
         "" if fmt.is_missing(s) else str(s) for s in points.get("funnel_significance", pd.Series([None] * len(points), index=points.index))]})
     findings = []
@@ -638,10 +626,9 @@ def indicator_breakdown(data: AreaData, indicator_id: str | None, what: str, *, 
     bars = as_bars(shown, labels)
     bar_codes = [c for c in bars["area_code"] if c != ENGLAND_CODE]
     name = _name(shown, what)
-    note = _disclosure_note(data, shown[shown["area_code"] == code])
     bench = ENGLAND_CODE if (bars["area_code"] == ENGLAND_CODE).any() else bar_codes[0]  # England, else the place's persons
     chart = charts.compare_areas_chart(bars, indicator_id, bar_codes, period=chosen, benchmark_code=bench, title=f"{name} by sex and age: {place}, {fmt.format_period(chosen)}",
-                                       source=source_text(shown, data), footnote=note or None)
+                                       source=source_text(shown, data))
     findings = [narrative.finding(at, row, several=True) for _, row in shown[shown["area_code"] == code].iterrows()]
     male, female = (_place_row(groups[groups["sex"] == s], code, chosen) for s in ("Male", "Female"))
     if male is not None and female is not None and not narrative.is_suppressed(male) and not narrative.is_suppressed(female) \
@@ -755,8 +742,45 @@ def display_table(rows: pd.DataFrame, area_label: str = "Area") -> pd.DataFrame:
         "Count": [fmt.format_count(r.get("count"), r.get("count_display")) for r in records],
         "Compared with England": [outcome_text(r.get("compared_to_england"), r.get("polarity")) for r in records],
         "Compared with region": [outcome_text(r.get("compared_to_region"), r.get("polarity")) for r in records],
-        "Note": [text(r.get("value_note")) for r in records],
+        "Note": [reader_note(r.get("value_note")) for r in records],
     })
+
+
+def meaningful(rows: pd.DataFrame) -> pd.DataFrame:
+    """Indicator rows without those that tell a board nothing (issue 15).
+
+    Two kinds go: the total of a set of shares (an indicator whose categories add up to 100% and whose
+    every known total is 100%, as every referral source together is, by construction), and a follow-up
+    measure at 100% only because the follow-up has not happened yet (the latest year of completions
+    not re-presenting within 6 months). Everything else is kept.
+    """
+    needed = {"indicator_id", "value", "category_type"}
+    if rows.empty or not needed <= set(rows.columns):
+        return rows
+    value = pd.to_numeric(rows["value"], errors="coerce")
+    total_row = rows["category_type"].map(fmt.is_missing)
+    full = value.round(6) == 100
+    broken_down = set(rows.loc[~total_row, "indicator_id"])
+    known = total_row & value.notna()
+    always_full = {i for i, part in full[known].groupby(rows.loc[known, "indicator_id"]) if part.all()}
+    parts = rows[~total_row].assign(_v=value[~total_row])
+    keys = [c for c in ("indicator_id", "area_code", "period", "sex", "age", "category_type") if c in parts.columns]
+    sums = parts.groupby(keys, dropna=False)["_v"].agg(["sum", "count", "size"])
+    whole = sums[(sums["count"] == sums["size"]) & ((sums["sum"] - 100).abs() < 0.5)]  # every category shown, adding to 100%
+    partitions = set(whole.index.get_level_values("indicator_id"))
+    share_total = total_row & rows["indicator_id"].isin(broken_down & always_full & partitions)
+    notes = rows["value_note"].astype("string").fillna("") if "value_note" in rows.columns else pd.Series("", index=rows.index)
+    not_yet = notes.str.contains(indicators.FOLLOW_UP_NOTE, regex=False) & full
+    return rows[~(share_total | not_yet)]
+
+
+def reader_note(note: Any) -> str:
+    """A row's note without disclosure control's per-cell reason ("Count suppressed (HES small-number
+    rule)"): the value already reads "suppressed" and the page's privacy note says why, once."""
+    if fmt.is_missing(note):
+        return ""
+    kept = [part for part in str(note).split("; ") if not re.search(r"suppressed \([^)]*rule\)", part)]
+    return "; ".join(kept)
 
 
 def source_text(rows: pd.DataFrame, data: AreaData) -> str:
@@ -767,15 +791,10 @@ def source_text(rows: pd.DataFrame, data: AreaData) -> str:
 
 
 def rows_footnote(data: AreaData, rows: pd.DataFrame, *extra: str) -> str:
-    """One paragraph for indicator rows: source, what disclosure control did to them, any extra
-    notes, and the synthetic-data notice when the figures are not real."""
+    """One line for indicator rows: their source and any extra notes (privacy and the synthetic-data
+    notice are the page's, see ``view_footnote``)."""
     parts = [f"Source: {source_text(rows, data)}."]
     parts.extend(e for e in extra if e)
-    note = _disclosure_note(data, rows)
-    if note:
-        parts.append(note)
-    if data.synthetic_notice:
-        parts.append(data.synthetic_notice)
     return " ".join(p.strip() for p in parts if p and p.strip())
 
 
@@ -785,7 +804,7 @@ def no_indicator_figures(title: str, what: str, place: str, period: Any, data: A
 
     when = f" in {fmt.format_period(period)}" if not fmt.is_missing(period) else ""
     because = f" ({reason.strip().rstrip('.')})" if reason else ""
-    return View(title=title, chart=None, table=pd.DataFrame(), footnote=view_footnote(data, None, source_text(pd.DataFrame(), data)),
+    return View(title=title, chart=None, table=pd.DataFrame(), footnote=view_footnote(data, source=source_text(pd.DataFrame(), data)),
                 findings=[f"No figures for {what} in {place}{when}{because}."])
 
 
@@ -804,9 +823,11 @@ def as_bars(rows: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
 
 
 def indicator_map(data: AreaData, indicator_id: str | None, what: str, *, district: str | None = None,
-                  period: str | None = None, colour_by: str = "significance") -> View:
-    """The indicator by district on the area's real boundaries, coloured by significance against England;
-    suppressed districts hatched and labelled "Suppressed", never drawn as zero; the chosen district outlined."""
+                  period: str | None = None, colour_by: str = "value") -> View:
+    """The indicator by district on the area's real boundaries, coloured by its value in classes (a
+    district with no comparison with England still says how high it is), significance against England
+    as an outline; suppressed districts hatched and labelled "not shown", never drawn as zero; the chosen
+    district outlined in black."""
     from suna import maps, shapes
 
     code, place = resolve_place(data, district)
@@ -821,7 +842,7 @@ def indicator_map(data: AreaData, indicator_id: str | None, what: str, *, distri
     chart = maps.district_map(at, indicator_id, layer, chosen, area=data.area, colour_by=colour_by,
                               highlight=code if code != data.area.code else None,
                               title=f"{name} by district, {fmt.format_period(chosen)}", source=source_text(at, data),
-                              footnote=_disclosure_note(data, districts) or None)
+                              )
     order = {c: i for i, c in enumerate(data.area.district_codes)}
     districts = districts.assign(_o=districts["area_code"].map(order)).sort_values("_o").drop(columns="_o")
     findings = _district_findings(data, at, districts, name, code, chosen)
@@ -843,7 +864,7 @@ def too_small(title: str, what: str, selection: Selection, data: Any, record: pd
         title=title,
         chart=None,
         table=pd.DataFrame(),
-        footnote=view_footnote(data, record),
+        footnote=view_footnote(data),
         findings=[f"{what} is not shown for {selection.place}: the numbers in a single {data.area.district_type} "
                   f"are too small to cross two breakdowns.{advice}"],
     )
@@ -864,7 +885,7 @@ def indicator_findings(data: Any, indicator_ids: Sequence[str], selection: Selec
     from suna import narrative
 
     table = data.table
-    rows = table[table["indicator_id"].isin(list(indicator_ids))] if len(table) and "indicator_id" in table.columns else table
+    rows = meaningful(table[table["indicator_id"].isin(list(indicator_ids))]) if len(table) and "indicator_id" in table.columns else table
     if rows is None or rows.empty or ((rows["area_code"] == selection.area_code) & (rows["period"] == selection.period)).sum() == 0:
         return no_figures(title, "these indicators", selection, data)
     found = narrative.findings(rows, selection.area_code, selection.period)

@@ -211,18 +211,17 @@ def registration_delay(data: AreaData, *, district: str | None = None, period: s
     counts["count"] = counts["count"].astype(float)
     protected = disclosure.protect_table(counts, "count", ONS_RULE, dims=["registration_year", "delay"], margins={"delay": ALL})
     mine = protected.table
-    note = disclosure.footnote(protected.record)
     parts = mine[mine["delay"] != ALL]
     chart = charts.category_trend_chart(
         parts.assign(period=parts["registration_year"]), "delay", value="count", category_order=list(DELAY_BANDS),
         value_title="Deaths", title=f"Drug poisoning deaths by year of registration and delay: {place}",
-        source=data.data_source or "death registrations", footnote=note or None, rule=ONS_RULE)
+        source=data.data_source or "death registrations", rule=ONS_RULE)
     display = pd.DataFrame({"Registered in": mine["registration_year"], "Registered": mine["delay"],
                             "Deaths": [fmt.format_count(c, d) for c, d in zip(mine["count"], mine["count_display"])]})
     findings = _delay_findings(mine, place, end)
     if district is not None:
         findings.insert(0, f"Registration delay is shown for the whole of {place}: district counts by year are too small to show.")
-    footnote = common.view_footnote(data, protected.record, source=data.data_source or "death registrations", extra=REGISTRATION_NOTE)
+    footnote = common.view_footnote(data, source=data.data_source or "death registrations", extra=REGISTRATION_NOTE)
     return View(title=title, chart=chart, table=display.reset_index(drop=True), footnote=footnote, findings=findings)
 
 

@@ -39,10 +39,11 @@ def _up_to_period(data: AreaData, period: str | None) -> pd.DataFrame:
 
 
 def _comparable(table: pd.DataFrame) -> pd.DataFrame:
-    """Indicators that can be compared with England (rates and proportions, not bare counts)."""
+    """Indicators that can be compared with England (rates and proportions, not bare counts), without
+    rows that mean nothing to a reader (``common.meaningful``)."""
     if "measure" not in table.columns:
-        return table
-    return table[table["measure"].astype(str) != "count"]
+        return common.meaningful(table)
+    return common.meaningful(table[table["measure"].astype(str) != "count"])
 
 
 def spine(data: AreaData, *, district: str | None = None, period: str | None = None,
@@ -57,9 +58,8 @@ def spine(data: AreaData, *, district: str | None = None, period: str | None = N
     if mine.empty:
         return common.no_indicator_figures(title, "any indicator", place, period or data.period, data)
     districts = data.area.district_codes if code == data.area.code else []
-    note = common._disclosure_note(data, mine)
     chart = charts.spine_chart(table, code, districts, area=data.area, title=title,
-                               source=common.source_text(mine, data), footnote=note or None)
+                               source=common.source_text(mine, data))
     latest = _latest_each(mine)
     return View(title=title, chart=chart, table=common.display_table(latest, area_label="Area").assign(
         Indicator=latest["indicator_name"].astype(str).to_numpy()).pipe(_indicator_first),
@@ -108,9 +108,8 @@ def rug(data: AreaData, *, district: str | None = None, period: str | None = Non
     shown = common.headline(table[table["area_code"].isin([common.ENGLAND_CODE, *codes])]) if not table.empty else table
     if shown.empty or shown[shown["area_code"] == data.area.code].empty:
         return common.no_indicator_figures(title, "any indicator", data.area.name, period or data.period, data)
-    note = common._disclosure_note(data, shown[shown["area_code"].isin(codes)])
     chart = charts.overview_rug(shown, [c for c in codes if c in set(shown["area_code"])], area=data.area, title=title,
-                                source=common.source_text(shown, data), footnote=note or None)
+                                source=common.source_text(shown, data))
     latest = pd.concat([_latest_each(part) for _, part in shown.groupby("area_code", sort=False)])
     order = {c: i for i, c in enumerate([data.area.code, *data.area.district_codes])}
     local = latest[latest["area_code"].isin(order)]
@@ -140,7 +139,7 @@ def headline_findings(data: AreaData, *, district: str | None = None, period: st
     and the region, with the recent trend; ``indicators`` keeps only those ids (a notebook's own)."""
     code, place = common.resolve_place(data, district)
     title = f"Key findings: {place}"
-    table = _up_to_period(data, period)
+    table = common.meaningful(_up_to_period(data, period))
     if indicators is not None and not table.empty:
         table = table[table["indicator_id"].astype(str).isin([str(i) for i in indicators])]
     mine = common.headline(table[table["area_code"] == code]) if not table.empty else table

@@ -61,7 +61,7 @@ def referral_sources(data: Any, *, district: str | None = None, period: str | No
     england = _england_shares(data)
     if len(england) and sel.substance_group is None:
         shown = pd.concat([shown, _england_series(england, "All substance groups")], ignore_index=True)
-    footnote = c.view_footnote(data, protected.record, extra="Adults starting treatment in the year, by the source of their referral.")
+    footnote = c.view_footnote(data, extra="Adults starting treatment in the year, by the source of their referral.")
     chart = charts.share_chart(shown, "route", series="series", group="substance_group", category_order=routes(),
                                period=sel.period, title=title, source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS, width=170)
     table = shown.assign(share=[c.share_text(v) for v in shown["share_pct"]]).pivot_table(
@@ -85,18 +85,26 @@ def _route_findings(shown: pd.DataFrame, sel: c.Selection, by: str, england: pd.
     out = []
     eng = dict(zip(england["category"], england["value"])) if len(england) else {}
     for key, part in shown.groupby(by, sort=False):
-        bits = []
+        bits, hidden = [], []
         for route in (SELF, CRIMINAL_JUSTICE):
             hit = part[part["route"] == route]
             if hit.empty:
                 continue
             value = hit["share_pct"].iloc[0]
-            text = f"{c.share_text(value)} {route.lower()}" if not fmt.is_missing(value) else f"a suppressed share {route.lower()}"
-            if route in eng and not fmt.is_missing(value) and key in ("All substance groups", "Persons", c.ALL):
+            if fmt.is_missing(value):  # no share, so no comparison either
+                hidden.append(route.lower())
+                continue
+            text = f"{c.share_text(value)} {route.lower()}"
+            if route in eng and key in ("All substance groups", "Persons", c.ALL):
                 text += f" ({_against_england(hit.iloc[0], eng[route])})"
             bits.append(text)
+        when = f"in {sel.place} in {fmt.format_period(sel.period)}"
+        not_shown = (f"the {' and '.join(hidden)} share{'s are' if len(hidden) > 1 else ' is'} not shown to protect privacy"
+                     if hidden else "")
         if bits:
-            out.append(f"{key}: {' and '.join(bits)} referrals in {sel.place} in {fmt.format_period(sel.period)}.")
+            out.append(f"{key}: {' and '.join(bits)} referrals {when}" + (f"; {not_shown}." if not_shown else "."))
+        elif not_shown:
+            out.append(f"{key}, {when}: {not_shown}.")
     if england.empty:
         out.append("Not compared with England: the indicators table holds no published England referral shares.")
     return out
@@ -141,7 +149,7 @@ def _routes_by_sex(data: Any, sel: c.Selection, cohort: Any, title: str, noun: s
         if sel.substance_group is None and noun == "new presentations" else pd.DataFrame()
     if len(england):
         shown = pd.concat([shown, _england_series(england).assign(sex=england["sex"].to_numpy())], ignore_index=True)
-    footnote = c.view_footnote(data, protected.record, extra=extra)
+    footnote = c.view_footnote(data, extra=extra)
     chart = charts.share_chart(shown, "route", series="series", group="sex", category_order=routes(), period=sel.period,
                                title=title, source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS, width=200)
     table = shown.assign(share=[c.share_text(v) for v in shown["share_pct"]]).pivot_table(
@@ -160,7 +168,7 @@ def young_people_routes(data: Any, *, district: str | None = None, period: str |
     sel = c.select(data, district, period, substance_group)
     title = f"Young people's referral routes (under 18): {sel.place}, {fmt.format_period(sel.period)}"
     if c.treatment_records(data)["age_years"].fillna(99).lt(18).sum() == 0:
-        return View(title=title, footnote=c.view_footnote(data, None),
+        return View(title=title, footnote=c.view_footnote(data),
                     findings=[f"The treatment records for {data.area.name} hold no young people (under 18), "
                               "so young people's referral routes cannot be shown."])
     return _routes_by_sex(data, sel, cohorts.young_new_presentations, title, "young people (under 18) starting treatment",
@@ -181,7 +189,7 @@ def criminal_justice_trend(data: Any, *, district: str | None = None, period: st
         return c.too_small(title, "The criminal-justice share for one substance group", sel, data, protected.record)
     rows = _proportion_rows(protected.table, counts, "route", CRIMINAL_JUSTICE, "criminal_justice_referral_share",
                             "New presentations referred by criminal justice", data)
-    footnote = c.view_footnote(data, protected.record, extra=f"Adults starting treatment, {sel.group_label}; 95% Wilson intervals.")
+    footnote = c.view_footnote(data, extra=f"Adults starting treatment, {sel.group_label}; 95% Wilson intervals.")
     mine = rows[rows["area_code"] == sel.area_code]
     chart = charts.trend_chart(rows, "criminal_justice_referral_share", sel.area_code, comparators=(), area=data.area,
                                title=title, source=c.TREATMENT_SOURCE, footnote=footnote)
@@ -257,7 +265,7 @@ def waiting_times(data: Any, *, district: str | None = None, period: str | None 
         return c.too_small(title, "Waiting times for one substance group", sel, data, protected.record)
     shown = c.labelled(shares, "substance_group", "substance_groups").replace({"substance_group": {c.ALL: "All substance groups"}})
     shown = shown.assign(series=sel.place, period=sel.period)
-    footnote = c.view_footnote(data, protected.record, extra="Days from referral to the start of treatment, adults starting treatment in the year.")
+    footnote = c.view_footnote(data, extra="Days from referral to the start of treatment, adults starting treatment in the year.")
     chart = charts.share_chart(shown, "wait", series="series", group="substance_group", category_order=bands, period=sel.period,
                                title=title, source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS, width=170)
     table = shown.assign(share=[c.share_text(v) for v in shown["share_pct"]]).pivot(
@@ -272,9 +280,12 @@ def waiting_times(data: Any, *, district: str | None = None, period: str | None 
     else:
         within = shown[(shown["wait"] == bands[0]) & (shown["substance_group"] == shown["substance_group"].iloc[-1])]
         value = within["share_pct"].iloc[0]
-        lead = "A suppressed share" if fmt.is_missing(value) else c.share_text(value)
-        findings.append(f"{lead} of new presentations in {sel.place} started treatment "
-                        "within 3 weeks of referral; not compared with England (no published figure held).")
+        if fmt.is_missing(value):
+            findings.append(f"The share of new presentations in {sel.place} that started treatment within 3 weeks of "
+                            "referral is not shown to protect privacy.")
+        else:
+            findings.append(f"{c.share_text(value)} of new presentations in {sel.place} started treatment "
+                            "within 3 weeks of referral; not compared with England (no published figure held).")
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
 
 
@@ -299,7 +310,7 @@ def referral_flow(data: Any, *, district: str | None = None, period: str | None 
         step1.assign(step="Referral route to substance group", source=step1["route"], target=step1["substance_group"]),
         step2.assign(step="Substance group to exit", source=step2["substance_group"], target=step2["exit_group"]),
     ], ignore_index=True).assign(period=sel.period)
-    footnote = c.view_footnote(data, protected.record, extra="Treatment episodes of adults that ended in the year; "
+    footnote = c.view_footnote(data, extra="Treatment episodes of adults that ended in the year; "
                                "died, treatment withdrawn and other incomplete exits are merged as Other.")
     chart = charts.flow_chart(links[["step", "source", "target", "count", "count_display", "period"]], period=sel.period,
                               title=title, source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)
@@ -339,7 +350,7 @@ def referral_mix_by_district(data: Any, *, district: str | None = None, period: 
     if not shares["area_code"].isin(data.area.district_codes).any():
         whole_area = c.select(data, period=sel.period, substance_group=sel.substance_group)  # the view shows every district
         return c.too_small(title, "Referral routes by district for one substance group", whole_area, data, protected.record)
-    footnote = c.view_footnote(data, protected.record, extra="Adults starting treatment in the year; each cell counts people.")
+    footnote = c.view_footnote(data, extra="Adults starting treatment in the year; each cell counts people.")
     grid = shares.assign(step="District to referral route", source=shares["area_name"], target=shares["route"])
     chart = charts.flow_chart(grid[["step", "source", "target", "count", "count_display", "period"]], period=sel.period,
                               title=title, source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)

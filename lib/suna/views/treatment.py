@@ -44,7 +44,7 @@ def _people_by_group_over_years(data: Any, sel: c.Selection, cohort: Any, title:
     if sel.substance_group:
         mine = mine[mine["substance_group"] == sel.substance_group]
     shown = c.labelled(mine, "substance_group", "substance_groups").replace({"substance_group": {c.ALL: "All substance groups"}})
-    footnote = c.view_footnote(data, protected.record, extra="Adults aged 18 or over, each counted once a year in one substance group.")
+    footnote = c.view_footnote(data, extra="Adults aged 18 or over, each counted once a year in one substance group.")
     chart = charts.category_trend_chart(shown, "substance_group", title=f"{title}: {sel.place}", value_title="Adults",
                                         source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)
     table = shown.pivot(index="period", columns="substance_group", values="count_display").reset_index()
@@ -110,7 +110,7 @@ def age_sex_profile(data: Any, *, district: str | None = None, period: str | Non
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, f"adults in treatment ({sel.group_label})", sel, data)
     mine = c.pick_area(protected.table, sel).assign(period=sel.period)
-    footnote = c.view_footnote(data, protected.record, extra=f"Adults aged 18 or over in treatment, {sel.group_label}.")
+    footnote = c.view_footnote(data, extra=f"Adults aged 18 or over in treatment, {sel.group_label}.")
     bars = mine[(mine["age_band"] != c.ALL) & (mine["sex"] != c.ALL)]
     if bars.empty:
         return c.too_small(title, "Age by sex", sel, data, protected.record)
@@ -177,7 +177,7 @@ def ethnicity_profile(data: Any, *, district: str | None = None, period: str | N
         note = (f"{RESIDENTS}: usual residents of all ages (ONS TS021); the Census gives everyone a group, "
                 "so residents have no 'Not stated'. Comparisons are with adults whose group was recorded.")
         findings = []
-    footnote = c.view_footnote(data, record, extra=note)
+    footnote = c.view_footnote(data, extra=note)
     shown = mine if residents is None else pd.concat([mine, residents], ignore_index=True)
     chart = charts.share_chart(shown, "ethnic_group", series="cohort", period=sel.period, title=title,
                                source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)
@@ -321,7 +321,7 @@ def time_in_treatment(data: Any, *, district: str | None = None, period: str | N
     mine = c.pick_area(c.add_shares(protected.table, ["area_code"], "duration"), sel).assign(period=sel.period)
     if mine.empty:
         return c.too_small(title, "Time in treatment for one substance group", sel, data, protected.record)
-    footnote = c.view_footnote(data, protected.record, extra=f"Treatment episodes of adults that ended in the year, {sel.group_label}.")
+    footnote = c.view_footnote(data, extra=f"Treatment episodes of adults that ended in the year, {sel.group_label}.")
     chart = charts.share_chart(mine, "duration", series="area_name", category_order=bands, period=sel.period, title=title,
                                source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)
     table = pd.DataFrame({"Time in treatment": mine["duration"], "Exits": mine["count_display"],
@@ -360,7 +360,7 @@ def exits_by_reason(data: Any, *, district: str | None = None, period: str | Non
         return c.too_small(title, "Exit reasons for one substance group", sel, data, protected.record)
     shown = c.labelled(c.labelled(mine, "exit_reason", "exit_reasons"), "substance_group", "substance_groups")
     shown = shown.replace({"substance_group": {c.ALL: "All substance groups"}}).assign(period=sel.period)
-    footnote = c.view_footnote(data, protected.record, extra="Treatment episodes of adults that ended in the year.")
+    footnote = c.view_footnote(data, extra="Treatment episodes of adults that ended in the year.")
     chart = charts.share_chart(shown, "exit_reason", series="area_name", group="substance_group", period=sel.period,
                                title=title, source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS, width=180)
     table = shown.assign(share=[c.share_text(v) for v in shown["share_pct"]]).pivot(
@@ -389,7 +389,7 @@ def successful_completion(data: Any, *, district: str | None = None, period: str
     table = data.table
     if table is None or table.empty or "indicator_id" not in table.columns:
         return c.no_figures(title, "successful completion", sel, data)
-    rows = table[table["indicator_id"].isin(ids) & (table["period"] == sel.period)]
+    rows = c.meaningful(table[table["indicator_id"].isin(ids) & (table["period"] == sel.period)])
     rows = pd.concat([_category_rows(part, sel.substance_group if i == "completion_no_representation" else None)
                       for i, part in rows.groupby("indicator_id", sort=False)], ignore_index=True) if len(rows) else rows
     rows = narrative.headline_rows(rows) if len(rows) else rows
@@ -436,7 +436,7 @@ def unmet_need_cascade(data: Any, *, district: str | None = None, period: str | 
     mine["share_pct"] = [v / first * 100 if not fmt.is_missing(v) and not fmt.is_missing(first) and first else float("nan")
                          for v in mine["count"]]
     note = ("" if len(need) else "No prevalence estimate is held for this area, so the cascade starts at the number in treatment. ")
-    footnote = c.view_footnote(data, protected.record, extra=note + f"Adults, {sel.group_label}.")
+    footnote = c.view_footnote(data, extra=note + f"Adults, {sel.group_label}.")
     chart = charts.cascade_chart(mine, period=sel.period, title=title, value_title="Adults", source=c.TREATMENT_SOURCE,
                                  footnote=footnote, rule=c.NDTMS)
     table = pd.DataFrame({"Stage": mine["stage"], "Adults": [fmt.format_count(v, d) for v, d in zip(mine["count"], mine["count_display"])],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from suna import narrative, pipeline
+from suna import narrative, outputs, pipeline
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +51,8 @@ def test_first_render_shows_every_view_offline(explorer):
         explorer.screenshot(f"app-01-first-render-{key}")
     assert charts >= 6
     assert "synthetic" in page.locator(".suna-notes").inner_text().lower()
-    assert "suppress" in page.locator(".suna-explorer").inner_text().lower()
+    assert outputs.PRIVACY_NOTE in page.locator(".suna-notes").inner_text()  # once, in plain words
+    assert page.locator(".suna-notes #how-figures-are-protected li").count() >= 1  # disclosure control's rules, behind its link
     explorer.assert_no_error_text()
     explorer.guarded.assert_clean()
 
@@ -120,5 +121,36 @@ def test_substance_group_changes_the_treatment_views(explorer):
     after = _shown(explorer, "treatment")
     assert after != before and "Opiate" in after
     assert _shown(explorer, "admissions")  # still drawn
+    explorer.assert_no_error_text()
+    explorer.guarded.assert_clean()
+
+
+def test_every_section_passes_axe_at_a_laptop_and_a_phone(explorer):
+    """Issue 15: no serious or critical axe-core violation (WCAG 2.x A and AA) in any section of the app,
+    for the whole area and for a district, at 1280 px and 375 px; at 1280 px no chart under 60% of its
+    size and no text under 10 px; every chart named by its description. Screenshots at both widths."""
+    page = explorer.page
+    found: list[str] = []
+    for choice in (None, "Basildon"):
+        if choice:
+            explorer.choose("District", choice)
+        for key in ("overview", "treatment", "referrals", "admissions", "deaths"):
+            explorer.open_section(key)
+            for width in explorer.guarded.PAGE_WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                page.wait_for_timeout(300)
+                where = f"{choice or 'Essex'} / {key} at {width} px"
+                blocking = explorer.guarded.axe_violations()
+                if blocking:
+                    found.append(f"{where}:\n{explorer.guarded.describe(blocking)}")
+                if width == 1280:
+                    found += [f"{where}: {p}" for p in explorer.guarded.readability_problems()]
+                explorer.screenshot(f"app-a11y-{(choice or 'essex').lower()}-{key}-{width}")
+            page.set_viewport_size({"width": 1280, "height": 900})
+            names = explorer.panel(key).locator(".jp-RenderedVegaCommon5 [aria-roledescription='visualization']").evaluate_all(
+                "els => els.map(e => e.getAttribute('aria-label') || '')")
+            found += [f"{choice or 'Essex'} / {key}: a chart has no description ({n!r})" for n in names if len(n) < 30]
+    assert "How figures are protected" in page.locator(".suna-notes").inner_text()
+    assert not found, "\n".join(found)
     explorer.assert_no_error_text()
     explorer.guarded.assert_clean()

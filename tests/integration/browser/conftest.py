@@ -26,10 +26,15 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import pytest
+
+try:  # axe-core, injected by its Playwright binding (the [test] extra); tests that need it skip without it
+    from axe_playwright_python.sync_playwright import Axe
+except ImportError:  # pragma: no cover - the [test] extra installs it
+    Axe = None
 
 CHROMIUM = os.environ.get("SUNA_CHROMIUM", "/usr/bin/chromium")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
@@ -45,6 +50,40 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts"
+PAGE_WIDTHS = (1280, 375)  # a board member's laptop and phone (issue 15)
+MIN_CHART_SCALE = 0.6      # no chart drawn under 60% of its designed size
+MIN_TEXT_PX = 10           # no text, in a chart or around it, under 10 px as drawn
+# axe-core's WCAG 2.0/2.1/2.2 A and AA rules (its tags); best practices are not the standard
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+
+# Every chart's SVG as drawn (those on screen: a closed tab's are not): its designed width (Vega's width attribute) against its width on the
+# page, and its smallest text once scaled. Vega writes font sizes on each <text>; the SVG is scaled as
+# a whole, so a text's drawn size is its font size times the chart's scale.
+_CHART_SIZES = """() => [...document.querySelectorAll('svg.marks')].filter(svg => svg.getClientRects().length).map(svg => {
+    const designed = svg.width.baseVal.value || 0;
+    const drawn = svg.getBoundingClientRect().width;
+    const scale = designed ? drawn / designed : 1;
+    const sizes = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim())
+        .map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+    return {label: svg.getAttribute('aria-label') || '', designed, drawn, scale,
+            smallest_text: sizes.length ? Math.min(...sizes) : null};
+})"""
+
+# The smallest visible HTML text on the page (outside the charts' SVG), with an example of it.
+_SMALLEST_HTML_TEXT = """() => {
+    let best = null;
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const node = walker.currentNode, el = node.parentElement;
+        if (!el || !node.textContent.trim() || el.closest('svg, script, style, [hidden]')) continue;
+        const style = getComputedStyle(el);
+        if (style.display === 'none' || style.visibility === 'hidden' || !el.getClientRects().length) continue;
+        const size = parseFloat(style.fontSize);
+        if (!best || size < best.size) best = {size, text: node.textContent.trim().slice(0, 80)};
+    }
+    return best;
+}"""
 
 
 def is_loopback(url: str) -> bool:
@@ -58,6 +97,9 @@ def is_loopback(url: str) -> bool:
 @dataclass
 class GuardedPage:
     """A Playwright page plus everything it tried to fetch elsewhere and every error it showed."""
+
+    PAGE_WIDTHS: ClassVar[tuple[int, ...]] = PAGE_WIDTHS
+    MIN_CHART_SCALE: ClassVar[float] = MIN_CHART_SCALE
 
     page: Any
     blocked: list[str] = field(default_factory=list)
@@ -77,6 +119,44 @@ class GuardedPage:
     def assert_clean(self) -> None:
         problems = self.problems()
         assert not problems, "\n".join(problems)
+
+    def axe_violations(self, impacts: frozenset[str] = BLOCKING_IMPACTS) -> list[dict[str, Any]]:
+        """axe-core's WCAG A/AA violations on the page as it is now, of the given impacts."""
+        if Axe is None:
+            pytest.skip("axe-playwright-python is not installed (pip install -e '.[test]')")
+        results = Axe().run(self.page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
+        return [v for v in results.response["violations"] if v.get("impact") in impacts]
+
+    @staticmethod
+    def describe(violations: list[dict[str, Any]]) -> str:
+        """axe-core violations one line each: rule, impact, how many elements, the first one's HTML."""
+        lines = []
+        for v in violations:
+            nodes = v.get("nodes", [])
+            first = nodes[0].get("html", "")[:160] if nodes else ""
+            lines.append(f"{v['id']} ({v.get('impact')}, {len(nodes)} element(s)): {v.get('help', '')}; e.g. {first}")
+        return "\n".join(lines)
+
+    def chart_sizes(self) -> list[dict[str, Any]]:
+        """Every Vega chart on the page: designed and drawn width, scale, smallest drawn text (px)."""
+        return self.page.evaluate(_CHART_SIZES)
+
+    def smallest_html_text(self) -> dict[str, Any] | None:
+        """The smallest visible text outside the charts: its size in px and the text."""
+        return self.page.evaluate(_SMALLEST_HTML_TEXT)
+
+    def readability_problems(self) -> list[str]:
+        """Charts drawn under 60% of their size or with text under 10 px, and page text under 10 px."""
+        problems = []
+        for chart in self.chart_sizes():
+            if chart["scale"] < MIN_CHART_SCALE - 1e-6:
+                problems.append(f"chart drawn at {chart['scale']:.0%} of its size: {chart['label'][:90]!r}")
+            if chart["smallest_text"] is not None and chart["smallest_text"] < MIN_TEXT_PX - 0.05:
+                problems.append(f"chart text {chart['smallest_text']:.1f} px: {chart['label'][:90]!r}")
+        smallest = self.smallest_html_text()
+        if smallest and smallest["size"] < MIN_TEXT_PX - 0.05:
+            problems.append(f"page text {smallest['size']:.1f} px: {smallest['text']!r}")
+        return problems
 
     def screenshot(self, name: str) -> Path:
         """Save a full-page PNG to tests/artefacts/<name>.png (git-ignored) and return its path."""
@@ -163,3 +243,4 @@ def serve_folder() -> Iterator[Callable[[Path], str]]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
