@@ -315,7 +315,7 @@ def district_breakdown(data: AreaData, *, district: str | None = None, period: s
     findings = [] if top is None else [f"The most in {fmt.format_period(period)}: {names[top['area_code']]} "
                                        f"({fmt.format_count(top['count'], top['count_display'])})."]
     return View(title=title, chart=None, table=shown, findings=findings,
-                footnote=common.view_footnote(data, protected.record, source=CRIME_SOURCE))
+                footnote=common.view_footnote(data, source=CRIME_SOURCE))
 
 
 VIEWS = {
