@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("core", ("suna", "errors", "paths", "reference", "fingerprint", "areas", "schemas", "stats", "formatting",
               "population", "outputs")),
     ("sources", ("sources",)),
-    ("figures", ("indicators", "national", "published_indicators", "shapes", "area_registry", "result_cache")),
+    ("figures", ("indicators", "national", "published_indicators", "shapes", "localities", "area_registry", "result_cache")),
     ("disclosure", ("disclosure", "secondary")),
     ("presentation", ("charts", "narrative", "maps")),
     ("pipeline", ("pipeline",)),
