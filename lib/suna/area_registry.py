@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from suna import areas, paths, shapes
+from suna import areas, localities, paths, shapes
 from suna.errors import DataSourceError, SunaError, UnknownAreaError
 from suna.sources import published, sample, store
 
@@ -179,6 +179,7 @@ def params_for(row: pd.Series | Mapping[str, Any] | str) -> dict[str, Any]:
             "comparators": [published.ENGLAND_CODE, rec["region_code"]],
             "district_type": district_type,
             "districts": districts,
+            **({} if rec["type"] == "county" else {"localities": {"min_population": localities.MIN_POPULATION}}),
         },
     }
 
@@ -217,6 +218,10 @@ def render_params(params: Mapping[str, Any]) -> str:
                   "  # official MSOA name is the key. Supply ward or MSOA codes with your own boundaries if you prefer."]
     elif d["district_type"] == WARD_DISTRICTS:
         lines.append(f"  # No MSOA 2011 names were found for {d['name']}, so its districts are its electoral wards.")
+    if d.get("localities"):
+        lines += ["  # Reported by locality: neighbouring small areas merged until each has at least this many",
+                  "  # residents, so that small numbers can be shown. Or name them: {groups: {Name: [small areas]}}.",
+                  f"  localities: {{min_population: {d['localities']['min_population']}}}"]
     lines.append("  districts:")
     for dist in d["districts"]:
         code = dist["code"] if re.fullmatch(r"E\d{8}", dist["code"]) else _q(dist["code"])

@@ -7,6 +7,7 @@ object, and resolves districts by code or name with a clear error for anything u
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ class Area:
     comparators: tuple[str, ...] = (ENGLAND_CODE,)
     period: str = "2023/24"
     data_dir: str = ""
+    localities: tuple[Any, ...] = ()  # how small areas are grouped for reporting (suna.localities)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -84,6 +86,45 @@ class Area:
         if code not in names:
             raise UnknownAreaError(code, list(names), kind=f"area code in {self.name}'s hierarchy")
         return names[code]
+
+
+def _localities(spec: Any, source: str, districts: Sequence[District]) -> tuple[Any, ...]:
+    """The ``localities`` parameter (``suna.localities``) as a hashable spec: () for none, else ("min_population", N) or
+    ("groups", ((name, (codes, ...)), ...)). Every error names the parameter and what was expected."""
+    if spec in (None, "", {}):
+        return ()
+    if not isinstance(spec, Mapping) or len(spec) != 1 or next(iter(spec)) not in ("min_population", "groups"):
+        raise ParametersError(source, "localities", "must be a mapping with one key: min_population (a number of residents) "
+                                                   "or groups (locality name: list of small-area codes)")
+    if "min_population" in spec:
+        value = spec["min_population"]
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ParametersError(source, "localities.min_population", f"is {value!r}; expected a whole number of residents above 0")
+        return ("min_population", value)
+    groups = spec["groups"]
+    if not isinstance(groups, Mapping) or not groups:
+        raise ParametersError(source, "localities.groups", "must map each locality's name to a list of small-area codes")
+    known = {d.code for d in districts} | {d.name for d in districts}
+    by_name = {d.name: d.code for d in districts}
+    seen: dict[str, str] = {}
+    parsed = []
+    for name, members in groups.items():
+        if not isinstance(members, list) or not members:
+            raise ParametersError(source, f"localities.groups.{name}", "must be a non-empty list of small-area codes")
+        codes = []
+        for m in map(str, members):
+            if m not in known:
+                raise ParametersError(source, f"localities.groups.{name}", f"lists {m!r}, which is not one of area_definition.districts")
+            code = by_name.get(m, m)
+            if code in seen:
+                raise ParametersError(source, f"localities.groups.{name}", f"lists {m!r}, already in locality {seen[code]!r}")
+            seen[code] = str(name)
+            codes.append(code)
+        parsed.append((str(name), tuple(codes)))
+    left = [d.code for d in districts if d.code not in seen]
+    if left:
+        raise ParametersError(source, "localities.groups", f"leaves out {', '.join(left[:10])}; expected every small area in one locality")
+    return ("groups", tuple(parsed))
 
 
 def available_areas() -> list[str]:
@@ -157,6 +198,7 @@ def area_from_params(raw: dict[str, Any], source: str = "parameters") -> Area:
         comparators=tuple(definition.get("comparators", [ENGLAND_CODE, definition["region_code"]])),
         period=period,
         data_dir=str(raw.get("data_dir") or ""),
+        localities=_localities(definition.get("localities"), source, parsed),
     )
 
 

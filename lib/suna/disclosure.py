@@ -54,6 +54,7 @@ import pandas as pd
 from suna import formatting as fmt
 from suna import indicators, reference
 from suna.errors import DisclosureError
+from suna import secondary
 from suna.secondary import Equation, UnprotectableError, protect_cells
 from suna.secondary import slacks as _slacks
 
@@ -259,13 +260,38 @@ def _equations(
 
 def _protect_cells(
     values: np.ndarray, primary: np.ndarray, equations: Sequence[Equation], latent: np.ndarray | None = None,
-    where: str = "a table", fixed: np.ndarray | None = None,
+    where: str = "a table", fixed: np.ndarray | None = None, keep: np.ndarray | None = None,
+    cost: np.ndarray | None = None, prune: int = 0,
 ) -> np.ndarray:
-    """Secondary suppression by interval audit (``suna.secondary``), its failures as DisclosureError."""
+    """Secondary suppression by interval audit (``suna.secondary``), its failures as DisclosureError.
+
+    ``keep``: figures to keep shown if the table can be protected with them shown (whole-area
+    figures, published ones); where it cannot, they may be hidden like any other (logged).
+    """
+    if keep is not None and (keep & ~primary).any():
+        hard = keep & ~primary if fixed is None else (fixed | keep) & ~primary
+        try:
+            return protect_cells(values, primary, equations, latent=latent, fixed=hard, cost=cost, prune=prune)
+        except (UnprotectableError, ValueError):
+            logger.info("%s: a whole-area or published figure had to be hidden to protect the rest", where)
     try:
-        return protect_cells(values, primary, equations, latent=latent, fixed=fixed)
+        return protect_cells(values, primary, equations, latent=latent, fixed=fixed, cost=cost, prune=prune)
     except (UnprotectableError, ValueError) as err:
         raise DisclosureError(f"Disclosure control could not protect {where}: {err}. Check the declared margins.") from err
+
+
+def whole_area_cost(frame: pd.DataFrame, area_margins: Mapping[Any, Sequence[Any]] | Sequence[tuple[Any, Sequence[Any]]],
+                    column: str = "area_code") -> np.ndarray:
+    """The information lost by hiding each cell: 1 for a figure of an area that has sub-areas
+    (the whole-area figures a board comes for), 0 for a sub-area's; ties go to the smallest count.
+
+    The default cost of ``protect_table`` and ``protect_indicators``: complementary cells are
+    found among the small areas first, so a whole-area figure goes only when nothing else can
+    protect a hidden one.
+    """
+    pairs = area_margins.items() if isinstance(area_margins, Mapping) else area_margins
+    tops = {top for top, kids in pairs if len(kids)}
+    return frame[column].isin(tops).to_numpy(dtype=float)
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,7 +350,9 @@ def _hidden_note(r: Rule, what: str = "Count") -> str:
     Saying which would let a reader bound each cell (1 to threshold-1, or threshold and more) and
     work some of them out; the record keeps the distinction for the analyst.
     """
-    return f"{what} suppressed ({r.label} small-number rule)"
+    lead = "Not shown" if what == "Count" else f"{what} not shown"
+    return (f"{lead} to protect privacy: fewer than {r.suppress_below} {r.noun}, "
+            "or hidden so that such a number cannot be worked out")
 
 
 def _count_notes(r: Rule, hidden: np.ndarray, what: str = "Count") -> list[list[str]]:
@@ -384,8 +412,12 @@ def protect_table(
     note_col: str = "value_note",
     hidden: np.ndarray | None = None,
     fixed: np.ndarray | None = None,
+    keep: np.ndarray | None = None,
 ) -> Protected:
     """Suppress small counts in one table and enough other cells that none can be worked out.
+
+    Complementary cells are chosen at least cost (``whole_area_cost`` over an ``area_code``
+    hierarchy: small areas before the whole area; then the smallest count).
 
     Args:
         frame: one row per cell; not modified.
@@ -404,6 +436,8 @@ def protect_table(
         hidden, fixed: for a table that shares cells with one protected before it, the shared cells
             that table hid (hidden here too, as secondary cells) and those it showed (never hidden
             here), so the two agree (``suna.views.cohorts``).
+        keep: figures to keep shown where the table can be protected with them shown (the
+            whole-area headline, a published figure); hidden only where it cannot (logged).
 
     Returns:
         ``Protected``: ``table`` (hidden counts NaN, ``<count_col>_display`` with ``*`` or the shown
@@ -421,11 +455,14 @@ def protect_table(
         raise DisclosureError(f"{where}: dimension column(s) {', '.join(map(repr, missing_dims))} are missing.")
     values = _numeric(frame, count_col, where)
     keys = _cell_keys(frame, dims, where)
-    equations = _equations(keys, dims, _normalise_margins(frame, dims, margins))
+    declared = _normalise_margins(frame, dims, margins)
+    equations = _equations(keys, dims, declared)
     primary = r.is_primary(values)
     linked = np.zeros(len(values), dtype=bool) if hidden is None else np.asarray(hidden, dtype=bool) & ~primary
+    cost = whole_area_cost(frame, declared["area_code"]) if "area_code" in declared else None
     secondary = _protect_cells(values, primary | linked, equations, where=where,
-                               fixed=None if fixed is None else np.asarray(fixed, dtype=bool)) | linked
+                               fixed=None if fixed is None else np.asarray(fixed, dtype=bool),
+                               keep=None if keep is None else np.asarray(keep, dtype=bool) & ~linked, cost=cost) | linked
     hidden = primary | secondary
 
     shown = np.where(hidden, np.nan, r.rounded(values))
@@ -556,7 +593,8 @@ def protect_indicators(indicators: pd.DataFrame, decided: pd.DataFrame | None = 
         r = rules[group["disclosure_rule"].iloc[0]]
         keys = _cell_keys(group, dims, gwhere)
         with_den = group["measure"].iloc[0] == "proportion" and has_den
-        tables.append((pos, _equations(keys, dims, _indicator_margins(group, gwhere)), with_den, gwhere))
+        margins = _indicator_margins(group, gwhere)
+        tables.append((pos, _equations(keys, dims, margins), with_den, gwhere, whole_area_cost(group, margins["area_code"])))
         prim_c[pos] = small_c[pos] = r.is_primary(counts[pos])
         if with_den:
             prim_d[pos] = r.is_primary(dens[pos])
@@ -564,6 +602,7 @@ def protect_indicators(indicators: pd.DataFrame, decided: pd.DataFrame | None = 
             # count too: shown beside its denominator, a count leaves it exact, so a small rest hides it
             prim_c[pos] |= r.is_primary(dens[pos] - counts[pos]) & ~prim_d[pos]
 
+    keep = _keep_shown(frame, tables)
     small_d = prim_d.copy()
     prim_c = np.where(known_c, hid_dc & small_c, prim_c)  # decided: small and hidden there is primary
     prim_d = np.where(known_d, hid_dd & small_d, prim_d)
@@ -579,11 +618,13 @@ def protect_indicators(indicators: pd.DataFrame, decided: pd.DataFrame | None = 
     # cell hidden by the last step can be worked out in its own table, so round again until stable.
     for _ in range(20):
         for t in todo:
-            pos, equations, with_den, twhere = tables[t]
-            sec_c[pos] |= _protect_around(counts[pos], (prim_c | sec_c)[pos], equations, fix_c[pos], f"{twhere}, counts")
+            pos, equations, with_den, twhere, cost = tables[t]
+            sec_c[pos] |= _protect_around(counts[pos], (prim_c | sec_c)[pos], equations, fix_c[pos], f"{twhere}, counts",
+                                          keep[pos] & ~sec_c[pos], cost)
             if with_den:
-                sec_d[pos] |= _protect_around(dens[pos], (prim_d | sec_d)[pos], equations, fix_d[pos], f"{twhere}, denominators")
-        sec_c |= _protect_overlapping_periods(frame, counts, prim_c | sec_c, dims)
+                sec_d[pos] |= _protect_around(dens[pos], (prim_d | sec_d)[pos], equations, fix_d[pos], f"{twhere}, denominators",
+                                              keep[pos] & ~sec_d[pos], cost)
+        sec_c |= _protect_overlapping_periods(frame, counts, prim_c | sec_c, dims, keep & ~sec_c)
         before_c, before_d = sec_c.copy(), sec_d.copy()
         sec_c, sec_d = _hide_same_quantities(frame, counts, np.where(is_prop, dens, np.nan), prim_c | sec_c, prim_d | sec_d, sec_c, sec_d)
         changed = (sec_c != before_c) | (sec_d != before_d)
@@ -596,6 +637,24 @@ def protect_indicators(indicators: pd.DataFrame, decided: pd.DataFrame | None = 
     raise DisclosureError(f"{where}: hiding the same figures in every indicator did not settle.")  # pragma: no cover
 
 
+def _keep_shown(frame: pd.DataFrame, tables: Sequence[tuple[Any, ...]]) -> np.ndarray:
+    """The figures kept shown wherever the table can be protected with them shown.
+
+    A published indicator's figures (its publisher already releases them: hiding them protects
+    nothing and costs the reader the figure), and each indicator's whole-area headline (all
+    persons, no breakdown): the figure a board comes for, which complementary cells are found
+    around rather than taken from.
+    """
+    published = [i for i, spec in indicators.catalogue().items() if spec.get("table") == indicators.PUBLISHED]
+    keep = frame["indicator_id"].isin(published).to_numpy().copy()
+    headline = (frame["_category_key"] == _TOTAL_CATEGORY).to_numpy().copy()
+    if "sex" in frame.columns:
+        headline &= (frame["sex"].eq("Persons") | frame["sex"].isna()).to_numpy()
+    for pos, *_, cost in tables:
+        keep[pos] |= headline[pos] & (cost > 0)
+    return keep
+
+
 def _decided(decided: pd.DataFrame | None, column: str, indicators: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Which figures are decided, and which of those hidden (``protect_indicators``' ``decided``)."""
     if decided is None or column not in decided.columns:
@@ -606,16 +665,17 @@ def _decided(decided: pd.DataFrame | None, column: str, indicators: pd.DataFrame
 
 
 def _protect_around(values: np.ndarray, hidden: np.ndarray, equations: Sequence[Equation], fixed: np.ndarray,
-                    where: str) -> np.ndarray:
+                    where: str, keep: np.ndarray | None = None, cost: np.ndarray | None = None) -> np.ndarray:
     """Secondary suppression keeping the decided figures shown; where that cannot protect the rest,
     hiding them too (hiding more never makes a cell easier to work out)."""
+    prune = secondary.PRUNE_AT_MOST  # an indicator's table is small enough for a second look
     if not fixed.any():
-        return _protect_cells(values, hidden, equations, where=where)
+        return _protect_cells(values, hidden, equations, where=where, keep=keep, cost=cost, prune=prune)
     try:
-        return _protect_cells(values, hidden, equations, where=where, fixed=fixed)
+        return _protect_cells(values, hidden, equations, where=where, fixed=fixed, keep=keep, cost=cost, prune=prune)
     except DisclosureError:
         logger.info("%s: the figures decided elsewhere could not all stay shown", where)
-        return _protect_cells(values, hidden, equations, where=where)
+        return _protect_cells(values, hidden, equations, where=where, keep=keep, cost=cost, prune=prune)
 
 
 _CELL_KEY = ("area_code", "period", "sex", "age", "_category_key")
@@ -663,7 +723,7 @@ def _single_years(shown: np.ndarray, n_single: int, equations: Sequence[Equation
 
 
 def _protect_overlapping_periods(frame: pd.DataFrame, counts: np.ndarray, hidden: np.ndarray,
-                                 dims: Sequence[str]) -> np.ndarray:
+                                 dims: Sequence[str], keep: np.ndarray | None = None) -> np.ndarray:
     """More cells to hide so that overlapping pooled periods give no hidden count away.
 
     Deaths are shown for rolling 3-year periods (2019-21, 2020-22, ...), each protected above as a
@@ -698,7 +758,10 @@ def _protect_overlapping_periods(frame: pd.DataFrame, counts: np.ndarray, hidden
         values = np.r_[counts[pos], _single_years(counts[pos], len(single_keys), equations, where)]
         primary = np.r_[hidden[pos], np.zeros(len(single_keys), dtype=bool)]
         latent = np.r_[np.zeros(len(pos), dtype=bool), np.ones(len(single_keys), dtype=bool)]
-        more = _protect_cells(values, primary, equations, latent=latent, where=where)[: len(pos)]
+        none = np.zeros(len(single_keys), dtype=bool)
+        more = _protect_cells(values, primary, equations, latent=latent, where=where,
+                              keep=None if keep is None else np.r_[keep[pos], none],
+                              cost=np.r_[whole_area_cost(group, margins["area_code"]), none])[: len(pos)]
         if more.any():
             logger.info("%s: %d more cell(s) hidden across overlapping periods", where, int(more.sum()))
         extra[pos] = more
@@ -882,8 +945,8 @@ def footnote(record: pd.DataFrame) -> str:
         if primary or secondary:
             # the same words whatever the mix, so the footnote does not say how many cells are small
             sentences.append(
-                f"* Counts of {_range_text(r.suppress_below - 1)} are suppressed ({r.label} rule), and "
-                "other counts where needed so that none can be worked out from totals or other cells."
+                f"* Not shown to protect privacy: counts of {_range_text(r.suppress_below - 1)} {r.noun} ({r.label} rule), "
+                "and other counts where needed so that none can be worked out from totals or other figures."
             )
         if r.round_to > 1 and (rounded or primary or secondary):
             lead = "Other counts" if (primary or secondary) else "Counts"
@@ -891,7 +954,7 @@ def footnote(record: pd.DataFrame) -> str:
                 f"{lead} are rounded to the nearest {r.round_to} ({r.label} rule), so figures may not add up to the totals shown."
             )
     if denominators:
-        sentences.append("Proportions are not shown where their count or denominator is suppressed.")
+        sentences.append("Proportions are not shown where their count or denominator is not shown.")
     for action in ("not_calculated", "unreliable"):
         rec = record[record["action"] == action]
         seen: list[str] = []

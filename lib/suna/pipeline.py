@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from suna import areas, paths
+from suna import areas, localities, paths
 from suna.areas import Area
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,8 @@ def _load_cached(area: Area, period: str, data_dir: str) -> AreaData:
         _check_published(area)
     tables = {} if published_only else _load_tables(area, folder)
     key = result_cache.cache_key(area, period, folder or paths.sample_dir())
+    if tables:  # records by small area are counted by locality (none when published figures only)
+        area, tables = localities.apply(area, tables)
     saved = result_cache.load(area, key)
     if saved is None:
         raw = result_cache.missing_as_none(raw_indicators(area, tables, period))

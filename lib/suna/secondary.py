@@ -210,6 +210,17 @@ class Audit:
         self.lower[cell], self.upper[cell] = low, self._inf
         self._solver.changeColBounds(cell, low, self._inf)
 
+    def show(self, cell: int) -> None:
+        """Fix a hidden cell at its value again; every interval is audited afresh after this."""
+        self.unknown[cell] = False
+        self.targets[cell] = False
+        v = self.values[cell]
+        self.lower[cell] = self.upper[cell] = v
+        self._solver.changeColBounds(cell, v, v)
+        self.low, self.high = self._truth.copy(), self._truth.copy()
+        self.cleared[:] = False
+        self._pushed = False
+
     def _solve(self, cost: np.ndarray) -> np.ndarray | None:
         """Minimise ``cost @ x``; the solution, or None when the objective is unbounded."""
         import highspy
@@ -271,11 +282,36 @@ class Audit:
         return None
 
 
+PRUNE_AT_MOST = 12  # secondary cells an indicators table tries shown again: each try is a full audit
+
+
+def _show_needless(audit: Audit, secondary: np.ndarray, price: np.ndarray, rng: np.random.Generator, prune: int) -> None:
+    """Show again the costliest secondary cells that no hidden cell needs, costliest first.
+
+    Greedy choice hides a cell to free one neighbour; later choices may protect that neighbour
+    anyway. Each try is a full audit (hot-started), so only cells with a cost (whole-area
+    figures, the ones a reader misses most) are tried, at most ``prune`` of them.
+    """
+    order = sorted(np.flatnonzero(secondary & (price > 0)), key=lambda c: (-price[c], -audit.values[c]))
+    for c in order[:prune]:
+        audit.show(int(c))
+        if audit.first_pinned(rng) is None:
+            secondary[c] = False
+        else:
+            audit.hide(int(c))
+
+
 def protect_cells(
     values: np.ndarray, primary: np.ndarray, equations: Sequence[Equation], latent: np.ndarray | None = None,
-    fixed: np.ndarray | None = None,
+    fixed: np.ndarray | None = None, cost: np.ndarray | None = None, prune: int = 0,
 ) -> np.ndarray:
     """The secondary cells to hide so that no primary or secondary cell can be worked out.
+
+    Cells are chosen at least cost: among the cells of a relation that gives a hidden cell away,
+    the one of lowest ``cost`` (then the smallest count, children before margins); once every
+    hidden cell is safe, the costliest cells hidden that way are tried shown again, one by one,
+    and stay shown where the audit still passes (so a greedy early choice does not cost a figure
+    that later choices made needless).
 
     Args:
         values: true counts by cell position (NaN where the input has no count).
@@ -283,7 +319,11 @@ def protect_cells(
         equations: additive relations ``margin = sum(children)``.
         latent: cells never shown (single years under pooled periods), unknown to a reader, with
             values that satisfy the relations (any such values do: the audit starts from them).
-        fixed: cells that must stay shown (another table of the same figures shows them).
+        fixed: cells that must stay shown (another table of the same figures shows them, or their
+            publisher releases them).
+        cost: the information lost by hiding each cell (lower is hidden first); by default all
+            equal, so the smallest count goes first.
+        prune: how many of the costliest secondary cells to try shown again (each a full audit).
 
     Returns:
         A boolean mask of the extra (secondary) cells.
@@ -293,6 +333,7 @@ def protect_cells(
             (the declared margins contradict the figures), or every figure left is ``fixed``.
     """
     n = len(values)
+    price = np.zeros(n) if cost is None else np.asarray(cost, dtype=float)
     missing = np.isnan(values)
     unknown = primary | missing | (latent if latent is not None else False)
     secondary = np.zeros(n, dtype=bool)
@@ -326,7 +367,7 @@ def protect_cells(
         def helps(c: int) -> int:
             return sum(1 for e in eqs_of[c] if n_unknown[e] == 1)
 
-        return min(choices, key=lambda c: (pool[c], values[c], -helps(c), c))
+        return min(choices, key=lambda c: (price[c], pool[c], values[c], -helps(c), c))
 
     targets = primary.copy()
     audit: Audit | None = None
@@ -361,7 +402,8 @@ def protect_cells(
     for _ in range(n + 1):
         p = audit.first_pinned(rng)
         if p is None:
-            logger.debug("audit: %d cells, %d hidden, %d LPs", n, int(unknown.sum()), audit.solves)
+            _show_needless(audit, secondary, price, rng, prune)
+            logger.debug("audit: %d cells, %d hidden, %d LPs", n, int(audit.unknown.sum()), audit.solves)
             return secondary
         c = pick(eqs_of[p])
         if c is None:

@@ -29,6 +29,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import pandas as pd
 import yaml
 
@@ -95,6 +96,8 @@ def district_layer(area: Area, source: str | Path | None = None, *, refresh: boo
     Raises:
         SunaError: a district has no shipped boundary, or the supplied file lacks some codes.
     """
+    if area.extra.get("small_areas") is not None:
+        return _localities_layer(area, district_layer(area.extra["small_areas"], source, refresh=refresh))
     wanted = [(d.code, d.name) for d in area.districts]
     source_path = _existing(source) if source not in (None, "") else None
     key = _cache_key(wanted, source_path)
@@ -111,6 +114,23 @@ def district_layer(area: Area, source: str | Path | None = None, *, refresh: boo
         layer = _from_shipped(wanted, "lad", what=f"the districts of {area.name}")
     layer = fit_to_budget(layer)
     _write_cache(layer, cache, key)
+    return layer
+
+
+def _localities_layer(area: Area, small: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Localities as their small areas dissolved, each locality's members kept in ``members``
+    (so a map can say which small areas it merged)."""
+    members = area.extra["members"]
+    locality = {m: code for code, ms in members.items() for m in ms}
+    names = area.district_names()
+    merged = small.assign(district_code=small["district_code"].map(locality)).dissolve("district_code", sort=False)
+    layer = gpd.GeoDataFrame({
+        "district_code": list(names),
+        "district_name": list(names.values()),
+        "members": [", ".join(small.set_index("district_code").loc[members[c], "district_name"]) for c in names],
+    }, geometry=_valid(gpd.GeoSeries([merged.geometry[c] for c in names], crs=small.crs)).to_numpy(), crs=small.crs)
+    layer.attrs.update(small.attrs)
+    layer = fit_to_budget(layer)
     return layer
 
 

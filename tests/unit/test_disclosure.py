@@ -98,7 +98,7 @@ def test_primary_and_protecting_cells_carry_the_same_note() -> None:
     protected = disclosure.protect_table(_sexes(1, 5), "count", "ndtms", dims=["sex"], margins={"sex": "Persons"})
     table = protected.table.set_index("sex")
     assert table.loc["Male", "count_display"] == "*" and table.loc["Female", "count_display"] == "*"
-    assert table.loc["Male", "value_note"] == table.loc["Female", "value_note"] == "Count suppressed (NDTMS small-number rule)"
+    assert table.loc["Male", "value_note"] == table.loc["Female", "value_note"] == "Not shown to protect privacy: fewer than 5 people, or hidden so that such a number cannot be worked out"
     assert table.loc["Persons", "count_display"] == "6"  # with one note for both, 6 does not give them away
     assert attack_table(_sexes(1, 5), protected) == []
 
@@ -181,7 +181,7 @@ def test_crude_rate_is_calculated_from_3_events() -> None:
     table = disclosure.protect_indicators(_indicator("crude_rate", "ons_deaths", [2, 3])).table
     assert table["value"].isna().tolist() == [True, False]
     assert table["value_note"].tolist() == [
-        "Count suppressed (ONS small-number rule)",
+        "Not shown to protect privacy: fewer than 3 deaths, or hidden so that such a number cannot be worked out",
         "Value may be unreliable: fewer than 20 deaths",
     ]
 
@@ -195,7 +195,7 @@ def test_no_comparison_and_no_note_about_one_beside_a_hidden_value() -> None:
     table = disclosure.protect_indicators(raw).table
     assert table["compared_to_england"].tolist() == [None, None, "Worse"]
     assert table["compared_to_region"].tolist() == [None, None, "Similar"]
-    assert table["value_note"].tolist() == ["Count suppressed (ONS small-number rule)",
+    assert table["value_note"].tolist() == ["Not shown to protect privacy: fewer than 3 deaths, or hidden so that such a number cannot be worked out",
                                             "Rate not calculated: fewer than 10 deaths",
                                             indicators.NOT_COMPARED_NO_INTERVAL]
 
@@ -222,7 +222,7 @@ def test_proportion_is_removed_where_its_denominator_is_hidden() -> None:
     assert table["denominator_display"].tolist() == ["*", "20", "30"]
     assert table["count_display"].tolist() == ["0", "*", "6"]
     assert table["value"].isna().tolist() == [True, True, False]
-    assert table.loc[0, "value_note"] == "Denominator suppressed (NDTMS small-number rule)"
+    assert table.loc[0, "value_note"] == "Denominator not shown to protect privacy: fewer than 5 people, or hidden so that such a number cannot be worked out"
 
 
 def test_protect_indicators_keeps_rows_and_order() -> None:
@@ -240,8 +240,8 @@ def test_protect_indicators_keeps_rows_and_order() -> None:
 def test_footnote_for_ndtms_with_protecting_cells() -> None:
     protected = disclosure.protect_table(_sexes(3, 40), "count", "ndtms", dims=["sex"], margins={"sex": "Persons"})
     assert protected.footnote == (
-        "* Counts of 1 to 4 are suppressed (NDTMS rule), and other counts where needed so that none "
-        "can be worked out from totals or other cells."
+        "* Not shown to protect privacy: counts of 1 to 4 people (NDTMS rule), and other counts where needed "
+        "so that none can be worked out from totals or other figures."
     )
 
 
@@ -255,10 +255,10 @@ def test_footnote_for_hes_rounding_and_ons() -> None:
     hes = disclosure.protect_table(_flat([12, 40]), "count", "hes", dims=["cell"])
     assert hes.footnote == "Counts are rounded to the nearest 5 (HES rule), so figures may not add up to the totals shown."
     hes_hidden = disclosure.protect_table(_flat([3, 40]), "count", "hes", dims=["cell"])
-    assert hes_hidden.footnote.startswith("* Counts of 1 to 7 are suppressed (HES rule)")
+    assert hes_hidden.footnote.startswith("* Not shown to protect privacy: counts of 1 to 7 admissions (HES rule)")
     assert "Other counts are rounded to the nearest 5 (HES rule)" in hes_hidden.footnote
     ons = disclosure.protect_table(_flat([2, 40]), "count", "ons_deaths", dims=["cell"])
-    assert ons.footnote.startswith("* Counts of 1 or 2 are suppressed (ONS rule)")
+    assert ons.footnote.startswith("* Not shown to protect privacy: counts of 1 or 2 deaths (ONS rule)")
 
 
 def test_footnote_for_rates_and_proportions() -> None:
@@ -268,7 +268,7 @@ def test_footnote_for_rates_and_proportions() -> None:
         "Values based on fewer than 20 deaths may be unreliable."
     )
     props = disclosure.protect_indicators(_indicator("proportion", "ndtms", [0, 6], denominators=[3, 30]))
-    assert "Proportions are not shown where their count or denominator is suppressed." in props.footnote
+    assert "Proportions are not shown where their count or denominator is not shown." in props.footnote
 
 
 def test_no_footnote_when_nothing_was_done() -> None:
@@ -424,7 +424,7 @@ def test_worcestershire_districts_by_sex() -> None:
     lone = table.set_index(["period", "area_code", "sex"])["count_display"]
     assert lone[("2022/23", "E07000235", "Male")] == "*" and lone[("2022/23", "E07000235", "Female")] == "0"
     assert attack_table(truth, protected) == []
-    assert protected.footnote.startswith("* Counts of 1 to 4 are suppressed (NDTMS rule)")
+    assert protected.footnote.startswith("* Not shown to protect privacy: counts of 1 to 4 people (NDTMS rule)")
 
 
 def test_a_figure_hidden_in_one_indicator_is_hidden_where_another_shows_the_same_quantity() -> None:
@@ -455,3 +455,36 @@ def test_figures_that_cannot_add_up_name_the_table() -> None:
     margins = {"district": [("Area", ["A", "B"]), ("A", ["A1", "A2"])]}
     with pytest.raises(DisclosureError, match=r"could not protect table passed to protect_table \(count column 'count'\)"):
         disclosure.protect_table(frame, "count", "ndtms", dims=["district"], margins=margins)
+
+
+def test_published_figures_and_whole_area_headlines_are_the_figures_kept_shown():
+    frame = pd.DataFrame({
+        "indicator_id": ["drug_poisoning_deaths_ons", "drug_poisoning_deaths", "drug_poisoning_deaths",
+                         "drug_poisoning_deaths", "drug_poisoning_deaths"],
+        "area_code": ["E07000066", "E10000012", "E10000012", "E10000012", "E07000066"],
+        "sex": ["Persons", "Persons", "Male", "Persons", "Persons"],
+        "_category_key": ["", "", "", "Age\x1f25-34", ""],
+    })
+    cost = disclosure.whole_area_cost(frame, {"E10000012": ["E07000066"]})
+    assert cost.tolist() == [0, 1, 1, 1, 0]
+    keep = disclosure._keep_shown(frame, [(np.arange(5), None, False, "", cost)])
+    # the ONS-published district count; the whole county's headline; not its sexes, ages or districts
+    assert keep.tolist() == [True, True, False, False, False]
+
+
+def test_a_whole_area_headline_kept_shown_moves_protection_to_the_small_areas():
+    # Persons: area 30 = district A 2 + district B 28; the sexes of A are 1 and 1, of B 14 and 14;
+    # the area's sexes 15 and 15. Hiding A (primary) and its sexes, the audit wants one more cell
+    # in the area's relation: B (a small area), never the whole-area headline 30 that is kept.
+    frame = pd.DataFrame({
+        "area_code": ["T", "A", "B"] * 3,
+        "sex": ["Persons"] * 3 + ["Male"] * 3 + ["Female"] * 3,
+        "count": [30, 2, 28, 15, 1, 14, 15, 1, 14],
+    })
+    keep = ((frame["area_code"] == "T") & (frame["sex"] == "Persons")).to_numpy()
+    protected = disclosure.protect_table(frame, "count", "ndtms", dims=["area_code", "sex"],
+                                         margins={"area_code": {"T": ["A", "B"]}, "sex": "Persons"}, keep=keep)
+    shown = protected.table.set_index(["area_code", "sex"])["count_display"]
+    assert shown[("T", "Persons")] == "30"
+    assert shown[("A", "Persons")] == shown[("B", "Persons")] == "*"
+    assert attack_table(frame, protected) == []  # no hidden count recovered

@@ -87,7 +87,7 @@ def test_attacker_reads_why_a_cell_is_hidden_when_a_table_says_so() -> None:
     found = attack.attack_published(truth, published, "count", "ndtms", ["sex"], {"sex": "Persons"})
     assert [(r.label, r.lower, r.upper) for r in found] == [("sex=Male", 1, 1), ("sex=Female", 5, 5)]
     # the same figures with SUNA's single note give nothing away
-    same_note = published.assign(value_note=["Count suppressed (NDTMS small-number rule)"] * 2 + [None])
+    same_note = published.assign(value_note=["Not shown to protect privacy: fewer than 5 people, or hidden so that such a number cannot be worked out"] * 2 + [None])
     assert attack.attack_published(truth, same_note, "count", "ndtms", ["sex"], {"sex": "Persons"}) == []
 
 

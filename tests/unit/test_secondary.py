@@ -107,3 +107,16 @@ def test_relations_that_contradict_the_figures_are_a_clear_error() -> None:
     equations = [(0, (1, 2)), (1, (3, 4))]
     with pytest.raises(ValueError, match="do not add up"):
         secondary.protect_cells(values, primary, equations)
+
+
+def test_complementary_cells_are_chosen_at_least_cost_then_smallest_count():
+    from suna.secondary import protect_cells
+
+    # total 10 = 2 + 3 + 5; the 2 is hidden. By count alone the 3 protects it; costed (the 3 is a
+    # whole-area figure, cost 1), the 5 does instead.
+    values = np.array([10.0, 2.0, 3.0, 5.0])
+    primary = np.array([False, True, False, False])
+    equations = [(0, (1, 2, 3))]
+    assert protect_cells(values, primary, equations).tolist() == [False, False, True, False]
+    assert protect_cells(values, primary, equations, cost=np.array([0, 0, 1, 0])).tolist() == [False, False, False, True]
+

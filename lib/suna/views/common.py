@@ -250,7 +250,12 @@ def _protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals
     margins: dict[str, Any] = {"area_code": {area.code: area.district_codes}}
     margins.update({col: ALL for col in totals})
     margins.update({col: [(total, list(kids)) for total, kids in pairs] for col, pairs in spelt_out.items()})
-    return disclosure.protect_table(counts, "count", rule_name, dims=["area_code", *dims], margins=margins, hidden=hidden, fixed=fixed)
+    # the whole-area headline (every category at its total) stays shown wherever the table allows
+    headline = (counts["area_code"] == area.code).to_numpy().copy()
+    for col in [*totals, *spelt_out]:
+        headline &= (counts[col] == ALL).to_numpy()
+    return disclosure.protect_table(counts, "count", rule_name, dims=["area_code", *dims], margins=margins, hidden=hidden,
+                                    fixed=fixed, keep=headline)
 
 
 def add_shares(table: pd.DataFrame, within: Sequence[str], category: str, share: str = "share_pct") -> pd.DataFrame:
