@@ -355,6 +355,11 @@ def _hidden_note(r: Rule, what: str = "Count") -> str:
             "or hidden so that such a number cannot be worked out")
 
 
+def is_hidden_note(part: str) -> bool:
+    """Whether one part of a value note is the note on a hidden figure (``_hidden_note``)."""
+    return " to protect privacy: fewer than " in str(part)
+
+
 def _count_notes(r: Rule, hidden: np.ndarray, what: str = "Count") -> list[list[str]]:
     notes: list[list[str]] = [[] for _ in range(len(hidden))]
     for i in np.flatnonzero(hidden):

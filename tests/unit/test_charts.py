@@ -415,7 +415,7 @@ def test_share_chart_keeps_suppressed_shares_as_words() -> None:
                                footnote=footnote, rule="ndtms")
     spec = check_common(chart, "Referral sources")
     assert spec["facet"]["column"]["field"] == "substance_group"
-    assert "* Counts of 1 to 4 are suppressed (NDTMS rule)" in " ".join(charts.caption(spec))
+    assert "* Not shown to protect privacy: counts of 1 to 4 people (NDTMS rule)" in " ".join(charts.caption(spec))
     rows = {(r["substance_group"], r["referral_source"], r["series_label"]): r for r in records(spec)}
     hidden = [key for key, r in rows.items() if r["share_label"] == "suppressed"]
     # GP (3) among opiates, Other (4) among alcohol, plus one cell each to protect them from the group total.

@@ -47,7 +47,7 @@ INDICATORS = pd.DataFrame([
       (("2020/21", 1000.0), ("2021/22", 1050.0), ("2022/23", 1100.0), ("2023/24", 1160.0))),
     _ind("successful_completion_opiate", "2022/23", 6.0, "proportion", count=9.0, display="9", polarity="high_is_good"),
     _ind("successful_completion_opiate", "2023/24", math.nan, "proportion", count=math.nan, display="*",
-         note="Count suppressed (NDTMS small-number rule)", polarity="high_is_good"),
+         note="Not shown to protect privacy: fewer than 5 people, or hidden so that such a number cannot be worked out", polarity="high_is_good"),
     _ind("drug_misuse_deaths", "2020 - 22", 9.9, "dsr", count=24.0, compared="Worse", polarity="high_is_bad"),
     _ind("drug_misuse_deaths", "2020 - 22", 5.2, "dsr", area="E92000001", count=math.nan, polarity="high_is_bad"),
     _ind("drug_poisoning_deaths_ons", "2018 - 20", 11.0, "crude_rate", count=42.0, compared="Worse", polarity="high_is_bad"),

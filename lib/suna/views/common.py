@@ -780,11 +780,11 @@ def meaningful(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def reader_note(note: Any) -> str:
-    """A row's note without disclosure control's per-cell reason ("Count suppressed (HES small-number
-    rule)"): the value already reads "suppressed" and the page's privacy note says why, once."""
+    """A row's note without disclosure control's per-cell reason ("Not shown to protect privacy: ..."):
+    the value already says it is not shown, and the page's privacy note says why, once."""
     if fmt.is_missing(note):
         return ""
-    kept = [part for part in str(note).split("; ") if not re.search(r"suppressed \([^)]*rule\)", part)]
+    kept = [part for part in str(note).split("; ") if not disclosure.is_hidden_note(part)]
     return "; ".join(kept)
 
 
