@@ -41,6 +41,8 @@ from suna import app_server, paths
 BASE_URLS = ["/", "/suna-app/"]
 
 # paths relative to the base URL; each as a raw request target
+# kernel ids no server holds, fixed so that every pytest-xdist worker collects the same tests
+_NO_SUCH = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"suna-no-such-kernel-{i}")) for i in range(5)]
 HOSTILE = [
     "../", "..%2f", "%2e%2e/", "%2e%2e%2f", ".%2e/", "%2e%2e%5c", "..;/", "%252e%252e/", "....//",
     "../../etc/passwd", "..%2f..%2f..%2fetc%2fpasswd", "%2e%2e/%2e%2e/%2e%2e/etc/passwd", "//etc/passwd", "%2fetc%2fpasswd",
@@ -60,12 +62,12 @@ HOSTILE = [
     "voila/templates/suna/static/../../../../conf.json", "voila/templates/suna/static/..%2f..%2fconf.json",
     "voila/templates/lab/static/..%2f..%2fconf.json", "voila/templates/..%2f..%2f/static/x", "voila/templates/x",
     "voila/labextensions/..%2f..%2f..%2f..%2fetc/passwd", "voila/api/themes/..%2f..%2f..%2fetc/passwd",
-    f"api/kernels/{uuid.uuid4()}", f"api/kernels/{uuid.uuid4()}/channels", f"voila/api/shutdown/{uuid.uuid4()}",
+    f"api/kernels/{_NO_SUCH[0]}", f"api/kernels/{_NO_SUCH[1]}/channels", f"voila/api/shutdown/{_NO_SUCH[2]}",
 ]
 # kernel, session and terminal management with every method (and a forged XSRF pair, which a direct
 # client can always make: XSRF protects browsers from other sites, not the server from a visitor)
 MANAGEMENT = ["api/kernels", "api/sessions", "api/terminals", "api/contents/district_explorer.ipynb",
-              f"api/kernels/{uuid.uuid4()}", f"voila/api/shutdown/{uuid.uuid4()}", ""]
+              f"api/kernels/{_NO_SUCH[3]}", f"voila/api/shutdown/{_NO_SUCH[4]}", ""]
 FORGED_XSRF = {"Cookie": "_xsrf=hostile", "X-XSRFToken": "hostile"}
 
 # what no answer may contain: the notebook source, params, data, Python source, system files
