@@ -56,7 +56,7 @@ def caption_lines(footnote: str = "", spec: dict[str, Any] | None = None) -> lis
     lines (period, how to read it), each once; the chart's own "Source:" line is dropped when the
     footnote gives one, so a source is never printed twice."""
     chart_lines = list(((spec or {}).get("usermeta") or {}).get(CAPTION_KEY, []))
-    lines = [footnote.strip()] if footnote and footnote.strip() else []
+    lines = [line.strip() for line in (footnote or "").splitlines() if line.strip()]
     for line in chart_lines:
         text = str(line).strip()
         if not text or (lines and text.startswith("Source:") and lines[0].startswith("Source:")):
@@ -68,13 +68,14 @@ def caption_lines(footnote: str = "", spec: dict[str, Any] | None = None) -> lis
 
 def caption_html(lines: Sequence[str]) -> str:
     """Caption lines as small print under a chart: one paragraph each, web addresses as links, a long
-    list (of sources) folded behind a toggle named for what it holds."""
+    list of sources (a line starting "Source") folded behind a toggle named for what it holds; any
+    other line, however long, is a sentence and stays whole."""
     if not lines:
         return ""
     parts = []
     for line in lines:
-        if len(line) > LONG_LINE and "; " in line:
-            head, _, rest = line.partition(": ") if line.startswith("Source") else ("Sources", "", line)
+        if len(line) > LONG_LINE and "; " in line and line.startswith("Source"):
+            head, _, rest = line.partition(": ")
             items = [item.strip().rstrip(".") for item in rest.split("; ") if item.strip()]
             listed = "".join(f"<li>{_linked(item)}</li>" for item in items)
             parts.append(f'<details class="suna-sources"><summary>{html.escape(head.rstrip(":"))} ({len(items)})</summary>'

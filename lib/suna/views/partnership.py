@@ -242,7 +242,7 @@ def dashboard(data: AreaData, *, district: str | None = None, period: str | None
     findings = _findings(table, data.area.name)
     if district is not None:
         findings.insert(0, f"The dashboard shows {data.area.name} as a whole, the partnership's area, not one district.")
-    footnote = " ".join(p for p in (
+    footnote = "\n".join(p for p in (  # one caption line each: the rule is a sentence, not a list of sources
         f"Status against a target: {targets.RULE}",
         f"Sources: indicators as published or computed by SUNA from {data.data_source}; crime figures from {CRIME_SOURCE}, "
         "counted in whole financial years only.",

@@ -9,7 +9,6 @@ non-zero status, its kernels stopped too, so a process manager restarts it.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import signal
@@ -21,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import psutil
+import fresh_loop
 import pytest
 
 from suna import app_server
@@ -232,7 +232,7 @@ def test_idle_culling_spares_a_viewer_still_connecting_and_stops_one_who_left(tm
             connection = await websocket_connect(f"{url.replace('http', 'ws', 1)}api/kernels/{kernel_id}/channels")
             connection.close()  # the viewer leaves without unloading the page
 
-        asyncio.run(visit())
+        fresh_loop.run(visit())
         deadline = time.monotonic() + 120
         while app_server.health(url)[1]["viewers"] != 0:
             assert time.monotonic() < deadline, "the departed viewer's kernel was never culled"

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+import fresh_loop
 import pytest
 
 from suna import app_server, paths
@@ -373,7 +374,7 @@ def test_the_kernel_websocket_runs_no_code_sent_from_the_browser(server, tmp_pat
                                    "arguments": {"expression": code}}, channel="control"),
     ]
     ws_url = f"ws://{server.host}:{server.port}{server.base}api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"
-    received = asyncio.run(_talk(server, ws_url, [*probes, *attacks], listen=8.0, protocol=protocol))
+    received = fresh_loop.run(_talk(server, ws_url, [*probes, *attacks], listen=8.0, protocol=protocol))
 
     for probe in probes:
         expected = probe["header"]["msg_type"].replace("_request", "_reply")
@@ -399,7 +400,7 @@ def test_an_unknown_kernel_id_has_no_websocket(server):
         connection.close()
         return "closed" if message is None else f"open: {message!r}"
 
-    outcome = asyncio.run(attempt())
+    outcome = fresh_loop.run(attempt())
     assert outcome.startswith(("refused", "closed")), outcome
 
 
@@ -489,7 +490,7 @@ def test_the_kernel_websocket_needs_the_token_too(token_server):
         connection.close()
         return "open"
 
-    assert asyncio.run(attempt()).startswith("refused 403")
+    assert fresh_loop.run(attempt()).startswith("refused 403")
 
 
 def test_viewers_arriving_together_get_exactly_the_limit(tmp_path):
