@@ -190,15 +190,17 @@ def notebook_to_html(nb_path_or_node: Path | str | Any, title: str | None = None
     )
     body, _ = exporter.from_notebook_node(nb)
     if chart_count:
-        # Wrapped in a function so the bundle's minified top-level names (const n, t, ...) stay out
-        # of the page's global scope, where they would clash with other scripts; it sets window.vegaEmbed.
-        script = (
-            '<script type="text/javascript">\n(function () {\n'
-            + _script_safe(bundle or vega_bundle())
-            + "\n})();\n</script>\n"
-        )
-        body = body.replace("</head>", script + "</head>", 1)
+        body = body.replace("</head>", bundle_script(bundle) + "</head>", 1)
     return strip_remote_assets(body)
+
+
+def bundle_script(bundle: str | None = None) -> str:
+    """The ``<script>`` element that puts the offline Vega bundle (``vega_bundle()`` by default) on a page.
+
+    Wrapped in a function so the bundle's minified top-level names (const n, t, ...) stay out of the
+    page's global scope, where they would clash with other scripts; it sets window.vegaEmbed.
+    """
+    return '<script type="text/javascript">\n(function () {\n' + _script_safe(bundle or vega_bundle()) + "\n})();\n</script>\n"
 
 
 def offline_charts(nb: Any) -> int:
