@@ -14,11 +14,13 @@ until it fits on one A4 sheet, so the page count is known: cover, one per report
 
 from __future__ import annotations
 
+import contextlib
 import html
+import json
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -87,8 +89,10 @@ class BoardPack:
 def read_section(notebook: Path) -> Section:
     """What one executed notebook gives the pack (its outputs, charts made offline; the file is not changed)."""
     import nbformat
+    from nbformat.v4.rwbase import rejoin_lines
 
-    nb = nbformat.read(str(notebook), as_version=4)
+    # Read without nbformat's schema validation (seconds for a report with many charts): the batch wrote it.
+    nb = rejoin_lines(nbformat.from_dict(json.loads(Path(notebook).read_text(encoding="utf-8"))))
     publish.offline_charts(nb)
     stem = Path(notebook).stem
     section = Section(stem=stem, title=publish.notebook_title(nb, default=stem))
@@ -116,7 +120,6 @@ def read_section(notebook: Path) -> Section:
         block = _outputs_html(cell, keep_tables=not _has_chart(cell), keep_findings=not has_findings)
         if block.strip():
             section.blocks.append((heading, block))
-            heading = ""  # one heading above the first block under it
     return section
 
 
@@ -315,7 +318,7 @@ def _page(section: Section, head: list[str], note: str = "") -> str:
     if section.findings_html:
         parts.append(f'<div class="bp-findings"><h3>Findings</h3>{section.findings_html}</div>')
     for i, (heading, block) in enumerate(section.blocks):
-        title = f"<h3>{e(heading)}</h3>" if heading else ""
+        title = f"<h3>{e(heading)}</h3>" if heading and (i == 0 or section.blocks[i - 1][0] != heading) else ""
         # with no findings of its own, a section's first block (its main table) is what the page is for
         kind = "bp-lead" if i == 0 and not section.findings_html else "bp-optional"
         parts.append(f'<div class="bp-block {kind}" data-heading="{e(heading)}">{title}{block}</div>')
@@ -389,6 +392,29 @@ def footer_template(area_name: str, when: str) -> str:
             '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>')
 
 
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's headless chromium through Playwright, for one pack or many (closed afterwards).
+
+    Raises:
+        SunaError: Playwright or chromium is not installed.
+    """
+    from suna.errors import SunaError
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        raise SunaError("The board pack needs Playwright: pip install playwright (and chromium: apt install chromium).") from exc
+    if not Path(CHROMIUM).exists():
+        raise SunaError(f"The board pack needs chromium at {CHROMIUM} (apt install chromium).")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 def print_pdf(page_html: str, out_path: Path, area_name: str, made_on: date, browser: Any = None) -> tuple[dict[str, int], dict[str, list[str]]]:
     """Draw the composed page in chromium and print it to ``out_path`` (written atomically).
 
@@ -404,18 +430,8 @@ def print_pdf(page_html: str, out_path: Path, area_name: str, made_on: date, bro
     from suna.errors import SunaError
 
     if browser is None:
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError as exc:
-            raise SunaError("The board pack needs Playwright: pip install playwright (chromium comes from apt install chromium).") from exc
-        if not Path(CHROMIUM).exists():
-            raise SunaError(f"The board pack needs chromium at {CHROMIUM} (apt install chromium).")
-        with sync_playwright() as playwright:
-            own = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            try:
-                return print_pdf(page_html, out_path, area_name, made_on, browser=own)
-            finally:
-                own.close()
+        with chromium() as own:
+            return print_pdf(page_html, out_path, area_name, made_on, browser=own)
     width, height = content_size_px()
     context = browser.new_context(viewport={"width": round(width), "height": round(height)}, service_workers="block")
     try:

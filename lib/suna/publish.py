@@ -380,8 +380,13 @@ def write_index(results: Any, out_dir: Path) -> Path:
     for area in areas:
         area_jobs = sorted((job for job in jobs if job.area == area), key=lambda job: job.notebook)
         label = getattr(area_jobs[0], "area_name", "") or area
+        parts.append(f'<h3 id="{e(area)}">{e(label)}</h3>')
+        pack = (getattr(results, "board_packs", None) or {}).get(area)
+        if pack is not None:
+            shown = (f'<a href="{e(_rel(pack.path, out_dir) or "")}">Board pack (PDF, {pack.pages} pages)</a>'
+                     if hasattr(pack, "path") else e(pack[:1].upper() + pack[1:]))
+            parts.append(f"<p>{shown}</p>")
         parts += [
-            f'<h3 id="{e(area)}">{e(label)}</h3>',
             "<table>",
             "<thead><tr><th>Notebook</th><th>Report</th><th>Status</th><th>Time taken</th><th>Finished</th></tr></thead>",
             "<tbody>",

@@ -244,3 +244,18 @@ def serve_folder() -> Iterator[Callable[[Path], str]]:
         server.shutdown()
         server.server_close()
 
+
+
+@pytest.fixture(scope="session")
+def real_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A batch of the analysis notebooks in notebooks/ for Halton, its reports folder (once per worker:
+    the report tests and the board pack tests read the same one)."""
+    from suna import batch
+
+    notebooks = batch.find_notebooks()
+    if not notebooks:
+        pytest.skip("notebooks/ holds no NN_*.ipynb analysis notebooks yet")
+    out = tmp_path_factory.mktemp("real-reports")
+    result = batch.run_batch(notebooks=notebooks, areas=["halton"], jobs=2, out_dir=out, progress=False)
+    assert result.exit_code == 0, batch.format_summary(result)
+    return out
