@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,11 @@ def pages(pack: board_pack.BoardPack) -> list[Any]:
     return list(pypdf.PdfReader(str(pack.path)).pages)
 
 
+def _text(*pages: Any) -> str:
+    """A page's text as a reader sees it: ligatures (the "fi" of "figures") as letters, one space between words."""
+    return " ".join(unicodedata.normalize("NFKC", " ".join(p.extract_text() for p in pages)).split())
+
+
 def _titles(real_reports: Path) -> dict[str, str]:
     return {nb.stem: board_pack.read_section(nb).title for nb in board_pack.executed_notebooks(real_reports / "halton")}
 
@@ -63,17 +69,17 @@ def test_overview_then_one_page_per_report_then_sources(pack, pages, real_report
     assert all(title and title != stem for stem, title in titles.items()), titles  # each report's own H1
     first = 0
     for stem in stems:
-        text = pages[first].extract_text()
-        assert titles[stem] in " ".join(text.split()), f"{stem} does not start page {first + 1}: {text[:300]!r}"
+        text = _text(pages[first])
+        assert titles[stem] in text, f"{stem} does not start page {first + 1}: {text[:300]!r}"
         first += pack.sheets[stem]
-    assert "Sources and notes" in pages[first].extract_text()
-    assert "Drug and alcohol needs: board pack for Halton" in pages[0].extract_text()
+    assert "Sources and notes" in _text(pages[first])
+    assert "Drug and alcohol needs: board pack for Halton" in _text(pages[0])
 
 
 def test_every_page_has_its_number_and_the_date(pages):
     total = len(pages)
     for number, page in enumerate(pages, start=1):
-        text = " ".join(page.extract_text().split())
+        text = _text(page)
         assert f"Page {number} of {total}" in text, f"page {number}: {text[-200:]!r}"
         assert "made on 31 March 2025" in text, f"page {number}: {text[-200:]!r}"
 
@@ -86,14 +92,14 @@ def test_charts_are_vectors_and_text_not_pictures(pack, pages):
     chart_pages = [pages[i] for i in range(1, 5)]  # treatment, referrals, admissions, deaths: each keeps a chart
     for page in chart_pages:
         assert len(PATH_OPERATOR.findall(page.get_contents().get_data())) > 20
-    all_text = " ".join(" ".join(p.extract_text() for p in pages).split())
+    all_text = _text(*pages)
     assert "Admission episodes for alcohol-specific conditions: Halton" in all_text  # a chart's title, as text
 
 
 def test_a_page_names_what_it_left_to_the_full_report(pack, pages):
     left = [(stem, headings) for stem, headings in pack.left_out.items() if headings]
     assert left, "every chart of every report fitted: the pack is not a summary"
-    all_text = " ".join(" ".join(p.extract_text() for p in pages).split())
+    all_text = _text(*pages)
     for stem, headings in left:
         assert "More in the full report" in all_text and headings[-1] in all_text, (stem, headings)
 
@@ -137,9 +143,9 @@ def test_the_pack_shows_only_what_the_reports_show_and_no_hidden_figure(pack, pa
             if row.get("is_suppressed") is True or row.get("count_display") == "*":
                 shown = {k: row[k] for k in FIGURE_FIELDS if _is_number(row.get(k))}
                 assert not shown, f"a hidden row draws {shown}: {spec.get('title')}"
-    text = " ".join(" ".join(p.extract_text() for p in pages).split())
-    assert outputs.PRIVACY_NOTE in " ".join(pages[0].extract_text().split())
-    assert "synthetic" in pages[0].extract_text()
+    text = _text(*pages)
+    assert outputs.PRIVACY_NOTE in _text(pages[0])
+    assert "synthetic" in _text(pages[0])
     assert "How figures are protected" in text and "NDTMS rule" in text
     for phrase in ("suppressed share", "Source: Source:", "substance_group", "share_pct", "Traceback", "could not be drawn"):
         assert phrase not in text
