@@ -232,11 +232,6 @@ def _source_lines(cell: Any) -> list[str]:
     return found
 
 
-def _sentences(lines: Sequence[str]) -> list[str]:
-    """Source lines cut into sentences (a caption's later sentences repeat across charts)."""
-    return [part.strip() for line in lines for part in re.split(r"(?<=[a-z0-9)])\.\s+(?=[A-Z])", line) if part.strip()]
-
-
 def _text(markup: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", markup)).strip()
 
@@ -259,7 +254,7 @@ h3 { font-size: 14px; margin: 10px 0 2px; } p, ul { margin: 3px 0; } ul { paddin
 .bp-findings h3 { margin-top: 2px; }
 .bp-block { break-inside: avoid; margin-top: 6px; } .bp-lead { break-inside: auto; }
 tr { break-inside: avoid; } thead { display: table-header-group; }
-.bp-note { font-size: 10.5px; } .bp-sources ul { columns: 2; column-gap: 16px; font-size: 10px; }
+.bp-note { font-size: 10.5px; } .bp-sources ul { columns: 2; column-gap: 16px; font-size: 10px; } .bp-sources li { break-inside: avoid; }
 .suna-chart { width: 100%%; } .suna-chart svg { max-width: 100%%; height: auto; }
 .suna-chart details, .vega-embed .vega-actions, .vega-embed summary { display: none !important; }
 .suna-caption { font-size: 10.5px; color: #000; margin: 2px 0 4px; } .suna-caption p { margin: 1px 0; }
@@ -336,7 +331,7 @@ def _sources_page(sections: Sequence[Section], when: str, synthetic: bool) -> st
         parts.append(f"<p><strong>{e(publish.SYNTHETIC_SAMPLE_TEXT)}</strong></p>")
     seen: set[str] = set()
     for section in sections:
-        fresh = [s for s in dict.fromkeys(_sentences(section.sources)) if s not in seen]
+        fresh = [s for s in dict.fromkeys(section.sources) if s not in seen]
         seen |= set(fresh)
         if fresh:
             parts += [f"<h3>{e(section.title)}</h3>", "<ul>", *(f"<li>{e(s)}</li>" for s in fresh), "</ul>"]
