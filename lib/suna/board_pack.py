@@ -50,6 +50,7 @@ PAGE_MM = (210, 297)
 MARGIN_MM = {"top": 14, "right": 14, "bottom": 18, "left": 14}
 _PX_PER_MM = 96 / 25.4
 MIN_ZOOM = 0.85  # a page whose essentials are taller than a sheet is shrunk, never below this (then it runs on)
+MIN_CHART_SCALE = 0.6  # as in the reports: no chart drawn under 60% of its designed size
 CHART_WAIT_MS = 60_000
 
 
@@ -351,27 +352,35 @@ def _sources_page(sections: Sequence[Section], when: str, synthetic: bool) -> st
 # headings left out.
 _SETTLED = """() => [...document.querySelectorAll('.suna-chart')].every(
     el => el.querySelector('svg, canvas') || el.querySelector('.suna-chart-error'))"""
-_FIT = """([limit, minZoom]) => {
+_FIT = """([limit, minZoom, minScale]) => {
     const report = {};
+    // a chart drawn under minScale of its designed width (or wider than the sheet) is left to the full report
+    const cramped = block => [...block.querySelectorAll('.suna-chart svg')].some(svg => {
+        const designed = svg.width.baseVal.value || 0, drawn = svg.getBoundingClientRect().width;
+        return designed && (drawn / designed < minScale - 1e-6 || drawn > block.getBoundingClientRect().width + 1);
+    });
     for (const page of document.querySelectorAll('.bp-page')) {
-        const left = [];
         const height = () => page.getBoundingClientRect().height;
         const blocks = [...page.querySelectorAll('.bp-optional')];
         const more = page.querySelector('.bp-more');
+        const headings = list => [...new Set(list.map(b => b.dataset.heading || 'a further table or chart'))];
         if (more) {  // room for the longest note it may need
             more.hidden = false;
-            more.querySelector('span').textContent = [...new Set(blocks.map(b => b.dataset.heading))].join('; ');
+            more.querySelector('span').textContent = headings(blocks).join('; ');
         }
+        const kept = [], gone = [];
         blocks.forEach(b => { b.hidden = true; });
         for (const block of blocks) {  // first fit, in the report's order
             block.hidden = false;
-            if (height() > limit) { block.remove(); left.push(block.dataset.heading || 'a further table or chart'); }
+            if (height() > limit || cramped(block)) { block.remove(); gone.push(block); } else { kept.push(block); }
         }
-        if (more) { more.hidden = !left.length; more.querySelector('span').textContent = [...new Set(left)].join('; '); }
+        const shown = new Set(kept.map(b => b.dataset.heading));
+        const left = headings(gone.filter(b => !shown.has(b.dataset.heading)));
+        if (gone.some(b => shown.has(b.dataset.heading))) left.push('further charts under the headings above');
+        if (more) { more.hidden = !left.length; more.querySelector('span').textContent = left.join('; '); }
         // too tall with its essentials alone: shrunk a little, and beyond that it runs onto the next sheet
         if (height() > limit) { page.style.zoom = Math.max(minZoom, limit / height() - 0.005); }
-        report[page.dataset.stem] = {left: [...new Set(left)], sheets: Math.ceil(height() / limit - 0.001),
-                                     zoom: parseFloat(page.style.zoom) || 1};
+        report[page.dataset.stem] = {left, sheets: Math.ceil(height() / limit - 0.001), zoom: parseFloat(page.style.zoom) || 1};
     }
     return report;
 }"""
@@ -438,7 +447,7 @@ def print_pdf(page_html: str, out_path: Path, area_name: str, made_on: date, bro
         failed = page.evaluate(_ERRORS)
         if failed:
             raise SunaError(f"The board pack for {area_name}: a chart could not be drawn: {failed[0]}")
-        fitted = page.evaluate(_FIT, [height, MIN_ZOOM])
+        fitted = page.evaluate(_FIT, [height, MIN_ZOOM, MIN_CHART_SCALE])
         for stem, fit in fitted.items():
             if fit["sheets"] > 1:
                 logger.info("Board pack for %s: %s runs onto %d sheets.", area_name, stem, fit["sheets"])
