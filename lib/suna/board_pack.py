@@ -18,6 +18,7 @@ import contextlib
 import html
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -35,7 +36,7 @@ OVERVIEW = "00_overview"
 FINDINGS_TAG = "findings"
 # Cells that are plumbing, not content (the load cell's page note is taken apart, for the cover).
 _SKIPPED_TAGS = frozenset({"parameters", "injected-parameters", "load", "imports", "links"})
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = "/usr/bin/chromium"  # Debian's; SUNA_CHROMIUM names another
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -43,7 +44,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--host-resolver-rules=MAP * ~NOTFOUND",  # no name resolves: the pack draws from what it carries
+    # no name resolves but this machine's: the pack draws from what it carries (the browser tests share these)
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 # A4 less the margins, in CSS pixels (96 per inch): the layout width and each page's height.
 PAGE_MM = (210, 297)
@@ -409,10 +411,11 @@ def chromium() -> Iterator[Any]:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
         raise SunaError("The board pack needs Playwright: pip install playwright (and chromium: apt install chromium).") from exc
-    if not Path(CHROMIUM).exists():
-        raise SunaError(f"The board pack needs chromium at {CHROMIUM} (apt install chromium).")
+    executable = os.environ.get("SUNA_CHROMIUM", CHROMIUM)
+    if not Path(executable).exists():
+        raise SunaError(f"The board pack needs chromium at {executable} (apt install chromium, or set SUNA_CHROMIUM).")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:
