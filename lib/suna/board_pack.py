@@ -8,8 +8,10 @@ computes nothing, so it passes the same disclosure control.
 
 Debian's chromium (driven by Playwright, with every request off the page refused) draws the charts
 from the reports' own offline Vega bundle and prints the page to PDF: text stays text and charts
-stay vectors (Vega's SVG). Before printing, each page's optional blocks are dropped from the end
-until it fits on one A4 sheet, so the page count is known: cover, one per report, sources.
+stay vectors (Vega's SVG). Before printing, each page keeps, in the report's order, the charts that
+fit on its A4 sheet at no less than 60% of their designed size, and names the ones it leaves out.
+A page whose essentials alone are taller than a sheet (a long table, the sources) is shrunk a
+little, then runs onto the next sheet; ``BoardPack.sheets`` says how many each took.
 """
 
 from __future__ import annotations
@@ -101,12 +103,12 @@ def read_section(notebook: Path) -> Section:
     section = Section(stem=stem, title=publish.notebook_title(nb, default=stem))
     section.period = str(nb.metadata.get("papermill", {}).get("parameters", {}).get("period", "") or "")
     has_findings = any(FINDINGS_TAG in _tags(c) for c in nb.cells)
-    heading = ""
+    heading, first = "", True
     for cell in nb.cells:
         tags = _tags(cell)
         if cell.cell_type == "markdown":
-            if not section.intro_html:
-                section.intro_html = _markdown(_without_title(str(cell.source)))
+            if first:  # the title and the question the report answers (STYLE: the first cell)
+                section.intro_html, first = _markdown(_without_title(str(cell.source))), False
                 continue
             found = re.search(r"^##\s+(.+?)\s*$", str(cell.source), re.MULTILINE)
             heading = found.group(1).strip() if found else heading
