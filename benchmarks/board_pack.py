@@ -51,7 +51,7 @@ def main() -> int:
             name = batch.read_job_parameters(paths.params_dir() / f"{area}.yaml")[1]
             times = []
             for i in range(args.repeat):
-                pack = board_pack.make_board_pack(notebooks, Path(tmp) / f"{area}-{i}.pdf", name, synthetic=True, browser=browser)
+                pack = board_pack.make_board_pack(notebooks, Path(tmp) / f"{area}-{i}.pdf", name, browser=browser)
                 times.append(pack.seconds)
             median = statistics.median(times)
             print(f"{area}: {pack.pages} pages ({', '.join(f'{k} {v}' for k, v in pack.sheets.items())}); "

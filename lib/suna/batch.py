@@ -742,8 +742,7 @@ def make_board_packs(jobs: Sequence[JobResult], out_dir: Path) -> dict[str, Any]
             try:
                 made[area] = board_pack.make_board_pack(
                     [job.ipynb_path for job in mine if job.ipynb_path], board_pack.default_path(area, out_dir),
-                    area_name=mine[0].area_name or area, synthetic=all(job.data_source == "sample" for job in mine),
-                    browser=browser)
+                    area_name=mine[0].area_name or area, browser=browser)
             except SunaError as exc:
                 made[area] = f"no board pack: {exc}"
     return made

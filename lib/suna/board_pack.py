@@ -287,7 +287,7 @@ def content_size_px() -> tuple[float, float]:
     return width, height
 
 
-def compose(sections: Sequence[Section], area_name: str, made_on: date, synthetic: bool = False) -> str:
+def compose(sections: Sequence[Section], area_name: str, made_on: date) -> str:
     """The board pack as one HTML page (``.bp-page`` per sheet), charts drawn by the inline Vega bundle."""
     e = html.escape
     overview = next((s for s in sections if s.stem == OVERVIEW), None)
@@ -301,7 +301,7 @@ def compose(sections: Sequence[Section], area_name: str, made_on: date, syntheti
     notes = next((s.page_note_html for s in sections if s.page_note_html), "")
     pages.append(_page(overview, cover, notes) if overview else "\n".join(['<section class="bp-page">', *cover, notes, "</section>"]))
     pages += [_page(section, [f"<h2>{e(section.title)}</h2>"]) for section in others]
-    pages.append(_sources_page(sections, when, synthetic))
+    pages.append(_sources_page(sections, when))
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         f"<title>Board pack: {e(area_name)}</title>", f"<style>{_css()}</style>",
@@ -327,12 +327,12 @@ def _page(section: Section, head: list[str], note: str = "") -> str:
     return "\n".join(parts)
 
 
-def _sources_page(sections: Sequence[Section], when: str, synthetic: bool) -> str:
+def _sources_page(sections: Sequence[Section], when: str) -> str:
     e = html.escape
     parts = ['<section class="bp-page bp-sources" data-stem="sources">', "<h2>Sources and notes</h2>",
              f"<p>Made on {e(when)} by SUNA {e(__version__)} from its reports. Every figure here is shown in those "
              "reports, which hold the charts and tables this pack leaves out.</p>"]
-    if synthetic:
+    if any("suna-synthetic" in s.page_note_html for s in sections):  # the reports' own notice says so
         parts.append(f"<p><strong>{e(publish.SYNTHETIC_SAMPLE_TEXT)}</strong></p>")
     seen: set[str] = set()
     for section in sections:
@@ -467,7 +467,7 @@ def print_pdf(page_html: str, out_path: Path, area_name: str, made_on: date, bro
 
 
 def make_board_pack(notebooks: Sequence[Path], out_path: Path, area_name: str, made_on: date | None = None,
-                    synthetic: bool = False, browser: Any = None) -> BoardPack:
+                    browser: Any = None) -> BoardPack:
     """The board pack of one authority from its executed notebooks (the overview first, whatever the order).
 
     Args:
@@ -475,13 +475,12 @@ def make_board_pack(notebooks: Sequence[Path], out_path: Path, area_name: str, m
         out_path: the PDF to write.
         area_name: the authority's official name.
         made_on: the date printed on it (default today).
-        synthetic: the figures come from the synthetic sample (the sources page says so).
         browser: a Playwright chromium browser to reuse across areas.
     """
     started = time.perf_counter()
     made_on = made_on or date.today()
     sections = sorted((read_section(Path(nb)) for nb in notebooks), key=lambda s: (s.stem != OVERVIEW, s.stem))
-    page_html = compose(sections, area_name, made_on, synthetic=synthetic)
+    page_html = compose(sections, area_name, made_on)
     sheets, left_out = print_pdf(page_html, out_path, area_name, made_on, browser=browser)
     return BoardPack(path=Path(out_path), sheets=sheets, left_out=left_out, seconds=time.perf_counter() - started)
 

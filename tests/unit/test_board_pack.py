@@ -43,13 +43,13 @@ def test_the_cover_note_sends_its_rules_to_the_last_page():
     assert "Counts of 1 to 4 are not shown." in rules and "<summary" not in rules
 
 
-def _report(tmp_path: Path) -> Path:
+def _report(tmp_path: Path, notice: str = "") -> Path:
     """A small executed report as the batch writes it: a title, the load cell's note, one chart, findings."""
     chart = alt.Chart(pd.DataFrame({"year": ["2022", "2023"], "count": [10, 12]}), title="People in treatment").mark_bar().encode(x="year", y="count")
     caption = outputs.caption_html(["Source: NDTMS, adults in treatment.", "Period: 2022 to 2023."])
     nb = nbformat.v4.new_notebook()
     load = nbformat.v4.new_code_cell("data = load()", metadata={"tags": ["load"]})
-    load.outputs = [nbformat.from_dict(outputs.html_output(outputs.page_note_html(["Counts of 1 to 4 are not shown."])))]
+    load.outputs = [nbformat.from_dict(outputs.html_output(outputs.page_note_html(["Counts of 1 to 4 are not shown."], notice)))]
     view = nbformat.v4.new_code_cell("show(view)", metadata={"tags": ["trend"]})
     view.outputs = [nbformat.from_dict(outputs.chart_output(chart)), nbformat.from_dict(outputs.html_output(caption)),
                     nbformat.from_dict(outputs.html_output(outputs.table_toggle_html("People", "<table></table>")))]
@@ -85,11 +85,18 @@ def test_a_report_gives_its_title_question_findings_chart_and_sources(tmp_path):
 
 def test_the_page_has_one_sheet_per_report_and_a_sources_page(tmp_path):
     section = board_pack.read_section(_report(tmp_path))
-    page = board_pack.compose([section], "Halton", date(2025, 3, 31), synthetic=True)
+    page = board_pack.compose([section], "Halton", date(2025, 3, 31))
     assert page.count('<section class="bp-page') == 3  # the cover (no overview report here), the report, sources
     assert "board pack for Halton" in page and "31 March 2025" in page and "for the period 2023/24" in page
     assert "NDTMS, adults in treatment." in page and 'id="how-figures-are-protected"' in page
     assert publish.strip_remote_assets(page) == page  # no script or stylesheet from another host
+    assert publish.SYNTHETIC_SAMPLE_TEXT not in page  # real figures (an authority's published ones) are not called invented
     footer = board_pack.footer_template("Halton", "31 March 2025")
     assert 'class="pageNumber"' in footer and 'class="totalPages"' in footer and "31 March 2025" in footer
 
+
+
+def test_the_sources_page_says_the_figures_are_invented_when_the_reports_do(tmp_path):
+    section = board_pack.read_section(_report(tmp_path, notice="These figures come from SUNA's synthetic sample data."))
+    page = board_pack.compose([section], "Halton", date(2025, 3, 31))
+    assert publish.SYNTHETIC_SAMPLE_TEXT in page

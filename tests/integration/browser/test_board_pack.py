@@ -37,7 +37,7 @@ PATH_OPERATOR = re.compile(rb"[\d.]+ [\d.]+ (?:l|c)\b")  # a line or curve drawn
 def pack(real_reports: Path, chromium_browser: Any, tmp_path_factory: pytest.TempPathFactory) -> board_pack.BoardPack:
     out = tmp_path_factory.mktemp("board-pack") / "board-pack.pdf"
     notebooks = board_pack.executed_notebooks(real_reports / "halton")
-    return board_pack.make_board_pack(notebooks, out, "Halton", made_on=MADE_ON, synthetic=True, browser=chromium_browser)
+    return board_pack.make_board_pack(notebooks, out, "Halton", made_on=MADE_ON, browser=chromium_browser)
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,7 @@ def test_the_pack_shows_only_what_the_reports_show_and_no_hidden_figure(pack, pa
                 if spec:
                     published.append(json.dumps(spec, sort_keys=True))
     sections = [board_pack.read_section(nb) for nb in notebooks]
-    page_html = board_pack.compose(sections, "Halton", MADE_ON, synthetic=True)
+    page_html = board_pack.compose(sections, "Halton", MADE_ON)
     drawn = []
     for chunk in page_html.split('<div class="suna-chart"></div>')[1:]:
         spec, _, _ = publish._chart_in({"text/html": chunk[: chunk.index("</script>") + 9]})
