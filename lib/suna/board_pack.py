@@ -297,9 +297,9 @@ def compose(sections: Sequence[Section], area_name: str, made_on: date) -> str:
     pages = []
     cover = [f"<h1>Drug and alcohol needs: board pack for {e(area_name)}</h1>",
              f'<p class="bp-meta">Made on {e(when)}' + (f" for the period {e(period)}" if period else "")
-             + f". {len(others)} reports follow this overview, one a page, then the sources.</p>"]
+             + f": the overview, then each of its {len(others)} reports on a page of its own, then the sources.</p>"]
     notes = next((s.page_note_html for s in sections if s.page_note_html), "")
-    pages.append(_page(overview, cover, notes) if overview else "\n".join(['<section class="bp-page">', *cover, notes, "</section>"]))
+    pages.append(_page(overview, cover, notes) if overview else "\n".join(['<section class="bp-page" data-stem="cover">', *cover, notes, "</section>"]))
     pages += [_page(section, [f"<h2>{e(section.title)}</h2>"]) for section in others]
     pages.append(_sources_page(sections, when))
     return "\n".join([
@@ -351,9 +351,10 @@ def _sources_page(sections: Sequence[Section], when: str) -> str:
 # Printing
 
 
-# Every chart drawn (or failed), then each page's optional blocks dropped from the end while it is
-# taller than a sheet; a page still too tall is shrunk (not below MIN_ZOOM). Returns, per page, the
-# headings left out.
+# _SETTLED: every chart drawn (or failed). _FIT: on each page, the optional blocks kept in order while
+# they fit the sheet and their charts are drawn at minScale or more; the rest named in the page's
+# "More in the full report" line; a page still too tall shrunk (not below minZoom), then left to run
+# on. Returns, per page, what it left out and the sheets it takes.
 _SETTLED = """() => [...document.querySelectorAll('.suna-chart')].every(
     el => el.querySelector('svg, canvas') || el.querySelector('.suna-chart-error'))"""
 _FIT = """([limit, minZoom, minScale]) => {
