@@ -1,6 +1,6 @@
 """The board pack's composition, without a browser: what it takes from a report and how it lays it out.
 
-The PDF itself (chromium, a real batch) is tested in tests/integration/browser/test_board_pack.py.
+The PDF itself (chromium, a real batch) is tested in tests/integration/browser/test_board_pack_pdf.py.
 """
 
 from __future__ import annotations
