@@ -162,7 +162,8 @@ def _outputs_html(cell: Any, keep_tables: bool, keep_findings: bool, keep_captio
             if "suna-table-toggle" in markup:
                 if not keep_tables:
                     continue
-                markup = _opened(_condensed_tables(markup))
+                # shown in its own right here (no chart above it): its summary is its title
+                markup = _opened(_condensed_tables(markup)).replace("<summary>Figures behind the chart: ", "<summary>", 1)
             elif "suna-caption" in markup:
                 if not keep_captions:
                     continue

@@ -29,6 +29,8 @@ def test_a_table_on_paper_keeps_the_figures_and_leaves_the_analysts_column_and_e
     assert cells == ["Outcome", "Metric", "Value", "Reduce crime", "Drug possession offences", "294"]  # Target: empty once the row goes
     assert "1 row with no figures yet: in the full report." in shown
     assert "A local survey" not in shown
+    section_table = board_pack._outputs_html({"outputs": [{"data": {"text/html": DASHBOARD}}]}, keep_tables=True, keep_findings=True)
+    assert "<details open" in section_table and "<summary>Dashboard</summary>" in section_table  # a table in its own right
 
 
 def test_a_two_column_table_keeps_every_row():
