@@ -732,13 +732,18 @@ def make_board_packs(jobs: Sequence[JobResult], out_dir: Path) -> dict[str, Any]
     from suna import board_pack
 
     made: dict[str, Any] = {}
+    whole: dict[str, list[JobResult]] = {}
+    for area in sorted({job.area for job in jobs}):
+        mine = [job for job in jobs if job.area == area]
+        failed = [job.notebook for job in mine if job.status == "failed"]
+        if failed:
+            made[area] = f"no board pack: {len(failed)} report{'s' if len(failed) != 1 else ''} failed ({', '.join(failed)})"
+        else:
+            whole[area] = mine
+    if not whole:
+        return made
     with board_pack.chromium() as browser:
-        for area in sorted({job.area for job in jobs}):
-            mine = [job for job in jobs if job.area == area]
-            failed = [job.notebook for job in mine if job.status == "failed"]
-            if failed:
-                made[area] = f"no board pack: {len(failed)} report{'s' if len(failed) != 1 else ''} failed ({', '.join(failed)})"
-                continue
+        for area, mine in whole.items():
             try:
                 made[area] = board_pack.make_board_pack(
                     [job.ipynb_path for job in mine if job.ipynb_path], board_pack.default_path(area, out_dir),

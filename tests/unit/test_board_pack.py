@@ -102,3 +102,18 @@ def test_the_sources_page_says_the_figures_are_invented_when_the_reports_do(tmp_
     section = board_pack.read_section(_report(tmp_path, notice="These figures come from SUNA's synthetic sample data."))
     page = board_pack.compose([section], "Halton", date(2025, 3, 31))
     assert publish.SYNTHETIC_SAMPLE_TEXT in page
+
+
+def test_an_area_with_a_failed_report_gets_no_pack_and_the_summary_says_why(tmp_path):
+    from datetime import datetime, timezone
+
+    from suna import batch
+
+    jobs = [batch.JobResult(area="essex", notebook="01_treatment_population", status="ok"),
+            batch.JobResult(area="essex", notebook="02_referral_routes", status="failed")]
+    made = batch.make_board_packs(jobs, tmp_path)  # no chromium needed: nothing to print
+    assert made == {"essex": "no board pack: 1 report failed (02_referral_routes)"}
+    result = batch.BatchResult(jobs=jobs, out_dir=tmp_path, started_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+                               duration_s=1.0, board_packs=made)
+    assert "Board pack essex: no board pack: 1 report failed (02_referral_routes)" in batch.format_summary(result)
+    assert not (tmp_path / "essex").exists()
