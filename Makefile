@@ -11,7 +11,7 @@ LOCK := requirements.lock
 $(STAMP): pyproject.toml $(LOCK)
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c $(LOCK) -e ".[test]"
+	$(BIN)/pip install --quiet -c $(LOCK) -e ".[test,pdf]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (SUNA)" >/dev/null
 	touch $(STAMP)
 

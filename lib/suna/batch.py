@@ -158,6 +158,7 @@ class BatchResult:
     index_path: Path | None = None
     notebooks: list[Path] = field(default_factory=list)
     earlier: list[JobResult] = field(default_factory=list)  # reports in out_dir from earlier runs only
+    board_packs: dict[str, Any] = field(default_factory=dict)  # area -> suna.board_pack.BoardPack, or why none was made
 
     @property
     def failures(self) -> list[JobResult]:
@@ -595,6 +596,7 @@ def run_batch(
     progress: bool = True,
     params_dir: Path | None = None,
     warm_kernels: bool = True,
+    pdf: bool = False,
 ) -> BatchResult:
     """Run every notebook for every area, publish the HTML reports and the index page.
 
@@ -612,6 +614,7 @@ def run_batch(
         params_dir: folder of ``<area>.yaml`` files (default ``paths.params_dir()``).
         warm_kernels: on this machine, run each worker's notebooks in one kernel, reset between
             notebooks (``WarmKernel``); False starts a fresh kernel for every notebook.
+        pdf: also print each area's board pack (``suna.board_pack``) once all its reports are good.
 
     Returns:
         A BatchResult; its ``exit_code`` is non-zero when any job failed.
@@ -713,9 +716,41 @@ def run_batch(
         notebooks=notebook_paths,
         earlier=[r for r in earlier_reports(out_dir) if (r.area, r.notebook) not in ran],
     )
+    if pdf:
+        result.board_packs = make_board_packs(results, out_dir)
     result.index_path = publish.write_index(result, out_dir)
     result.duration_s = time.perf_counter() - t0
     return result
+
+
+def make_board_packs(jobs: Sequence[JobResult], out_dir: Path) -> dict[str, Any]:
+    """Each area's board pack, in one chromium; an area with a failed report gets none (a pack must be whole).
+
+    Returns:
+        Area -> the ``BoardPack`` made, or a sentence saying why there is none.
+    """
+    from suna import board_pack
+
+    made: dict[str, Any] = {}
+    whole: dict[str, list[JobResult]] = {}
+    for area in sorted({job.area for job in jobs}):
+        mine = [job for job in jobs if job.area == area]
+        failed = [job.notebook for job in mine if job.status == "failed"]
+        if failed:
+            made[area] = f"no board pack: {len(failed)} report{'s' if len(failed) != 1 else ''} failed ({', '.join(failed)})"
+        else:
+            whole[area] = mine
+    if not whole:
+        return made
+    with board_pack.chromium() as browser:
+        for area, mine in whole.items():
+            try:
+                made[area] = board_pack.make_board_pack(
+                    [job.ipynb_path for job in mine if job.ipynb_path], board_pack.default_path(area, out_dir),
+                    area_name=mine[0].area_name or area, browser=browser)
+            except SunaError as exc:
+                made[area] = f"no board pack: {exc}"
+    return made
 
 
 def _source_title(notebook: Path) -> str:
@@ -936,6 +971,11 @@ def format_summary(result: BatchResult) -> str:
         lines.append(f"No notebooks matching {NOTEBOOK_PATTERN} were found.")
     if result.index_path:
         lines.append(f"Index: {result.index_path}")
+    for area, pack in sorted(result.board_packs.items()):
+        if isinstance(pack, str):
+            lines.append(f"Board pack {area}: {pack}")
+        else:
+            lines.append(f"Board pack {area}: {pack.path} ({pack.pages} pages, {pack.seconds:.1f} s)")
     if result.failures:
         lines.append("Failures:")
         listed: set[tuple[str, str]] = set()

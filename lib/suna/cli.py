@@ -59,6 +59,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         data_dir=args.data,
         out_dir=Path(args.out) if args.out else None,
         warm_kernels=not args.fresh_kernels,
+        pdf=args.pdf,
     )
     print(batch.format_summary(result))
     return result.exit_code
@@ -229,6 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="folder of the council's own extracts for every area")
     p.add_argument("--out", help="reports folder (default reports/)")
     p.add_argument("--fresh-kernels", action="store_true", help="start a new kernel for every notebook (slower; default reuses one per worker)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also write each area's board pack, reports/<area>/board-pack.pdf (needs chromium and Playwright)")
     p.set_defaults(func=_cmd_batch)
 
     # Every option can come from the environment (SUNA_APP_HOST, ...), as containers and services set it.

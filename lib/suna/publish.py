@@ -190,15 +190,17 @@ def notebook_to_html(nb_path_or_node: Path | str | Any, title: str | None = None
     )
     body, _ = exporter.from_notebook_node(nb)
     if chart_count:
-        # Wrapped in a function so the bundle's minified top-level names (const n, t, ...) stay out
-        # of the page's global scope, where they would clash with other scripts; it sets window.vegaEmbed.
-        script = (
-            '<script type="text/javascript">\n(function () {\n'
-            + _script_safe(bundle or vega_bundle())
-            + "\n})();\n</script>\n"
-        )
-        body = body.replace("</head>", script + "</head>", 1)
+        body = body.replace("</head>", bundle_script(bundle) + "</head>", 1)
     return strip_remote_assets(body)
+
+
+def bundle_script(bundle: str | None = None) -> str:
+    """The ``<script>`` element that puts the offline Vega bundle (``vega_bundle()`` by default) on a page.
+
+    Wrapped in a function so the bundle's minified top-level names (const n, t, ...) stay out of the
+    page's global scope, where they would clash with other scripts; it sets window.vegaEmbed.
+    """
+    return '<script type="text/javascript">\n(function () {\n' + _script_safe(bundle or vega_bundle()) + "\n})();\n</script>\n"
 
 
 def offline_charts(nb: Any) -> int:
@@ -378,8 +380,13 @@ def write_index(results: Any, out_dir: Path) -> Path:
     for area in areas:
         area_jobs = sorted((job for job in jobs if job.area == area), key=lambda job: job.notebook)
         label = getattr(area_jobs[0], "area_name", "") or area
+        parts.append(f'<h3 id="{e(area)}">{e(label)}</h3>')
+        pack = (getattr(results, "board_packs", None) or {}).get(area)
+        if pack is not None:
+            shown = (f'<a href="{e(_rel(pack.path, out_dir) or "")}">Board pack (PDF, {pack.pages} pages)</a>'
+                     if hasattr(pack, "path") else e(pack[:1].upper() + pack[1:]))
+            parts.append(f"<p>{shown}</p>")
         parts += [
-            f'<h3 id="{e(area)}">{e(label)}</h3>',
             "<table>",
             "<thead><tr><th>Notebook</th><th>Report</th><th>Status</th><th>Time taken</th><th>Finished</th></tr></thead>",
             "<tbody>",

@@ -289,3 +289,17 @@ def test_report_draws_its_chart_in_chromium_with_no_network(bundle: str, tmp_pat
         browser.close()
     assert errors == []
     assert refused == []
+
+
+def test_index_links_each_board_pack_and_says_why_an_area_has_none(tmp_path: Path) -> None:
+    from suna.board_pack import BoardPack
+
+    jobs = [JobResult(area="halton", notebook="01_treatment", status="ok", area_name="Halton", data_source="sample"),
+            JobResult(area="essex", notebook="01_treatment", status="failed", area_name="Essex", data_source="sample")]
+    pack = BoardPack(path=tmp_path / "halton" / "board-pack.pdf", sheets={"01_treatment": 1, "sources": 1}, left_out={}, seconds=4.0)
+    result = BatchResult(jobs=jobs, out_dir=tmp_path, started_at=datetime(2026, 11, 23, 9, 5, tzinfo=timezone.utc), duration_s=1.0,
+                         board_packs={"halton": pack, "essex": "no board pack: 1 report failed (01_treatment)"})
+    page = publish.write_index(result, tmp_path).read_text(encoding="utf-8")
+    assert '<a href="halton/board-pack.pdf">Board pack (PDF, 2 pages)</a>' in page
+    assert "<p>No board pack: 1 report failed (01_treatment)</p>" in page
+    assert "board-pack.pdf" not in page.split('id="essex"')[1].split('id="halton"')[0]  # Essex has no link

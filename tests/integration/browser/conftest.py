@@ -31,6 +31,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from suna import board_pack
+
 try:  # axe-core, injected by its Playwright binding (the [test] extra); tests that need it skip without it
     from axe_playwright_python.sync_playwright import Axe
 except ImportError:  # pragma: no cover - the [test] extra installs it
@@ -39,16 +41,9 @@ except ImportError:  # pragma: no cover - the [test] extra installs it
 CHROMIUM = os.environ.get("SUNA_CHROMIUM", "/usr/bin/chromium")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 LOCAL_SCHEMES = frozenset({"data", "blob", "about", "file", "chrome", "chrome-extension", "devtools"})
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    # no name resolves except loopback: a second wall behind the route handler
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
+# SUNA's own chromium flags (the board pack's): no name resolves except loopback, a second wall behind
+# the route handler
+CHROMIUM_ARGS = list(board_pack.CHROMIUM_ARGS)
 ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts"
 PAGE_WIDTHS = (1280, 375)  # a board member's laptop and phone (issue 15)
 MIN_CHART_SCALE = 0.6      # no chart drawn under 60% of its designed size
@@ -244,3 +239,18 @@ def serve_folder() -> Iterator[Callable[[Path], str]]:
         server.shutdown()
         server.server_close()
 
+
+
+@pytest.fixture(scope="session")
+def real_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A batch of the analysis notebooks in notebooks/ for Halton, its reports folder (once per worker:
+    the report tests and the board pack tests read the same one)."""
+    from suna import batch
+
+    notebooks = batch.find_notebooks()
+    if not notebooks:
+        pytest.skip("notebooks/ holds no NN_*.ipynb analysis notebooks yet")
+    out = tmp_path_factory.mktemp("real-reports")
+    result = batch.run_batch(notebooks=notebooks, areas=["halton"], jobs=2, out_dir=out, progress=False)
+    assert result.exit_code == 0, batch.format_summary(result)
+    return out

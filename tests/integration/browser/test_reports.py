@@ -23,7 +23,7 @@ FIXTURES = Path(__file__).parents[2] / "fixtures" / "batch"
 FIXTURE_NOTEBOOKS = [FIXTURES / "01_fixture_chart.ipynb", FIXTURES / "02_fixture_html_chart.ipynb"]
 ERROR_TEXT = ("Error", "ERROR", "Traceback", "Error loading script", "could not be drawn", "Exception")
 STDERR = '[data-mime-type="application/vnd.jupyter.stderr"]'  # log lines and warnings a cell printed
-REAL_AREA = "halton"
+REAL_AREA = "halton"  # the area of the real_reports fixture (conftest.py)
 
 # Every .suna-chart drawn (an svg or canvas inside it) or failed (its error paragraph): then stop waiting.
 _CHARTS_SETTLED = """() => [...document.querySelectorAll('.suna-chart')].every(
@@ -63,17 +63,6 @@ def fixture_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A batch of the fixture notebooks for essex and halton (no failures), its reports folder."""
     out = tmp_path_factory.mktemp("fixture-reports")
     _run(FIXTURE_NOTEBOOKS, ["essex", "halton"], out)
-    return out
-
-
-@pytest.fixture(scope="module")
-def real_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A batch of the analysis notebooks in notebooks/ for one area, its reports folder."""
-    notebooks = batch.find_notebooks()
-    if not notebooks:
-        pytest.skip("notebooks/ holds no NN_*.ipynb analysis notebooks yet")
-    out = tmp_path_factory.mktemp("real-reports")
-    _run(notebooks, [REAL_AREA], out)
     return out
 
 
