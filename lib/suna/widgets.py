@@ -22,9 +22,10 @@ Why the app is built the way it is:
   only when it has a view left to draw: it shows the names, districts and years from the area's kept
   summary, which keeps fifty viewers' kernels small. A generation number stops warming as soon as
   the viewer moves on.
-- Consistency: an update draws the open section first and only then changes the heading, the section
-  and the marker, one after the other, so the page never names one choice while showing another;
-  every section names the place, year and substance group it shows.
+- Consistency: an update draws the open section first and only then changes the page, and the page's
+  heading (place, year, substance group) is the first output of the section itself, so the heading,
+  the section's line naming the choice and its charts arrive in one widget message: the page never
+  names one choice while showing another.
 - Each panel draws in its own ``try``: a failure shows a short message in that panel only, the real
   error goes to the server log, never a traceback or a file path to the viewer.
 - The local authority can only be one of ``params/``; the data folder is fixed when the app starts
@@ -188,6 +189,13 @@ def notes_html(data: Any) -> str:
     return '<div class="suna-notes"><h2>Notes</h2>' + "".join(notes) + "</div>"
 
 
+def prepare(area: str, period: str | None = None, data_dir: str = "", renderer: str = "vega") -> int:
+    """Draw every view of an area's year (every district, section and substance group) before a meeting,
+    so that no viewer waits for one (``suna app --prepare AREA``). How many views were drawn now."""
+    explorer = DistrictExplorer(area, period, data_dir, renderer=renderer, warm=False)
+    return explorer.draw_ahead()
+
+
 @dataclass(frozen=True)
 class _Shown:
     """The area a drawing is for: warming keeps drawing for it even after the viewer moved on to another."""
@@ -259,7 +267,6 @@ class DistrictExplorer:
         self.district_choice = w.Dropdown(options=[("Whole area", WHOLE_AREA)], description="District", style=style, layout=wide)
         self.period_choice = w.Dropdown(options=[], description="Year", style=style, layout=w.Layout(width="auto"))
         self.substance_choice = w.Dropdown(options=substance_options(), description="Substance group", style=style, layout=wide)
-        self.heading = w.HTML()
         self.status = w.HTML()
         self.outputs = {panel.key: w.Output(layout=w.Layout(width="100%")) for panel in PANELS}
         self.sections = w.Tab(children=[self.outputs[panel.key] for panel in PANELS],
@@ -273,13 +280,11 @@ class DistrictExplorer:
             self.outputs[panel.key].add_class(f"suna-panel-{panel.key}")
             if any(name.endswith("map") for name in panel.views):
                 self.outputs[panel.key].add_class("suna-map-panel")
-        self.heading.add_class("suna-heading")
         self.status.add_class("suna-status")
 
         self.widget = w.VBox(
             [
                 w.HTML(_STYLE),
-                self.heading,
                 w.HBox([self.area_choice, self.district_choice, self.period_choice, self.substance_choice],
                        layout=w.Layout(flex_flow="row wrap")),
                 self.status,
@@ -391,7 +396,7 @@ class DistrictExplorer:
     def _on_section(self, change: dict[str, Any]) -> None:
         """A tab opened: draw it if it does not show the current choice yet."""
         if change["new"] is not None and self._drawn_for.get(self.visible_panel.key) != self.generation:
-            self._draw_visible()
+            self._show(self.visible_panel, self._panel_outputs(self.visible_panel, self.choice))
         self._finish_render()  # the marker moves on every change the viewer makes
 
     # -- drawing
@@ -407,35 +412,33 @@ class DistrictExplorer:
         return PANELS[self.sections.selected_index or 0]
 
     def update(self) -> None:
-        """Show the current choice: the open section drawn, then heading and section changed together.
+        """Show the current choice in the open section, heading and all, in one change of the page.
 
-        The section is drawn (from the cache, usually) before anything on the page changes, and the
-        heading, the section and the marker are then set one after the other with nothing between,
-        so the page never names one choice while showing another. Only the open section is drawn: a
-        browser redrawing every chart of every section after each change is what made a change slow;
-        the others are emptied and drawn when opened.
+        The section is drawn (from the cache, usually) before anything on the page changes, and its
+        outputs start with the page's heading (place, year, substance group), so the heading, the
+        section's name for the choice and its charts reach the browser in one message: the page never
+        names one choice while showing another. Only the open section is drawn: a browser redrawing
+        every chart of every section after each change is what made a change slow; the others are
+        emptied and drawn when opened.
         """
         self.generation += 1
         choice, panel = self.choice, self.visible_panel
         if not self._is_drawn(panel, choice):  # something to compute: say so while it is
             self.status.value = (f'<p class="suna-loading" role="status">Updating for '
                                  f"{html.escape(self._place(choice['district']))}…</p>")
-        drawn = tuple(self._panel_outputs(panel, choice))
-        self.heading.value = self._heading_html(choice)
+        self._show(panel, self._panel_outputs(panel, choice))
         self.status.value = ""
-        self.outputs[panel.key].outputs = drawn
-        self._drawn_for = {panel.key: self.generation}
-        for other in PANELS:
-            if other is not panel and self.outputs[other.key].outputs:
-                self.outputs[other.key].outputs = ()
         self._finish_render()
         if self.warm:
             self._start_warming()
 
-    def _draw_visible(self) -> None:
-        panel = self.visible_panel
-        self.outputs[panel.key].outputs = tuple(self._panel_outputs(panel, self.choice))
-        self._drawn_for[panel.key] = self.generation
+    def _show(self, panel: Panel, outputs: list[dict[str, Any]]) -> None:
+        """Put a section's outputs on the page and empty every other section (one heading on the page)."""
+        self.outputs[panel.key].outputs = tuple(outputs)
+        self._drawn_for = {panel.key: self.generation}
+        for other in PANELS:
+            if other is not panel and self.outputs[other.key].outputs:
+                self.outputs[other.key].outputs = ()
 
     def _finish_render(self) -> None:
         self.renders += 1
@@ -458,8 +461,10 @@ class DistrictExplorer:
         return all(self.cache.has(self._key(name, kwargs, shown)) for name in panel.views)
 
     def _panel_outputs(self, panel: Panel, choice: dict[str, str | None]) -> list[dict[str, Any]]:
-        outputs = [_html_output(f'<h2 class="suna-panel-heading">{html.escape(panel.heading)}</h2>'
-                                f'<p class="suna-panel-choice">{html.escape(self._choice_line(panel, choice))}</p>')]
+        outputs = [_html_output(self._heading_html(choice) +
+                                f'<h2 class="suna-panel-heading">{html.escape(panel.heading)}</h2>'
+                                f'<p class="suna-panel-choice" data-choice="{self._choice_key(choice)}">'
+                                f"{html.escape(self._choice_line(panel, choice))}</p>")]
         if any(name.endswith("map") for name in panel.views):
             outputs.append(_html_output('<p class="suna-hint">Choose a district in the list above, or click it on the map.</p>'))
         registry = self.view_functions()
@@ -530,28 +535,44 @@ class DistrictExplorer:
         views are drawn once on the server, not once per viewer; a kernel that finds them all drawn
         remembers it and does not look again. It stops as soon as the viewer changes something.
         """
-        generation, choice, shown, registry = self.generation, self.choice, self._shown, self.view_functions()
-        job = (shown.fingerprint, choice["period"], choice["substance_group"], self.renderer)
+        generation = self.generation
+        order, job = self._warm_order(self.choice), self._warm_job()
         if job in self._warmed:
             return
-        order = self._warm_order(choice)
-
-        def warm() -> None:
-            for panel, kwargs in order:
-                for name in panel.views:
-                    if generation != self.generation:
-                        return  # the viewer moved on; the new choice starts its own warming
-                    if name in registry:
-                        self._view_outputs(name, registry[name], kwargs, shown, panel.tables_open, ahead=True)
-            self._warmed.add(job)
-
-        self._warmer = threading.Thread(target=warm, name="suna-warm", daemon=True)
+        self._warmer = threading.Thread(target=self.draw_ahead, args=(order, job, lambda: generation != self.generation),
+                                        name="suna-warm", daemon=True)
         self._warmer.start()
+
+    def _warm_job(self) -> tuple[Any, ...]:
+        choice = self.choice
+        return (self._shown, choice["period"], choice["substance_group"], self.renderer)
+
+    def draw_ahead(self, order: list[tuple[Panel, dict[str, str | None]]] | None = None, job: tuple[Any, ...] | None = None,
+                   stop: Callable[[], bool] = lambda: False) -> int:
+        """Draw the views in ``order`` (default every district, section and substance group of the year
+        chosen) that no kernel has drawn or is drawing; how many this call drew."""
+        order = self._warm_order(self.choice) if order is None else order
+        job = self._warm_job() if job is None else job
+        registry, shown, drawn = self.view_functions(), job[0], 0
+        for panel, kwargs in order:
+            for name in panel.views:
+                if stop():
+                    return drawn  # the viewer moved on; the new choice starts its own warming
+                if name in registry:
+                    drawn += self._view_outputs(name, registry[name], kwargs, shown, panel.tables_open, ahead=True) is not None
+        self._warmed.add(job)
+        return drawn
 
     def _place(self, district: str | None) -> str:
         """The place chosen in the reader's words: a district's name, or the area's."""
         names = {value: label for label, value in self.summary["districts"]}
         return names.get(district, district) if district else self.summary["area_name"]
+
+    def _choice_key(self, choice: dict[str, str | None]) -> str:
+        """The choice as one attribute value, the same on the heading and every section showing it
+        (tests and the benchmark compare them)."""
+        parts = (self._shown.area_code, choice["district"], choice["period"], choice["substance_group"])
+        return html.escape("|".join(part or "" for part in parts), quote=True)
 
     def _choice_line(self, panel: Panel, choice: dict[str, str | None]) -> str:
         """What a section shows, in words: place, year and substance group ("Harlow, Essex · 2023/24 · Opiate")."""
@@ -579,9 +600,10 @@ class DistrictExplorer:
         group = "" if not choice["substance_group"] else f" · {html.escape(groups.get(choice['substance_group'], ''))}"
         notice = self.summary["synthetic_notice"]
         banner = f'<p class="suna-synthetic-banner" role="note">{html.escape(notice)}</p>' if notice else ""
-        return (f'<h1 class="suna-title">{html.escape(place)}{within}</h1>'
+        return (f'<div class="suna-heading"><h1 class="suna-title" data-choice="{self._choice_key(choice)}">'
+                f"{html.escape(place)}{within}</h1>"
                 f'<p class="suna-subtitle">{html.escape(formatting.format_period(choice["period"] or self.summary["period"]))}'
-                f"{group}</p>{banner}")
+                f"{group}</p>{banner}</div>")
 
 
 def _view_heading(name: str) -> str:
