@@ -2,10 +2,13 @@
 
     .venv/bin/python benchmarks/app.py [--changes 24] [--viewers 10] [--renderer vega]
 
-Prints, against the targets of issue 4 (as ratios: below 1.00 meets the target):
+Prints, against the targets of issues 4 and 15 (as ratios: below 1.00 meets the target):
 - first full render with a preheated kernel (page request to every chart of the open section drawn), target 3 s;
-- district change, median and 95th percentile over ``--changes`` changes (dropdown to every chart
-  redrawn), target median 300 ms;
+- district change, median and 95th percentile over ``--changes`` changes, from the choice to the last
+  visible change in the app (a MutationObserver in the page, settled when the charts are drawn and
+  nothing changed for 500 ms), on the machine as it is (target median 200 ms) and again with a
+  CPU-bound job running beside it (``--busy``, one process spinning; target median 500 ms); and the
+  page states in which the heading and the open section named different choices;
 - page payload: bytes over HTTP as sent (gzip, ``suna.app_server``) and over the kernel's websocket
   (permessage-deflate: Chromium reports frames inflated, so each frame is deflated here on its own,
   an upper bound of what was sent), target 2 MB;
@@ -19,11 +22,13 @@ Not a test: no assertions, numbers vary with the machine. Needs Debian chromium 
 from __future__ import annotations
 
 import argparse
-import zlib
+import os
 import re
 import statistics
+import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +38,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
 from suna import app_server  # noqa: E402
+from app_load import CHANGE  # noqa: E402  (benchmarks/app_load.py: the same in-page timing of a change)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -43,7 +49,9 @@ DRAWN = """(after) => {
     if (!m || Number(m.dataset.renders) <= after) return false;
     return [...document.querySelectorAll('.suna-explorer .jp-RenderedVegaCommon5')].every(c => c.querySelector('svg, canvas'));
 }"""
-TARGETS = {"first_render_s": 3.0, "change_median_ms": 300.0, "payload_bytes": 2 * 1024 * 1024}
+TARGETS = {"first_render_s": 3.0, "change_median_ms": 200.0, "change_busy_median_ms": 500.0,
+           "payload_bytes": 2 * 1024 * 1024}
+CPU_BOUND_JOB = [sys.executable, "-c", "while True: pass"]
 
 
 class Viewer:
@@ -112,6 +120,16 @@ class Viewer:
         self.page.wait_for_function(DRAWN, arg=before, timeout=timeout)
         return time.perf_counter() - start
 
+    def change(self, option: str, quiet_ms: int = 500, timeout: int = 120_000) -> dict[str, Any]:
+        """Choose a district and time it in the page (``app_load.CHANGE``): the record of the change."""
+        self.page.evaluate(CHANGE, {"label": "District", "option": option, "delay": 0, "quiet": quiet_ms, "timeout": timeout})
+        self.page.wait_for_function("() => ['done', 'timeout', 'error'].includes(window.__sunaChange.state)",
+                                    timeout=timeout + 10_000)
+        result = self.page.evaluate("() => window.__sunaChange")
+        if result["state"] != "done":
+            self.problems.append(f"district change to {option}: {result['state']} {result.get('error') or ''}")
+        return result
+
     def check_text(self) -> None:
         found = ERROR_TEXT.findall(self.page.locator("body").inner_text())
         if found:
@@ -142,18 +160,33 @@ def wait_idle(server: psutil.Process, quiet_cpu: float = 5.0, settle: float = 3.
             calm_since = None
 
 
-def report_single(cold: float, first: float, changes: list[float], http_bytes: int, ws_bytes: int,
+def report_changes(what: str, results: list[dict[str, Any]], target_ms: float) -> None:
+    """One line on a series of district changes: last visible change and charts drawn, p50 / p95."""
+    done = [r for r in results if r["state"] == "done"]
+    last = [r["last"] - r["t0"] for r in done]
+    drawn = [r["drawn"] - r["t0"] for r in done if r.get("drawn")]
+    compared = sum(r.get("compared") or 0 for r in done)
+    disagreed = sum(r.get("disagreed") or 0 for r in done)
+    if not last:
+        print(f"district change, {what}: no change finished", flush=True)
+        return
+    median = statistics.median(last)
+    states = (f"; heading and section named different choices in {disagreed} of {compared} page states"
+              if compared else "; heading and section choices not compared (no data-choice in the app)")
+    print(f"district change, {what}, {len(done)} of {len(results)} changes (load average {os.getloadavg()[0]:.1f}): "
+          f"choice to last visible change median {median:.0f} ms (target {target_ms:.0f}; ratio {median / target_ms:.2f}), "
+          f"95th percentile {percentile(last, 0.95):.0f} ms, max {max(last):.0f} ms; to charts drawn median "
+          f"{statistics.median(drawn) if drawn else float('nan'):.0f} ms{states}", flush=True)
+
+
+def report_single(cold: float, first: float, http_bytes: int, ws_bytes: int,
                   one_kernel: list[int], ws_deflated: int, extensions: list[str]) -> None:
     """Print one viewer's figures against the targets, as soon as they are known."""
     mib = 1024 * 1024
-    median = statistics.median(changes) * 1000
-    p95 = percentile(changes, 0.95) * 1000
     payload = http_bytes + ws_deflated
     print(f"cold first render (first viewer; kernel loads data, caches filling): {cold:.2f} s")
     print(f"first full render, preheated kernel: {first:.2f} s  (target {TARGETS['first_render_s']:.0f} s; "
           f"ratio {first / TARGETS['first_render_s']:.2f})")
-    print(f"district change over {len(changes)} changes: median {median:.0f} ms (ratio {median / TARGETS['change_median_ms']:.2f} "
-          f"of 300 ms), 95th percentile {p95:.0f} ms, max {max(changes) * 1000:.0f} ms")
     print(f"page payload: {payload / mib:.2f} MiB = HTTP {http_bytes / mib:.2f} MiB as sent + websocket "
           f"{ws_deflated / mib:.2f} MiB deflated ({ws_bytes / mib:.2f} MiB inflated; extensions: {', '.join(sorted(set(extensions)))}) "
           f"(target 2 MiB; ratio {payload / TARGETS['payload_bytes']:.2f})")
@@ -196,14 +229,22 @@ def main() -> int:
             from suna import areas
 
             names = sorted(d.name for d in areas.load_area("essex").districts)
-            changes = []
-            for i in range(args.changes):
-                changes.append(viewer.choose("District", names[i % len(names)]))
+            names = [*names, "Whole of Essex"]
+            report_single(cold, first, http_bytes, ws_bytes, [k.memory_info().rss for k in kernels(server)], ws_deflated,
+                          viewer.ws_extensions)
+            quiet = [viewer.change(names[i % len(names)]) for i in range(args.changes)]
+            report_changes("machine as it is", quiet, TARGETS["change_median_ms"])
+            busy_job = subprocess.Popen(CPU_BOUND_JOB)
+            try:
+                time.sleep(2.0)
+                busy = [viewer.change(names[(i + 3) % len(names)]) for i in range(args.changes)]
+            finally:
+                busy_job.kill()
+                busy_job.wait()
+            report_changes("with a CPU-bound job running", busy, TARGETS["change_busy_median_ms"])
             viewer.check_text()
-            one_kernel = [k.memory_info().rss for k in kernels(server)]
             problems = list(viewer.problems)
             viewer.close()
-            report_single(cold, first, changes, http_bytes, ws_bytes, one_kernel, ws_deflated, viewer.ws_extensions)
 
             server_rss_before = server.memory_info().rss + sum(k.memory_info().rss for k in kernels(server))
             crowd = [Viewer(browser, url) for _ in range(args.viewers)]

@@ -75,10 +75,20 @@ DRAWN_OR_REFUSED = """() => (window.__sunaLoad && window.__sunaLoad.drawn)
     || (document.readyState === 'complete' && !document.querySelector('#rendered_cells, .jp-Notebook, body[data-voila]'))"""
 
 # A district change made and timed inside the page, after `delay` ms: choice -> charts drawn, and
-# choice -> last mutation of the explorer once it has been quiet for `quiet` ms.
+# choice -> last mutation of the explorer once it has been quiet for `quiet` ms. After every batch of
+# mutations it also counts the states in which the heading and a section name different choices
+# (their data-choice attributes; `compared` stays 0 for an app without them).
 CHANGE = """
 ({label, option, delay, quiet, timeout}) => {
-  const rec = window.__sunaChange = {state: 'waiting', t0: null, drawn: null, last: null, error: null};
+  const rec = window.__sunaChange = {state: 'waiting', t0: null, drawn: null, last: null, error: null,
+                                     compared: 0, disagreed: 0};
+  const agree = () => {
+    const title = document.querySelector('.suna-title[data-choice]');
+    const sections = [...document.querySelectorAll('.suna-panel-choice[data-choice]')];
+    if (!title || !sections.length) return;
+    rec.compared++;
+    if (sections.some(s => s.dataset.choice !== title.dataset.choice)) rec.disagreed++;
+  };
   const explorer = document.querySelector('.suna-explorer');
   const box = [...document.querySelectorAll('.suna-explorer .widget-dropdown')]
     .find(d => d.querySelector('label') && d.querySelector('label').textContent.trim() === label);
@@ -89,7 +99,7 @@ CHANGE = """
   const renders = () => Number((document.querySelector('.suna-rendered') || {dataset: {}}).dataset.renders || 0);
   setTimeout(() => {
     const before = renders();
-    const observer = new MutationObserver(() => { rec.last = performance.now(); });
+    const observer = new MutationObserver(() => { rec.last = performance.now(); agree(); });
     observer.observe(explorer, {subtree: true, childList: true, attributes: true, characterData: true});
     rec.t0 = performance.now();
     rec.state = 'changing';
@@ -338,6 +348,7 @@ def main() -> int:
             # each viewer changes district `changes` times; one round's changes spread over `spread` s
             last_visible: list[float] = []
             drawn: list[float] = []
+            compared = disagreed = 0  # page states checked after a mutation; those where heading and a section disagree
             current = {v.number: "Whole of Essex" for v in crowd}
             for round_number in range(args.changes):
                 live = [v for v in crowd if v.load_ms()]
@@ -357,6 +368,8 @@ def main() -> int:
                         viewer.problems.append(f"viewer {viewer.number} change {round_number + 1}: {result['state']} {result.get('error') or ''}")
                         continue
                     last_visible.append((result["last"] - result["t0"]) / 1000)
+                    compared += result.get("compared") or 0
+                    disagreed += result.get("disagreed") or 0
                     drawn.append((result["drawn"] - result["t0"]) / 1000)
                 print(f"round {round_number + 1}: {len(live)} changes, last visible change so far p50 "
                       f"{statistics.median(last_visible) * 1000 if last_visible else float('nan'):.0f} ms, "
@@ -368,6 +381,7 @@ def main() -> int:
                                      "max": max(loads, default=None), "all_drawn_s": all_drawn}
             report["change_last_visible_ms"] = {"n": len(last_visible), "p50": statistics.median(last_visible) * 1000 if last_visible else None,
                                                 "p95": percentile(last_visible, 0.95) * 1000, "max": max(last_visible, default=0) * 1000}
+            report["heading_and_section_states"] = {"compared": compared, "disagreed": disagreed}
             report["change_drawn_ms"] = {"p50": statistics.median(drawn) * 1000 if drawn else None,
                                          "p95": percentile(drawn, 0.95) * 1000, "max": max(drawn, default=0) * 1000}
             report["loaded"] = {**loaded, "chromium_mib": browser_mib,
@@ -405,6 +419,10 @@ def main() -> int:
     print(f"district change, choice to last visible change ({change['n']} changes): p50 {change['p50']:.0f} ms, "
           f"p95 {change['p95']:.0f} ms, max {change['max']:.0f} ms (target p95 <= 1000 ms; ratio {change['p95'] / 1000:.2f}); "
           f"to charts drawn: p50 {report['change_drawn_ms']['p50']:.0f} ms, p95 {report['change_drawn_ms']['p95']:.0f} ms")
+    states = report["heading_and_section_states"]
+    print(f"page states after a change where the heading and the open section name different choices: "
+          f"{states['disagreed']} of {states['compared']}" if states["compared"] else
+          "heading and section choices not compared (the app marks no data-choice)")
     loaded = report["loaded"]
     print(f"memory: idle {report['idle']['rss_mib']:.0f} MiB RSS / {report['idle']['pss_mib']:.0f} MiB PSS "
           f"({report['idle']['kernels']} kernels); with {n} viewers {loaded['rss_mib']:.0f} MiB RSS / "

@@ -76,6 +76,11 @@ def _cmd_app(args: argparse.Namespace) -> int:
         if value < lowest or (highest is not None and value > highest):
             expected = f"from {lowest} to {highest}" if highest else f"{lowest} or more"
             raise SunaError(f"--{name.replace('_', '-')} (or SUNA_APP_{name.upper()}) must be {expected}; got {value}.")
+    for area in args.prepare or ():
+        from suna import widgets
+
+        print(f"suna: drawing every view of {area} for the app…", flush=True)
+        print(f"suna: {widgets.prepare(area)} views drawn for {area} (the others were kept already)", flush=True)
     return app_server.serve(
         port=args.port,
         open_browser=not args.no_browser,
@@ -244,13 +249,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pool-size", type=int, default=env("SUNA_APP_POOL_SIZE", "1"),
                    help="preheated kernels kept ready for arriving viewers (default 1)")
     p.add_argument("--max-kernels", type=int, default=env("SUNA_APP_MAX_KERNELS", "20"),
-                   help="at most this many viewers at once, each with a kernel of about 0.5 GiB (preheated ones on top); "
+                   help="at most this many viewers at once, each with a kernel of about 0.15 GiB once the area's views are drawn "
+                        "(0.5 GiB while a kernel draws; preheated ones on top); "
                         "later arrivals get a 'try again' page (default 20; 0 for no limit)")
     p.add_argument("--cull-idle", type=int, metavar="SECONDS", default=env("SUNA_APP_CULL_IDLE", "1800"),
                    help="shut down a viewer's kernel idle this long with no browser connected (default 1800; 0 never)")
     p.add_argument("--token", default=None,
                    help="require this token (?token=... once per browser); better given as SUNA_APP_TOKEN, out of the process list")
     p.add_argument("--no-browser", action="store_true")
+    p.add_argument("--prepare", action="append", metavar="AREA",
+                   help="before serving, draw every district, section and substance group of AREA's year (params/AREA.yaml), "
+                        "so no viewer waits; repeat for more areas")
     p.add_argument("--health-check", action="store_true",
                    help="ask the app running on this machine whether it is ready (exit 0) or not (exit 1)")
     p.set_defaults(func=_cmd_app)

@@ -72,6 +72,20 @@ def load_area_data(
     return _load_cached(area, period or area.period, data_dir)
 
 
+def data_fingerprint(area: str | Area, period: str | None = None, data_dir: str | Path | None = None,
+                     area_definition: dict[str, Any] | None = None) -> str:
+    """The key :func:`load_area_data` gives its result (``AreaData.fingerprint``), without loading anything.
+
+    The app uses it to find what it drew for these data before (``suna.widgets``), so a viewer's kernel
+    need not load an area whose every view is already drawn.
+    """
+    from suna import result_cache
+
+    if not isinstance(area, Area):
+        area = areas.load_area(area, definition=area_definition or None)
+    return result_cache.cache_key(area, period or area.period, Path(data_dir) if data_dir else paths.sample_dir())
+
+
 @lru_cache(maxsize=8)
 def _load_cached(area: Area, period: str, data_dir: str) -> AreaData:
     from suna import disclosure, result_cache
@@ -84,7 +98,7 @@ def _load_cached(area: Area, period: str, data_dir: str) -> AreaData:
     if published_only:
         _check_published(area)
     tables = {} if published_only else _load_tables(area, folder)
-    key = result_cache.cache_key(area, period, folder or paths.sample_dir())
+    key = data_fingerprint(area, period, folder)
     if tables:  # records by small area are counted by locality (none when published figures only)
         area, tables = localities.apply(area, tables)
     saved = result_cache.load(area, key)

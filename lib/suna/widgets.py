@@ -15,10 +15,17 @@ Why the app is built the way it is:
 - A change of local authority changes the district and period lists; a guard (``_busy``) stops those
   list changes firing updates for a half-changed choice, so each change redraws once, consistently.
 - Speed: the sections are tabs and only the open one is drawn (a browser redrawing every chart of
-  every section was most of a district change). The area's data come from the pipeline, which keeps
-  them on disk; each drawn view is kept too (:class:`OutputCache`), and after each update a
-  background thread draws what the viewer may ask for next, so a change usually only sends what is
-  already drawn. A generation number stops that thread as soon as the viewer moves on.
+  every section was most of a district change). Every drawn view is kept on disk and shared by every
+  viewer's kernel (``suna.app_cache``); after each update a background thread draws every district,
+  section and substance group of the year chosen that no kernel has drawn yet (claiming each, so the
+  server draws it once), so a choice only sends what is already drawn. A kernel loads the area's data
+  only when it has a view left to draw: it shows the names, districts and years from the area's kept
+  summary, which keeps fifty viewers' kernels small. A generation number stops warming as soon as
+  the viewer moves on.
+- Consistency: an update draws the open section first and only then changes the page, and the page's
+  heading (place, year, substance group) is the first output of the section itself, so the heading,
+  the section's line naming the choice and its charts arrive in one widget message: the page never
+  names one choice while showing another.
 - Each panel draws in its own ``try``: a failure shows a short message in that panel only, the real
   error goes to the server log, never a traceback or a file path to the viewer.
 - The local authority can only be one of ``params/``; the data folder is fixed when the app starts
@@ -29,19 +36,17 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from suna import areas, paths
+from suna import areas
 from suna.outputs import VEGALITE_MIME, caption_html, caption_lines, chart_output, page_note_html, table_toggle_html
 from suna.outputs import html_output as _html_output
 from suna.errors import UnknownAreaError
+from suna.app_cache import OutputCache
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,8 @@ class Panel:
     heading: str
     views: tuple[str, ...]
     uses_substance_group: bool = False
+    whole_area: bool = False  # shows the whole local authority whatever district is chosen
+    tables_open: bool = False  # its views are tables: shown as they are, not behind a toggle
 
 
 # The sections a board member reads, in order. View names are keys of suna.views.REGISTRY.
@@ -69,14 +76,19 @@ PANELS: tuple[Panel, ...] = (
     Panel("referrals", "Referral routes", ("referrals.referral_sources",), uses_substance_group=True),
     Panel("admissions", "Hospital admissions", ("admissions.trend", "admissions.districts_ranked")),
     Panel("deaths", "Drug deaths", ("deaths.district_map", "deaths.trend")),
+    Panel("partnership", "Partnership dashboard", ("partnership.dashboard", "partnership.district_breakdown"),
+          whole_area=True, tables_open=True),
 )
 
 
 # ---------------------------------------------------------------- outputs (no widgets needed)
 
 
-def view_outputs(view: Any, renderer: str = "vega") -> list[dict[str, Any]]:
-    """The outputs a panel shows for one view: chart (or title), caption, findings, table toggle."""
+def view_outputs(view: Any, renderer: str = "vega", table_open: bool = False) -> list[dict[str, Any]]:
+    """The outputs a panel shows for one view: chart (or title), caption, findings, table toggle.
+
+    ``table_open``: a view that is a table (the partnership dashboard) shows it, not a toggle to it.
+    """
     from suna.views import table_html
 
     outputs = []
@@ -93,7 +105,11 @@ def view_outputs(view: Any, renderer: str = "vega") -> list[dict[str, Any]]:
     if view.findings:
         items = "".join(f"<li>{html.escape(str(line))}</li>" for line in view.findings)
         outputs.append(_html_output(f'<ul class="suna-findings">{items}</ul>'))
-    if view.table is not None and not view.table.empty:
+    if view.table is not None and not view.table.empty and table_open and spec is None:
+        label = html.escape(view.title.strip().rstrip("."))
+        outputs.append(_html_output(f'<div class="suna-table-open" role="region" tabindex="0" aria-label="{label}">'
+                                    f"{table_html(view.table)}</div>"))
+    elif view.table is not None and not view.table.empty:
         outputs.append(_html_output(table_toggle_html(view.title, table_html(view.table))))
     if caption and spec is None:
         outputs.append(_html_output(caption))
@@ -149,69 +165,52 @@ def load_app_data(area: str, period: str | None = None, data_dir: str = "",
     return pipeline.load_area_data(area, period, data_dir or None, area_definition or None)
 
 
-class OutputCache:
-    """Drawn panels (Jupyter outputs, JSON) by view and choice, in memory and under ``.cache/app/``.
+def area_summary(data: Any) -> dict[str, Any]:
+    """What the page shows of an area before any view (names, districts, years, notes), kept with the drawings
+    (``OutputCache.put_summary``) so a viewer's kernel need not load the area to show it."""
+    return {
+        "fingerprint": getattr(data, "fingerprint", ""),
+        "area_code": data.area.code,
+        "area_name": data.area.name,
+        "districts": [list(option) for option in district_options(data.area)],
+        "years": financial_years(data.table) or [data.period],
+        "period": data.period,
+        "synthetic_notice": data.synthetic_notice if data.is_synthetic else "",
+        "notes_html": notes_html(data),
+    }
 
-    A view takes from a tenth of a second to a few seconds to compute and draw; a board member
-    flicking through districts should not wait for that, and neither should the next viewer. Keys
-    start with the data fingerprint (see :func:`load_app_data`), so new data or a new SUNA version
-    never meets an old drawing. Only successful drawings are kept.
-    """
 
-    def __init__(self, folder: Path | None = None, memory_items: int = 256) -> None:
-        self.folder = folder if folder is not None else paths.cache_dir() / "app" / "outputs"
-        self.memory_items = memory_items
-        self._memory: dict[str, list[dict[str, Any]]] = {}
-        self._lock = threading.Lock()
+def notes_html(data: Any) -> str:
+    """The app's one privacy note (disclosure control's sentences behind its link), and what the choices apply to."""
+    from suna.views import rule_sentences
 
-    @staticmethod
-    def key(fingerprint: str, view: str, choice: dict[str, Any], renderer: str) -> str:
-        import hashlib
-        import json
+    notes = [page_note_html(rule_sentences(data), data.synthetic_notice if data.is_synthetic else "")]
+    notes.append("<p>Substance group applies to the treatment and referral views; the others count every group.</p>")
+    return '<div class="suna-notes"><h2>Notes</h2>' + "".join(notes) + "</div>"
 
-        drawing = Path(__file__).stat().st_mtime_ns  # this module decides how a view is drawn
-        text = json.dumps([fingerprint, view, choice, renderer, drawing], sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:24]
 
-    def get(self, key: str) -> list[dict[str, Any]] | None:
-        import json
+def prepare(area: str, period: str | None = None, data_dir: str = "", renderer: str = "vega") -> int:
+    """Draw every view of an area's year (every district, section and substance group) before a meeting,
+    so that no viewer waits for one (``suna app --prepare AREA``). How many views were drawn now."""
+    explorer = DistrictExplorer(area, period, data_dir, renderer=renderer, warm=False)
+    return explorer.draw_ahead()
 
-        with self._lock:
-            found = self._memory.get(key)
-        if found is not None:
-            return found
-        path = self.folder / f"{key}.json"
-        try:
-            found = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        self._remember(key, found)
-        return found
 
-    def put(self, key: str, outputs: list[dict[str, Any]]) -> None:
-        import json
+@dataclass(frozen=True)
+class _Shown:
+    """The area a drawing is for: warming keeps drawing for it even after the viewer moved on to another."""
 
-        self._remember(key, outputs)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            partial = self.folder / f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"
-            partial.write_text(json.dumps(outputs), encoding="utf-8")
-            os.replace(partial, self.folder / f"{key}.json")
-        except OSError:
-            log.warning("could not keep a drawn view on disk in %s", self.folder)
-
-    def _remember(self, key: str, outputs: list[dict[str, Any]]) -> None:
-        with self._lock:
-            if len(self._memory) >= self.memory_items:
-                self._memory.pop(next(iter(self._memory)))
-            self._memory[key] = outputs
+    slug: str
+    period: str | None
+    fingerprint: str
+    area_code: str
 
 
 # ---------------------------------------------------------------- the app
 
 
 class DistrictExplorer:
-    """The explorer: four choices at the top, then one panel per question, all following every choice.
+    """The explorer: four choices at the top, then one section per question, all following every choice.
 
     Args:
         area: slug of params/<area>.yaml shown first.
@@ -222,10 +221,10 @@ class DistrictExplorer:
         views: view functions by name (default ``suna.views.REGISTRY``); tests pass their own.
         loader: the data loader (default :func:`load_app_data`, ``suna.pipeline.load_area_data``
             kept on disk).
-        cache: where drawn panels are kept (default an :class:`OutputCache` under ``.cache/app/``;
+        cache: where drawn views are kept (default an :class:`OutputCache` under ``.cache/app/``;
             none when ``views`` is given, so tests see every call).
-        warm: draw the other districts of the current choice in a background thread after each
-            update, so the next district change is a cache hit.
+        warm: draw, in a background thread, every district, section and substance group of the year
+            chosen that no kernel has drawn yet, so a choice is a cache hit.
     """
 
     def __init__(
@@ -251,11 +250,16 @@ class DistrictExplorer:
         self.cache = cache if cache is not None else (OutputCache() if views is None else None)
         self.warm = warm and self.cache is not None
         self._warmer: threading.Thread | None = None
+        self._warmed: set[tuple[Any, ...]] = set()  # (fingerprint, year, group, renderer) drawn ahead in full
         self.fingerprint = ""
+        self.summary: dict[str, Any] = {}
+        self._shown = _Shown(area, period, "", "")
+        self._data: Any = None
+        self._data_for: tuple[str, str | None] | None = None
+        self._data_lock = threading.Lock()
         self._busy = False
         self.generation = 0
         self.renders = 0  # completed updates, for tests and the benchmark
-        self.data: Any = None
 
         style = {"description_width": "initial"}
         wide = w.Layout(width="auto", min_width="16em")
@@ -263,7 +267,6 @@ class DistrictExplorer:
         self.district_choice = w.Dropdown(options=[("Whole area", WHOLE_AREA)], description="District", style=style, layout=wide)
         self.period_choice = w.Dropdown(options=[], description="Year", style=style, layout=w.Layout(width="auto"))
         self.substance_choice = w.Dropdown(options=substance_options(), description="Substance group", style=style, layout=wide)
-        self.heading = w.HTML()
         self.status = w.HTML()
         self.outputs = {panel.key: w.Output(layout=w.Layout(width="100%")) for panel in PANELS}
         self.sections = w.Tab(children=[self.outputs[panel.key] for panel in PANELS],
@@ -277,13 +280,11 @@ class DistrictExplorer:
             self.outputs[panel.key].add_class(f"suna-panel-{panel.key}")
             if any(name.endswith("map") for name in panel.views):
                 self.outputs[panel.key].add_class("suna-map-panel")
-        self.heading.add_class("suna-heading")
         self.status.add_class("suna-status")
 
         self.widget = w.VBox(
             [
                 w.HTML(_STYLE),
-                self.heading,
                 w.HBox([self.area_choice, self.district_choice, self.period_choice, self.substance_choice],
                        layout=w.Layout(flex_flow="row wrap")),
                 self.status,
@@ -307,6 +308,37 @@ class DistrictExplorer:
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
 
+    # -- the area's data, loaded only when a view must be drawn
+    @property
+    def data(self) -> Any:
+        """The area's protected data (:func:`load_app_data`). A kernel whose every view is drawn already
+        (by it or another kernel) never loads it: the page's names come from the area's summary."""
+        return self._area_data(self._shown.slug, self._shown.period)
+
+    def _area_data(self, slug: str, period: str | None) -> Any:
+        with self._data_lock:
+            if self._data is None or self._data_for != (slug, period):
+                self._data = self._loader(slug, period, self.data_dir, self._area_definition.get(slug))
+                self._data_for = (slug, period)
+            return self._data
+
+    def _summary_for(self, slug: str, period: str | None) -> tuple[dict[str, Any], Any]:
+        """The area's summary (kept, or made from its data) and its data when they had to be loaded."""
+        definition = self._area_definition.get(slug)
+        fingerprint = ""
+        if self.cache is not None:
+            from suna import pipeline
+
+            fingerprint = pipeline.data_fingerprint(slug, period, self.data_dir or None, definition)
+            found = self.cache.summary(fingerprint)
+            if found is not None:
+                return found, None
+        data = self._loader(slug, period, self.data_dir, definition)
+        summary = area_summary(data)
+        if self.cache is not None and summary["fingerprint"] == fingerprint:
+            self.cache.put_summary(fingerprint, summary)
+        return summary, data
+
     # -- choices
     @property
     def choice(self) -> dict[str, str | None]:
@@ -318,20 +350,24 @@ class DistrictExplorer:
         }
 
     def _set_area(self, slug: str, period: str | None = None) -> None:
-        """Load an area and reset the district and year lists without firing updates."""
+        """Show an area: reset the district and year lists without firing updates."""
         if slug not in areas.available_areas():
             raise UnknownAreaError(str(slug), areas.available_areas(), kind="local authority")
+        summary, data = self._summary_for(slug, period)
         self._busy = True
         try:
-            self.data = self._loader(slug, period, self.data_dir, self._area_definition.get(slug))
-            self.fingerprint = getattr(self.data, "fingerprint", "")
-            years = financial_years(self.data.table) or [self.data.period]
-            wanted = period or self.period_choice.value or self.data.period
+            with self._data_lock:
+                self._data, self._data_for = (data, (slug, period)) if data is not None else (self._data, self._data_for)
+            self._shown = _Shown(slug, period, summary["fingerprint"], summary["area_code"])
+            self.summary, self.fingerprint = summary, summary["fingerprint"]
+            years = list(summary["years"])
+            wanted = period or self.period_choice.value or summary["period"]
             self.area_choice.value = slug
-            self.district_choice.options = district_options(self.data.area)
+            self.district_choice.options = [tuple(option) for option in summary["districts"]]
             self.district_choice.value = WHOLE_AREA
             self.period_choice.options = years
-            self.period_choice.value = wanted if wanted in years else (self.data.period if self.data.period in years else years[-1])
+            self.period_choice.value = wanted if wanted in years else (summary["period"] if summary["period"] in years else years[-1])
+            self.notes.value = summary["notes_html"]
         finally:
             self._busy = False
 
@@ -360,7 +396,7 @@ class DistrictExplorer:
     def _on_section(self, change: dict[str, Any]) -> None:
         """A tab opened: draw it if it does not show the current choice yet."""
         if change["new"] is not None and self._drawn_for.get(self.visible_panel.key) != self.generation:
-            self._draw_visible()
+            self._show(self.visible_panel, self._panel_outputs(self.visible_panel, self.choice))
         self._finish_render()  # the marker moves on every change the viewer makes
 
     # -- drawing
@@ -376,117 +412,198 @@ class DistrictExplorer:
         return PANELS[self.sections.selected_index or 0]
 
     def update(self) -> None:
-        """Show the current choice: draw the open section, empty the others, then warm the cache.
+        """Show the current choice in the open section, heading and all, in one change of the page.
 
-        Only the open section is drawn: a browser redrawing every chart of every section after each
-        change is what made a district change slow. A section opened later is drawn then (from the
-        cache, which the warming thread fills in the meantime).
+        The section is drawn (from the cache, usually) before anything on the page changes, and its
+        outputs start with the page's heading (place, year, substance group), so the heading, the
+        section's name for the choice and its charts reach the browser in one message: the page never
+        names one choice while showing another. Only the open section is drawn: a browser redrawing
+        every chart of every section after each change is what made a change slow; the others are
+        emptied and drawn when opened.
         """
         self.generation += 1
-        self.heading.value = self._heading_html(self.choice)
+        choice, panel = self.choice, self.visible_panel
+        if not self._is_drawn(panel, choice):  # something to compute: say so while it is
+            self.status.value = (f'<p class="suna-loading" role="status">Updating for '
+                                 f"{html.escape(self._place(choice['district']))}…</p>")
+        self._show(panel, self._panel_outputs(panel, choice))
         self.status.value = ""
-        for panel in PANELS:
-            if panel is not self.visible_panel and self._drawn_for.pop(panel.key, None) is not None:
-                self.outputs[panel.key].outputs = ()
-        self._draw_visible()
-        self.notes.value = self._notes_html()
         self._finish_render()
         if self.warm:
             self._start_warming()
 
-    def _draw_visible(self) -> None:
-        panel = self.visible_panel
-        self.outputs[panel.key].outputs = tuple(
-            self._panel_outputs(panel, self.view_functions(), self.data, self.fingerprint, self.choice))
-        self._drawn_for[panel.key] = self.generation
+    def _show(self, panel: Panel, outputs: list[dict[str, Any]]) -> None:
+        """Put a section's outputs on the page and empty every other section (one heading on the page)."""
+        self.outputs[panel.key].outputs = tuple(outputs)
+        self._drawn_for = {panel.key: self.generation}
+        for other in PANELS:
+            if other is not panel and self.outputs[other.key].outputs:
+                self.outputs[other.key].outputs = ()
 
     def _finish_render(self) -> None:
         self.renders += 1
         self.marker.value = f'<span class="suna-rendered" data-renders="{self.renders}" hidden></span>'
 
-    def _panel_outputs(self, panel: Panel, registry: dict[str, Callable[..., Any]], data: Any, fingerprint: str,
-                       choice: dict[str, str | None]) -> list[dict[str, Any]]:
-        outputs = [_html_output(f'<h2 class="suna-panel-heading">{html.escape(panel.heading)}</h2>')]
+    @staticmethod
+    def _view_choice(panel: Panel, choice: dict[str, str | None]) -> dict[str, str | None]:
+        kwargs = dict(choice)
+        if not panel.uses_substance_group:
+            kwargs["substance_group"] = None
+        return kwargs
+
+    def _key(self, name: str, kwargs: dict[str, Any], shown: _Shown) -> str:
+        return OutputCache.key(shown.fingerprint, name, {"area": shown.area_code, **kwargs}, self.renderer)
+
+    def _is_drawn(self, panel: Panel, choice: dict[str, str | None]) -> bool:
+        if self.cache is None:
+            return True
+        kwargs, shown = self._view_choice(panel, choice), self._shown
+        return all(self.cache.has(self._key(name, kwargs, shown)) for name in panel.views)
+
+    def _panel_outputs(self, panel: Panel, choice: dict[str, str | None]) -> list[dict[str, Any]]:
+        outputs = [_html_output(self._heading_html(choice) +
+                                f'<h2 class="suna-panel-heading">{html.escape(panel.heading)}</h2>'
+                                f'<p class="suna-panel-choice" data-choice="{self._choice_key(choice)}">'
+                                f"{html.escape(self._choice_line(panel, choice))}</p>")]
         if any(name.endswith("map") for name in panel.views):
             outputs.append(_html_output('<p class="suna-hint">Choose a district in the list above, or click it on the map.</p>'))
+        registry = self.view_functions()
         names = [name for name in panel.views if name in registry]
         if not names:
             log.error("no view registered for panel %s (looked for %s)", panel.key, panel.views)
             return outputs + failure_outputs(panel.heading)[1:]
-        kwargs = dict(choice)
-        if not panel.uses_substance_group:
-            kwargs["substance_group"] = None
+        kwargs, shown = self._view_choice(panel, choice), self._shown
         for name in names:
-            outputs += self._view_outputs(name, registry[name], data, fingerprint, kwargs)
+            outputs += self._view_outputs(name, registry[name], kwargs, shown, panel.tables_open) or []
         return outputs
 
-    def _view_outputs(self, name: str, fn: Callable[..., Any], data: Any, fingerprint: str,
-                      kwargs: dict[str, Any]) -> list[dict[str, Any]]:
-        """One view drawn (from the cache when it has it); a failure becomes the short message."""
-        key = OutputCache.key(fingerprint, name, {"area": data.area.code, **kwargs}, self.renderer) if self.cache else ""
+    def _view_outputs(self, name: str, fn: Callable[..., Any], kwargs: dict[str, Any], shown: _Shown,
+                      tables_open: bool = False, ahead: bool = False) -> list[dict[str, Any]] | None:
+        """One view drawn (from the cache when it has it); a failure becomes the short message.
+
+        ``ahead``: drawn for later (warming): nothing is read back, and a view that another kernel
+        has claimed, or that is kept already, is left to it (None).
+        """
+        key = self._key(name, kwargs, shown) if self.cache is not None else ""
         if self.cache is not None:
-            found = self.cache.get(key)
-            if found is not None:
-                return found
+            if ahead:
+                if self.cache.has(key) or not self.cache.claim(key):
+                    return None
+            else:
+                found = self.cache.get(key)
+                if found is not None:
+                    return found
         try:
-            outputs = view_outputs(fn(data, **kwargs), self.renderer)
+            data = self._area_data(shown.slug, shown.period)
+            outputs = view_outputs(fn(data, **kwargs), self.renderer, table_open=tables_open)
         except Exception:
-            log.exception("view %s failed for %s %s", name, data.area.code if data is not None else None, kwargs)
+            log.exception("view %s failed for %s %s", name, shown.area_code, kwargs)
             return failure_outputs(_view_heading(name))[1:]
+        finally:
+            if ahead and self.cache is not None:
+                self.cache.release(key)
         if self.cache is not None:
             self.cache.put(key, outputs)
         return outputs
 
-    def _start_warming(self) -> None:
-        """Draw, in the background, what the viewer is likely to ask for next, most likely first.
-
-        First the other sections for this choice (a tab opened is then instant), then every
-        district for the open section, then every district for the other sections.
-        """
-        generation, data, fingerprint, choice = self.generation, self.data, self.fingerprint, self.choice
+    def _warm_order(self, choice: dict[str, str | None]) -> list[tuple[Panel, dict[str, str | None]]]:
+        """Every section, district and substance group of the year chosen, most likely next first:
+        the other sections for this choice, every district of the open one, every district of the
+        others, then the other substance groups."""
         districts = [value or None for _, value in self.district_choice.options]
-        registry = self.view_functions()
+        group = choice["substance_group"]
+        groups = [code or None for _, code in substance_options() if (code or None) != group]
         visible = self.visible_panel
         others = [panel for panel in PANELS if panel is not visible]
-        order = [(choice["district"], panel) for panel in others]
-        order += [(district, visible) for district in districts]
-        order += [(district, panel) for panel in others for district in districts]
+        steps = [(choice["district"], panel, group) for panel in others]
+        steps += [(district, visible, group) for district in districts]
+        steps += [(district, panel, group) for panel in others for district in districts]
+        steps += [(district, panel, other) for other in groups for panel in PANELS if panel.uses_substance_group
+                  for district in districts]
+        order, seen = [], set()
+        for district, panel, g in steps:
+            kwargs = self._view_choice(panel, {**choice, "district": district, "substance_group": g})
+            if (panel.key, tuple(kwargs.items())) not in seen:
+                seen.add((panel.key, tuple(kwargs.items())))
+                order.append((panel, kwargs))
+        return order
 
-        def warm() -> None:
-            for district, panel in order:
-                if generation != self.generation:
-                    return  # the viewer moved on; the new choice starts its own warming
-                kwargs = {**choice, "district": district}
-                if not panel.uses_substance_group:
-                    kwargs["substance_group"] = None
-                for name in panel.views:
-                    if name in registry:
-                        self._view_outputs(name, registry[name], data, fingerprint, kwargs)
+    def _start_warming(self) -> None:
+        """Draw, in the background, what the viewer may ask for next, and that no kernel has drawn yet.
 
-        self._warmer = threading.Thread(target=warm, name="suna-warm", daemon=True)
+        Every kernel shares the drawings on disk and claims a view before drawing it, so a year's
+        views are drawn once on the server, not once per viewer; a kernel that finds them all drawn
+        remembers it and does not look again. It stops as soon as the viewer changes something.
+        """
+        generation = self.generation
+        order, job = self._warm_order(self.choice), self._warm_job()
+        if job in self._warmed:
+            return
+        self._warmer = threading.Thread(target=self.draw_ahead, args=(order, job, lambda: generation != self.generation),
+                                        name="suna-warm", daemon=True)
         self._warmer.start()
 
-    def _heading_html(self, choice: dict[str, str | None]) -> str:
-        area = self.data.area
-        place = area.name if not choice["district"] else area.district(choice["district"]).name
-        within = "" if not choice["district"] else f", {html.escape(area.name)}"
-        groups = dict(substance_options())
-        group = "" if not choice["substance_group"] else f" · {html.escape(groups.get(choice['substance_group'], ''))}"
+    def _warm_job(self) -> tuple[Any, ...]:
+        choice = self.choice
+        return (self._shown, choice["period"], choice["substance_group"], self.renderer)
+
+    def draw_ahead(self, order: list[tuple[Panel, dict[str, str | None]]] | None = None, job: tuple[Any, ...] | None = None,
+                   stop: Callable[[], bool] = lambda: False) -> int:
+        """Draw the views in ``order`` (default every district, section and substance group of the year
+        chosen) that no kernel has drawn or is drawing; how many this call drew."""
+        order = self._warm_order(self.choice) if order is None else order
+        job = self._warm_job() if job is None else job
+        registry, shown, drawn = self.view_functions(), job[0], 0
+        for panel, kwargs in order:
+            for name in panel.views:
+                if stop():
+                    return drawn  # the viewer moved on; the new choice starts its own warming
+                if name in registry:
+                    drawn += self._view_outputs(name, registry[name], kwargs, shown, panel.tables_open, ahead=True) is not None
+        self._warmed.add(job)
+        return drawn
+
+    def _place(self, district: str | None) -> str:
+        """The place chosen in the reader's words: a district's name, or the area's."""
+        names = {value: label for label, value in self.summary["districts"]}
+        return names.get(district, district) if district else self.summary["area_name"]
+
+    def _choice_key(self, choice: dict[str, str | None]) -> str:
+        """The choice as one attribute value, the same on the heading and every section showing it
+        (tests and the benchmark compare them)."""
+        parts = (self._shown.area_code, choice["district"], choice["period"], choice["substance_group"])
+        return html.escape("|".join(part or "" for part in parts), quote=True)
+
+    def _choice_line(self, panel: Panel, choice: dict[str, str | None]) -> str:
+        """What a section shows, in words: place, year and substance group ("Harlow, Essex · 2023/24 · Opiate")."""
         from suna import formatting
 
-        banner = (f'<p class="suna-synthetic-banner" role="note">{html.escape(self.data.synthetic_notice)}</p>'
-                  if self.data.is_synthetic else "")
-        return (f'<h1 class="suna-title">{html.escape(place)}{within}</h1>'
-                f'<p class="suna-subtitle">{html.escape(formatting.format_period(choice["period"] or self.data.period))}'
-                f"{group}</p>{banner}")
+        area, district = self.summary["area_name"], choice["district"]
+        if panel.whole_area:
+            place = f"{area} as a whole, the partnership's area" + (f", not {self._place(district)} alone" if district else "")
+        else:
+            place = f"{self._place(district)}, {area}" if district else f"Whole of {area}"
+        groups = {code: label for label, code in substance_options()}
+        if panel.uses_substance_group:
+            group = groups.get(choice["substance_group"] or ALL_GROUPS, "")
+        else:
+            group = "All substance groups" + (" (the group chosen applies to treatment and referrals)"
+                                              if choice["substance_group"] else "")
+        return f"{place} · {formatting.format_period(choice['period'] or self.summary['period'])} · {group}"
 
-    def _notes_html(self) -> str:
-        """The app's one privacy note (disclosure control's sentences behind its link), and what the choices apply to."""
-        from suna.views import rule_sentences
+    def _heading_html(self, choice: dict[str, str | None]) -> str:
+        from suna import formatting
 
-        notes = [page_note_html(rule_sentences(self.data), self.data.synthetic_notice if self.data.is_synthetic else "")]
-        notes.append("<p>Substance group applies to the treatment and referral views; the others count every group.</p>")
-        return '<div class="suna-notes"><h2>Notes</h2>' + "".join(notes) + "</div>"
+        place = self._place(choice["district"])
+        within = "" if not choice["district"] else f", {html.escape(self.summary['area_name'])}"
+        groups = {code: label for label, code in substance_options()}
+        group = "" if not choice["substance_group"] else f" · {html.escape(groups.get(choice['substance_group'], ''))}"
+        notice = self.summary["synthetic_notice"]
+        banner = f'<p class="suna-synthetic-banner" role="note">{html.escape(notice)}</p>' if notice else ""
+        return (f'<div class="suna-heading"><h1 class="suna-title" data-choice="{self._choice_key(choice)}">'
+                f"{html.escape(place)}{within}</h1>"
+                f'<p class="suna-subtitle">{html.escape(formatting.format_period(choice["period"] or self.summary["period"]))}'
+                f"{group}</p>{banner}</div>")
 
 
 def _view_heading(name: str) -> str:
@@ -541,7 +658,8 @@ body .suna-explorer a:link, body .suna-explorer a:visited { text-decoration: und
 .suna-explorer .lm-TabBar-tab { background: #E8EEF4; opacity: 1; }
 .suna-explorer .lm-TabBar-tab.lm-mod-current { background: #FFFFFF; }
 .suna-explorer .lm-TabBar-tab .lm-TabBar-tabLabel { color: #1B1B1B; }
-.suna-explorer .suna-table-toggle { overflow-x: auto; }
+.suna-explorer .suna-table-toggle, .suna-explorer .suna-table-open { overflow-x: auto; }
+.suna-explorer .suna-panel-choice { color: #3D3D3D; margin: 0.2em 0 0.6em; }
 .suna-explorer .widget-dropdown { margin-right: 1em; }
 .suna-explorer .suna-map-panel path[aria-roledescription="geoshape"] { cursor: pointer; }
 .suna-explorer table.suna-table { border-collapse: collapse; font-size: 0.9em; }

@@ -7,6 +7,7 @@ behaviour under test.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 
@@ -114,11 +115,28 @@ def test_explorer_offers_the_areas_districts_and_years(data):
     assert app.district_choice.options[0] == ("Whole of Worcestershire", widgets.WHOLE_AREA)
     assert sorted(v for _, v in app.district_choice.options[1:]) == sorted(data.area.district_codes)
     assert app.period_choice.value == "2023/24"
-    assert app.renders == 1 and "Worcestershire" in app.heading.value
+    assert app.renders == 1 and "Worcestershire" in _heading(app)
 
 
 def _open(app, key: str) -> None:
     app.sections.selected_index = [panel.key for panel in widgets.PANELS].index(key)
+
+
+def _heading(app) -> str:
+    """The page's heading: the first output of the open section (it travels with the section)."""
+    return app.outputs[app.visible_panel.key].outputs[0]["data"]["text/html"].split('<h2 class="suna-panel-heading">')[0]
+
+
+def _choice_line(app) -> tuple[str, str]:
+    """The open section's line naming its choice, and its data-choice (the heading's must be the same)."""
+    import re
+
+    first = app.outputs[app.visible_panel.key].outputs[0]["data"]["text/html"]
+    line = re.search(r'<p class="suna-panel-choice" data-choice="([^"]*)">([^<]*)</p>', first)
+    title = re.search(r'<h1 class="suna-title" data-choice="([^"]*)">', first)
+    assert line and title, first
+    assert line.group(1) == title.group(1), "the heading and the section name different choices"
+    return html.unescape(line.group(2)), line.group(1)
 
 
 def test_every_panel_follows_a_district_change(data):
@@ -130,7 +148,7 @@ def test_every_panel_follows_a_district_change(data):
     app.district_choice.value = district.code
     assert app.renders == 2
     assert {name for name, _, _ in calls} == set(widgets.PANELS[0].views), "only the open section is drawn"
-    assert district.name in app.heading.value
+    assert district.name in _heading(app)
     for panel in widgets.PANELS:
         _open(app, panel.key)
         shown = _text(app.outputs[panel.key].outputs)
@@ -171,7 +189,7 @@ def test_area_change_updates_districts_without_stale_updates():
     _, area_code, choice = calls[0]
     assert area_code == "E10000012" and choice["district"] is None and choice["period"] == "2020/21"
     assert [v for _, v in app.district_choice.options][1:4] == ["E07000066", "E07000067", "E07000068"]
-    assert "Essex" in app.heading.value
+    assert "Essex" in _heading(app)
 
 
 def test_substance_group_reaches_only_the_panels_it_applies_to():
@@ -323,3 +341,98 @@ def test_an_area_that_cannot_load_leaves_the_page_as_it_was(data):
     assert "could not be loaded" in app.status.value and "/data/private" not in app.status.value
     assert [v for _, v in app.district_choice.options][1:] == sorted(data.area.district_codes,
                                                                        key=lambda c: data.area.district(c).name)
+
+
+# ---------------------------------------------------------------- naming the choice; the partnership tab
+
+
+def test_the_heading_and_every_section_name_the_district_area_year_and_group(data):
+    names = [n for panel in widgets.PANELS for n in panel.views if n in REGISTRY]
+    app = widgets.DistrictExplorer(AREA, views=_views(names))
+    district = data.area.districts[1]
+    app.district_choice.value = district.code
+    app.period_choice.value = "2021/22"
+    app.substance_choice.value = "opiate"
+    for panel in widgets.PANELS:
+        _open(app, panel.key)
+        heading = _heading(app)
+        assert f"{district.name}, Worcestershire" in heading and "2021/22" in heading and "Opiate" in heading
+        line, key = _choice_line(app)
+        assert key == f"{data.area.code}|{district.code}|2021/22|opiate"
+        assert "2021/22" in line and district.name in line and "Worcestershire" in line, (panel.key, line)
+        if panel.uses_substance_group:
+            assert line.endswith("· Opiate"), line
+        else:  # says the group chosen does not apply here, rather than showing it as if it did
+            assert "All substance groups (the group chosen applies to treatment and referrals)" in line, line
+        assert sum(bool(app.outputs[p.key].outputs) for p in widgets.PANELS) == 1, "one section (one heading) on the page"
+    app.district_choice.value = widgets.WHOLE_AREA
+    _open(app, "overview")
+    assert _choice_line(app)[0].startswith("Whole of Worcestershire · 2021/22")
+
+
+def test_the_partnership_tab_shows_the_dashboard_table_for_the_whole_area(data):
+    app = widgets.DistrictExplorer(AREA, views=_views(["partnership.dashboard", "partnership.district_breakdown"]))
+    district = data.area.districts[0]
+    app.district_choice.value = district.code
+    _open(app, "partnership")
+    shown = "".join(o["data"].get("text/html", "") for o in app.outputs["partnership"].outputs)
+    assert "Partnership dashboard" in shown and "Combating drugs partnership dashboard: Worcestershire" in shown
+    assert 'class="suna-table-open" role="region" tabindex="0"' in shown, "the dashboard is shown, not behind a toggle"
+    assert "Figures behind the chart: Combating drugs partnership dashboard" not in shown
+    assert "<th>Status</th>" in shown and "<th>Metric</th>" in shown
+    line, _ = _choice_line(app)
+    assert line.startswith(f"Worcestershire as a whole, the partnership's area, not {district.name} alone"), line
+    assert widgets.VIEW_FAILED not in shown
+
+
+# ---------------------------------------------------------------- drawings shared by every viewer's kernel
+
+
+def test_a_claim_keeps_other_kernels_off_a_view_until_released_or_stale(tmp_path):
+    import os
+    import time
+
+    from suna import app_cache
+
+    one, other = app_cache.OutputCache(folder=tmp_path), app_cache.OutputCache(folder=tmp_path)
+    assert one.claim("k") and not other.claim("k")
+    one.release("k")
+    assert other.claim("k")
+    old = time.time() - app_cache.CLAIM_SECONDS - 5
+    os.utime(tmp_path / "k.claim", (old, old))  # a kernel culled while drawing
+    assert one.claim("k")
+    assert not one.has("k")
+    one.put("k", [{"output_type": "display_data", "data": {"text/html": "x"}, "metadata": {}}])
+    assert other.has("k") and other.get("k") == one.get("k")
+
+
+def test_a_year_is_drawn_once_for_every_kernel_and_a_warm_kernel_never_loads_the_area(data, tmp_path):
+    calls: list = []
+    loads: list = []
+
+    def loader(*args):
+        loads.append(args)
+        return widgets.load_app_data(*args)
+
+    names = ["overview.headline_findings", "referrals.referral_sources"]
+    first = widgets.DistrictExplorer(AREA, views=_views(names, calls), cache=widgets.OutputCache(folder=tmp_path),
+                                     loader=loader, warm=False)
+    drawn = first.draw_ahead()
+    districts = len(data.area.districts) + 1
+    groups = len(widgets.substance_options())
+    assert drawn + 1 == districts * (1 + groups), "every district, and for referrals every substance group"
+    assert len(loads) == 1
+    keys = {(name, choice["district"], choice["substance_group"]) for name, _, choice in calls}
+    assert len(keys) == len(calls), "no view drawn twice"
+
+    calls.clear()
+    loads.clear()
+    second = widgets.DistrictExplorer(AREA, views=_views(names, calls), cache=widgets.OutputCache(folder=tmp_path),
+                                      loader=loader, warm=False)  # another viewer's kernel
+    assert second.draw_ahead() == 0 and calls == []
+    second.district_choice.value = data.area.districts[2].code
+    second.substance_choice.value = "alcohol_only"
+    _open(second, "referrals")
+    assert calls == [] and loads == [], "everything was drawn: the area's data are not even loaded"
+    assert data.area.districts[2].name in _heading(second) and "suna-findings" not in _text(second.outputs["overview"].outputs)
+    assert "Referral" in _text(second.outputs["referrals"].outputs)

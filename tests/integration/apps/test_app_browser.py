@@ -16,6 +16,7 @@ from suna import narrative, outputs, pipeline
 pytestmark = pytest.mark.browser
 
 ESSEX, SEFTON = "essex", "sefton"
+SECTIONS = ("overview", "treatment", "referrals", "admissions", "deaths", "partnership")
 
 
 def _expected_value(area: str, district_name: str | None, indicator_id: str, period: str) -> str:
@@ -42,9 +43,9 @@ def test_first_render_shows_every_view_offline(explorer):
     assert page.locator(".suna-title").inner_text().startswith("Essex")
     tabs = page.locator(".suna-explorer .lm-TabBar-tab").all_inner_texts()
     assert [t.strip() for t in tabs] == ["At a glance", "People in treatment", "Referral routes",
-                                         "Hospital admissions", "Drug deaths"]
+                                         "Hospital admissions", "Drug deaths", "Partnership dashboard"]
     charts = 0
-    for key in ("overview", "treatment", "referrals", "admissions", "deaths"):
+    for key in SECTIONS:
         assert "could not be drawn" not in _shown(explorer, key), f"panel {key} failed"
         assert explorer.panel(key).locator("h2").count() == 1, f"panel {key} has no heading"
         charts += explorer.panel(key).locator(".jp-RenderedVegaCommon5 svg").count()
@@ -134,7 +135,7 @@ def test_every_section_passes_axe_at_a_laptop_and_a_phone(explorer):
     for choice in (None, "Basildon"):
         if choice:
             explorer.choose("District", choice)
-        for key in ("overview", "treatment", "referrals", "admissions", "deaths"):
+        for key in SECTIONS:
             explorer.open_section(key)
             for width in explorer.guarded.PAGE_WIDTHS:
                 page.set_viewport_size({"width": width, "height": 900})
@@ -151,6 +152,42 @@ def test_every_section_passes_axe_at_a_laptop_and_a_phone(explorer):
                 "els => els.map(e => e.getAttribute('aria-label') || '')")
             found += [f"{choice or 'Essex'} / {key}: a chart has no description ({n!r})" for n in names if len(n) < 30]
     assert "How figures are protected" in page.locator(".suna-notes").inner_text()
+    assert not found, "\n".join(found)
+    explorer.assert_no_error_text()
+    explorer.guarded.assert_clean()
+
+
+def test_heading_and_every_section_name_the_choice_and_the_partnership_tab_shows_the_dashboard(explorer):
+    """Issue 15: after a change the heading and every section name the district, the authority, the year and
+    the substance group chosen, and name the same choice. Issue 17: the partnership dashboard is a tab, its
+    table shown for the whole area, with no serious or critical axe violation at 1280 and 375 px."""
+    page = explorer.page
+    explorer.choose("District", "Harlow")
+    explorer.choose("Year", "2021/22")
+    explorer.choose("Substance group", "Opiate")
+    for key in SECTIONS:
+        explorer.open_section(key)
+        title = page.locator(".suna-title")
+        assert title.count() == 1, f"{key}: one heading on the page"
+        assert title.inner_text().startswith("Harlow, Essex") and "2021/22 · Opiate" in page.locator(".suna-subtitle").inner_text()
+        line = explorer.panel(key).locator(".suna-panel-choice")
+        assert line.get_attribute("data-choice") == title.get_attribute("data-choice"), f"{key}: heading and section disagree"
+        text = line.inner_text()
+        assert "Harlow" in text and "Essex" in text and "2021/22" in text, f"{key}: {text}"
+        assert ("Opiate" in text) if key in ("treatment", "referrals") else ("All substance groups" in text), f"{key}: {text}"
+    explorer.screenshot("app-06-partnership-harlow")
+    dashboard = explorer.panel("partnership")
+    assert "Combating drugs partnership dashboard: Essex" in dashboard.text_content()
+    assert dashboard.locator(".suna-table-open table.suna-table tbody tr").count() >= 5
+    found = []
+    for width in explorer.guarded.PAGE_WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(300)
+        blocking = explorer.guarded.axe_violations()
+        if blocking:
+            found.append(f"partnership at {width} px:\n{explorer.guarded.describe(blocking)}")
+        explorer.screenshot(f"app-a11y-partnership-{width}")
+    page.set_viewport_size({"width": 1280, "height": 900})
     assert not found, "\n".join(found)
     explorer.assert_no_error_text()
     explorer.guarded.assert_clean()
