@@ -628,14 +628,36 @@ def funnel_chart(
 # --------------------------------------------------------------------------------------------------
 # Spine chart (area profile) and tartan rug (overview)
 # --------------------------------------------------------------------------------------------------
-def _districts_of(indicators: pd.DataFrame, area_code: str, district_codes: Sequence[str] | None, area: Area | None) -> list[str]:
-    if district_codes is not None:
-        return list(district_codes)
-    if area is not None and area.code == area_code:
-        return area.district_codes
-    if "parent_code" in indicators.columns:
-        return list(dict.fromkeys(indicators.loc[indicators["parent_code"] == area_code, "area_code"].astype(str)))
-    return []
+SPREAD_COLUMNS = ("tier_p5", "tier_q25", "tier_q75", "tier_p95")  # England's spread a spine row draws
+_ROW_UNITS = {"proportion": "%", "crude_rate": "per 100,000", "dsr": "per 100,000, age-standardised"}
+
+
+def _row_label(name: Any, period_label: str, measure: Any) -> str:
+    """A spine or rug row's label: the indicator, then its period and unit ("Deaths (2021 to 2023, per 100,000)")."""
+    unit = _ROW_UNITS.get(str(measure).strip().lower()) if not fmt.is_missing(measure) else None
+    return f"{name} ({period_label}, {unit})" if unit else f"{name} ({period_label})"
+
+
+def _spread_at(england_spread: pd.DataFrame | None, indicator_id: Any, period: Any) -> dict[str, Any] | None:
+    """England's spread of authorities for one indicator and period, or None where none is published."""
+    if england_spread is None or england_spread.empty:
+        return None
+    hit = england_spread[(england_spread["indicator_id"].astype(str) == str(indicator_id))
+                         & (england_spread["period"].astype(str) == str(period))]
+    if hit.empty or hit[list(SPREAD_COLUMNS)].iloc[0].isna().any():
+        return None
+    return hit.iloc[0].to_dict()
+
+
+def _spread_caption(spread_rows: pd.DataFrame) -> str:
+    """Which authorities and which period make England's spread, for each indicator that has one."""
+    parts = []
+    for r in spread_rows.to_dict("records"):
+        among = str(r.get("rank_among") or "authorities of the same tier")
+        counted = f"the {int(r['rank_of'])} {among} with a value" if not fmt.is_missing(r.get("rank_of")) else f"all {among}"
+        parts.append(f"{r['indicator_name']}, {r['period_label']}: {counted}")
+    return ("Bars: the spread of England's authorities (light grey 5th to 95th percentile, dark grey 25th to 75th), "
+            "from published figures for " + "; ".join(parts) + ".")
 
 
 def spine_chart(
@@ -644,6 +666,7 @@ def spine_chart(
     district_codes: Sequence[str] | None = None,
     period: str | None = None,
     *,
+    england_spread: pd.DataFrame | None = None,
     indicator_ids: Sequence[Any] | None = None,
     area: Area | None = None,
     title: str | None = None,
@@ -655,10 +678,15 @@ def spine_chart(
 ) -> alt.HConcatChart:
     """A Fingertips-style area profile: one row per indicator, England at the centre line.
 
-    Fingertips draws England's worst-to-best range of local authorities; SUNA has the area's own
-    districts, so the grey bar is their range (worst on the left, best on the right; for indicators
-    with no value judgement, lowest on the left). The area's marker is filled by its significance
-    against England. Positions are scaled per indicator so England sits at the middle, as Fingertips does.
+    As Fingertips draws it: where published figures give the spread of England's authorities of the
+    area's tier (``england_spread``: indicator_id, period, tier_p5, tier_q25, tier_q75, tier_p95, and
+    rank_of and rank_among to say which authorities, as :func:`suna.published_indicators.ranks` gives
+    them), a light bar spans their 5th to 95th percentile and a dark bar their 25th to 75th, worst on
+    the left and best on the right (lowest to highest for indicators with no value judgement), scaled
+    so England sits at the middle. Where no spread is published, the row shows only the area against
+    England, its distance from the centre line being its difference as a share of England's value
+    (the edges at 0 and twice England's); the caption says so. The area's marker is filled by its
+    significance against England. ``district_codes`` is kept for callers; the districts are the rug's.
     """
     alt = _alt()
     assert_protected(indicators, rule)
@@ -668,7 +696,6 @@ def spine_chart(
         table = table[table["indicator_id"].astype(str).isin([str(i) for i in indicator_ids])]
     if area_code not in set(table["area_code"]):
         raise UnknownAreaError(area_code, sorted(table["area_code"].astype(str).unique()), kind="area code in the indicators table")
-    districts = _districts_of(indicators, area_code, district_codes, area)
     rows = []
     for indicator_id, group in table.groupby("indicator_id", sort=False):
         own = group[group["area_code"] == area_code]
@@ -681,33 +708,36 @@ def spine_chart(
             mine = _display_frame(own.iloc[:1].assign(value=float("nan"), period=chosen), area)
         me = mine.iloc[0]
         eng = _display_frame(at[at["area_code"] == ENGLAND_CODE], area)
-        dist = _display_frame(at[at["area_code"].isin(districts)], area)
-        dist_values = dist.loc[~dist["is_suppressed"], "value"].dropna()
         eng_value = eng["value"].iloc[0] if len(eng) else float("nan")
         pol = narrative.polarity_of(me.get("polarity"))
         sign = -1.0 if pol == "high_is_bad" else 1.0
-        spread = [abs(v - eng_value) for v in [*dist_values, me["value"]] if not fmt.is_missing(v) and not fmt.is_missing(eng_value)]
-        half = max(spread) if spread and max(spread) > 0 else 1.0
+        spread = _spread_at(england_spread, indicator_id, me["period"])
+        ends = [spread["tier_p5"], spread["tier_p95"]] if spread else []
+        gaps = [abs(v - eng_value) for v in [*ends, me["value"]] if not fmt.is_missing(v) and not fmt.is_missing(eng_value)]
+        half = (max(gaps) if gaps and max(gaps) > 0 else 1.0) if spread else (abs(eng_value) if not fmt.is_missing(eng_value) and eng_value else 1.0)
 
         def pos(value: float, eng_value: float = eng_value, sign: float = sign, half: float = half) -> float:
             if fmt.is_missing(value) or fmt.is_missing(eng_value):
                 return float("nan")
-            return 0.5 + sign * (value - eng_value) / (2 * half)
+            return min(1.0, max(0.0, 0.5 + sign * (value - eng_value) / (2 * half)))
 
-        worst, best = (dist_values.max(), dist_values.min()) if pol == "high_is_bad" else (dist_values.min(), dist_values.max())
+        def shown(value: Any, me: pd.Series = me) -> str:
+            return narrative.value_text({**me.to_dict(), "value": value, "count_display": None, "is_suppressed": False})
+
         rows.append({
-            "indicator": f"{me['indicator_name']} ({me['period_label']})",
+            "indicator": _row_label(me["indicator_name"], me["period_label"], me.get("measure")),
+            "indicator_name": me["indicator_name"], "period_label": me["period_label"],
             "area_label": me["area_label"], "value_label": me["value_label"], "ci_label": me["ci_label"],
             "outcome": me["outcome"], "is_suppressed": bool(me["is_suppressed"]),
             "value_note": me.get("value_note"),
             "england_label": eng["value_label"].iloc[0] if len(eng) else fmt.NOT_AVAILABLE,
-            "range_label": (f"{narrative.value_text({**me.to_dict(), 'value': worst, 'count_display': None})} to "
-                            f"{narrative.value_text({**me.to_dict(), 'value': best, 'count_display': None})}")
-            if len(dist_values) else fmt.NOT_AVAILABLE,
-            "districts_label": f"{len(dist_values)} of {len(districts)} districts" if districts else "no districts",
+            "spread_label": (f"middle half {shown(spread['tier_q25'])} to {shown(spread['tier_q75'])}; "
+                             f"5th to 95th percentile {shown(spread['tier_p5'])} to {shown(spread['tier_p95'])}")
+            if spread else "not published for every authority",
+            "rank_of": spread.get("rank_of") if spread else None,
+            "rank_among": spread.get("rank_among") if spread else None,
             "area_pos": pos(me["value"]) if not me["is_suppressed"] else float("nan"),
-            "range_start": pos(worst) if len(dist_values) else float("nan"),
-            "range_end": pos(best) if len(dist_values) else float("nan"),
+            **{f"{c}_pos": (pos(spread[c]) if spread else float("nan")) for c in SPREAD_COLUMNS},
             "period": me["period"], "sort_key": _sort_key(mine).iloc[0],
         })
     if not rows:
@@ -716,22 +746,26 @@ def spine_chart(
     order = spine["indicator"].tolist()
     y = alt.Y("indicator:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
     tips = _tooltip(("indicator", "Indicator"), ("value_label", "Area value"), ("ci_label", "Confidence interval"),
-                    ("england_label", "England"), ("range_label", "Districts (worst or lowest to best or highest)"),
-                    ("districts_label", "Districts with a value"), ("outcome", "Compared with England"))
-    x = alt.X("range_start:Q", scale=alt.Scale(domain=SPINE_DOMAIN), axis=None, title=None)
-    ranged = spine.dropna(subset=["range_start", "range_end"])
-    band = _chart(ranged).mark_bar(color="#C8C8C8", height=12).encode(x=x, x2="range_end:Q", y=y, tooltip=tips)
-    centre = _chart(pd.DataFrame({"x": [0.5], "label": ["England"]})).mark_rule(color="#000000", strokeWidth=2).encode(
-        x=alt.X("x:Q", scale=alt.Scale(domain=SPINE_DOMAIN), axis=None), tooltip=_tooltip(("label", "Centre line")))
+                    ("england_label", "England"), ("spread_label", "England's authorities"),
+                    ("outcome", "Compared with England"))
+    scale = alt.Scale(domain=SPINE_DOMAIN)
+    spread_rows = spine.dropna(subset=[f"{c}_pos" for c in SPREAD_COLUMNS])
+    layers = []
+    if len(spread_rows):
+        layers.append(_chart(spread_rows).mark_bar(color="#D9D9D9", height=14).encode(
+            x=alt.X("tier_p5_pos:Q", scale=scale, axis=None, title=None), x2="tier_p95_pos:Q", y=y, tooltip=tips))
+        layers.append(_chart(spread_rows).mark_bar(color="#8C8C8C", height=14).encode(
+            x=alt.X("tier_q25_pos:Q", scale=scale, axis=None, title=None), x2="tier_q75_pos:Q", y=y, tooltip=tips))
+    layers.append(_chart(pd.DataFrame({"x": [0.5], "label": ["England"]})).mark_rule(color="#000000", strokeWidth=2).encode(
+        x=alt.X("x:Q", scale=scale, axis=None), tooltip=_tooltip(("label", "Centre line"))))
     marked = spine.dropna(subset=["area_pos"])
-    marker = _chart(marked).mark_point(filled=True, size=130, stroke=OUTLINE, strokeWidth=1, opacity=1).encode(
-        x=alt.X("area_pos:Q", scale=alt.Scale(domain=SPINE_DOMAIN), axis=None), y=y,
+    layers.append(_chart(marked).mark_point(filled=True, size=130, stroke=OUTLINE, strokeWidth=1, opacity=1).encode(
+        x=alt.X("area_pos:Q", scale=scale, axis=None), y=y,
         fill=alt.Fill("outcome:N", scale=_colour_scale(marked["outcome"], palette), title="Compared with England"),
         tooltip=tips,
-    )
+    ))
     gaps = spine[spine["area_pos"].isna()].assign(
         gap_text=lambda g: [fmt.SUPPRESSED if s else "not compared with England" for s in g["is_suppressed"]])
-    layers = [band, centre, marker]
     if len(gaps):
         layers.append(_chart(gaps).mark_text(align="left", dx=6, fontStyle="italic", color=OUTLINE, fontSize=11).encode(
             x=alt.value(0), y=y, text="gap_text:N", tooltip=tips))
@@ -746,9 +780,17 @@ def spine_chart(
     chart = alt.hconcat(column("value_label", area_name), column("england_label", "England"), spine_layer, spacing=8)
     foot = footnote if footnote is not None else _default_footnote(spine.assign(area_label=spine["indicator"]), "area_label")
     caption = _caption(source, _period_text(spine["period"], spine["sort_key"]) if spine["period"].nunique() == 1 else LATEST_EACH, foot)
-    caption.append("Grey bar: range of the area's districts. Marker: the area, filled by its significance against England (95%).")
-    describe = (f"Spine chart of {len(order)} indicators: {area_name}'s value against England's, "
-                "with the range of its districts; the figures are in the table below.")
+    if len(spread_rows):
+        caption.append(_spread_caption(spread_rows))
+    if len(spread_rows) < len(spine):
+        caption.append(f"{len(spine) - len(spread_rows)} of {len(spine)} indicators have no published figures for every "
+                       "English authority: those rows show the area against "
+                       "England only, the marker's distance from the centre line being its difference as a share of "
+                       "England's value.")
+    caption.append("Marker: the area, filled by its significance against England (95%).")
+    describe = (f"Spine chart of {len(order)} indicators: {area_name}'s value against England's"
+                + (f", with the spread of England's authorities for {len(spread_rows)} of them" if len(spread_rows) else "")
+                + "; the figures are in the table below.")
     return _finish(chart, title or f"Area profile: {area_name}", caption, describe)
 
 
@@ -785,7 +827,8 @@ def overview_rug(
     for _, group in table.groupby("indicator_id", sort=False):
         chosen = str(period) if period is not None else _latest_period(group)
         at = _display_frame(group[(group["period"].astype(str) == chosen) & group["area_code"].isin(columns)], area)
-        label = f"{group['indicator_name'].iloc[0]} ({fmt.format_period(chosen)})"
+        label = _row_label(group["indicator_name"].iloc[0], fmt.format_period(chosen),
+                           group["measure"].iloc[0] if "measure" in group.columns else None)
         for code in columns:
             hit = at[at["area_code"] == code]
             if hit.empty:
