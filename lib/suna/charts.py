@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from suna import formatting as fmt
-from suna import narrative
+from suna import narrative, responsive
 from suna.errors import DisclosureError, SunaError, UnknownAreaError
 
 if TYPE_CHECKING:
@@ -223,16 +223,22 @@ def _title(title: str) -> Any:
     return _alt().TitleParams(text=title, anchor="start", fontSize=15, limit=0)
 
 
-def _finish(chart: Any, title: str, caption: list[str], describe: str = "") -> Any:
+def _finish(chart: Any, title: str, caption: list[str], describe: str = "", narrow: Any = None) -> Any:
     """Title, caption (in usermeta, drawn as HTML under the chart), description and quiet defaults.
 
     Sources and notes sit under the chart as HTML rather than in a Vega subtitle: a long source list
     inside the chart widened it, so the page drew it shrunk (issue 15). The description becomes the
-    SVG's accessible name: the title and one sentence saying what the chart shows.
+    SVG's accessible name: the title and one sentence saying what the chart shows. ``narrow``, a
+    chart's own design for a phone, is finished the same way and kept in the usermeta, where
+    ``suna.responsive`` finds it.
     """
     sentence = f" {describe.strip()}" if describe else ""
+    meta: dict[str, Any] = {CAPTION_KEY: list(caption)}
+    if narrow is not None:
+        meta[responsive.NARROW_KEY] = {k: v for k, v in _finish(narrow, title, caption, describe).to_dict().items()
+                                       if k != "usermeta"}
     return (
-        chart.properties(title=_title(title), description=f"{title}.{sentence}", usermeta={CAPTION_KEY: list(caption)})
+        chart.properties(title=_title(title), description=f"{title}.{sentence}", usermeta=meta)
         .configure_view(stroke=None)
         .configure_mark(aria=False)  # the chart is one image named by its description; its figures are in the table
         .configure_axis(labelFontSize=11, titleFontSize=12, labelLimit=260)
@@ -417,6 +423,16 @@ def trend_chart(
 # --------------------------------------------------------------------------------------------------
 # Compare areas
 # --------------------------------------------------------------------------------------------------
+def _benchmark_line(bench: pd.DataFrame, tips: list[Any]) -> list[Any]:
+    """A dashed benchmark line, named above the plot's left edge ("Dashed line: England 644.0 per 100,000"):
+    a name beside the line ran past the chart's right edge when the benchmark was high."""
+    alt = _alt()
+    named = bench.assign(bench_text=["Dashed line: " + t for t in bench["bench_text"]])
+    return [_chart(named).mark_rule(color="#000000", strokeWidth=2, strokeDash=[6, 3]).encode(x="value:Q", tooltip=tips),
+            _chart(named).mark_text(align="left", dy=-6, fontSize=11, baseline="bottom").encode(
+                x=alt.value(0), y=alt.value(0), text="bench_text:N", tooltip=tips)]
+
+
 def compare_areas_chart(
     indicators: pd.DataFrame,
     indicator_id: Any,
@@ -485,10 +501,7 @@ def compare_areas_chart(
     if len(bench) and bench["value"].notna().any():
         bench = bench.assign(bench_text=[f"{label} {value}" for label, value in zip(bench["area_label"], bench["value_label"])])
         btips = _tooltip(("area_label", "Benchmark"), ("value_label", "Value"), ("ci_label", "Confidence interval"))
-        layers.append(_chart(bench).mark_rule(color="#000000", strokeWidth=2, strokeDash=[6, 3]).encode(
-            x="value:Q", tooltip=btips))
-        layers.append(_chart(bench).mark_text(align="left", dx=4, dy=-6, fontSize=11, baseline="bottom").encode(
-            x="value:Q", y=alt.value(0), text="bench_text:N", tooltip=btips))
+        layers += _benchmark_line(bench, btips)
     else:
         log.info("Compare areas chart: no benchmark value for %s", benchmark_code)
     chart = alt.layer(*layers).properties(width=width, height=alt.Step(22))
@@ -778,6 +791,7 @@ def spine_chart(
 
     area_name = spine["area_label"].iloc[0]
     chart = alt.hconcat(column("value_label", area_name), column("england_label", "England"), spine_layer, spacing=8)
+    narrow = _spine_narrow(spine, order, spread_rows, tips, palette)
     foot = footnote if footnote is not None else _default_footnote(spine.assign(area_label=spine["indicator"]), "area_label")
     caption = _caption(source, _period_text(spine["period"], spine["sort_key"]) if spine["period"].nunique() == 1 else LATEST_EACH, foot)
     if len(spread_rows):
@@ -791,7 +805,44 @@ def spine_chart(
     describe = (f"Spine chart of {len(order)} indicators: {area_name}'s value against England's"
                 + (f", with the spread of England's authorities for {len(spread_rows)} of them" if len(spread_rows) else "")
                 + "; the figures are in the table below.")
-    return _finish(chart, title or f"Area profile: {area_name}", caption, describe)
+    return _finish(chart, title or f"Area profile: {area_name}", caption, describe, narrow=narrow)
+
+
+NARROW_LABEL_CHARS = 50  # characters of a spine row's name a line on a phone (11 px text in 340 px)
+
+
+def _spine_narrow(spine: pd.DataFrame, order: list[str], spread_rows: pd.DataFrame, tips: list[Any], palette: str) -> Any:
+    """The spine chart for a phone: each row its name (two lines at most), then the area's and England's values,
+    then the spine itself, one under another in one view that fills the width."""
+    alt = _alt()
+    rows = spine.assign(
+        name_text=["\n".join(_two_lines(label)) for label in spine["indicator"]],
+        values_text=[f"{a}: {v}; England: {e}" for a, v, e in zip(spine["area_label"], spine["value_label"], spine["england_label"])])
+    y = alt.Y("indicator:N", sort=order, title=None, axis=None)
+    scale = alt.Scale(domain=SPINE_DOMAIN)
+    bar_at = 20  # px below the row's middle: the spine's own line
+    layers = [
+        _chart(rows).mark_text(align="left", baseline="top", fontSize=11, lineBreak="\n", yOffset=-30).encode(
+            x=alt.value(0), y=y, text="name_text:N", tooltip=tips),
+        _chart(rows).mark_text(align="left", baseline="top", fontSize=11, fontWeight="bold", yOffset=-2).encode(
+            x=alt.value(0), y=y, text="values_text:N", tooltip=tips),
+    ]
+    if len(spread_rows):
+        for start, end, colour in (("tier_p5_pos", "tier_p95_pos", "#D9D9D9"), ("tier_q25_pos", "tier_q75_pos", "#8C8C8C")):
+            layers.append(_chart(spread_rows).mark_bar(color=colour, height=10, yOffset=bar_at).encode(
+                x=alt.X(f"{start}:Q", scale=scale, axis=None, title=None), x2=f"{end}:Q", y=y, tooltip=tips))
+    layers.append(_chart(rows).mark_tick(color="#000000", thickness=2, size=18, yOffset=bar_at).encode(
+        x=alt.X("centre:Q", scale=scale, axis=None), y=y, tooltip=tips).transform_calculate(centre="0.5"))
+    marked = rows.dropna(subset=["area_pos"])
+    layers.append(_chart(marked).mark_point(filled=True, size=110, stroke=OUTLINE, strokeWidth=1, opacity=1, yOffset=bar_at).encode(
+        x=alt.X("area_pos:Q", scale=scale, axis=None), y=y,
+        fill=alt.Fill("outcome:N", scale=_colour_scale(marked["outcome"], palette), title="Compared with England"), tooltip=tips))
+    return alt.layer(*layers).properties(width=responsive.NARROW_WIDTH - 12, height=alt.Step(66))  # 12: Vega's padding
+
+
+def _two_lines(text: str) -> list[str]:
+    lines = textwrap.wrap(text, NARROW_LABEL_CHARS, break_long_words=False)
+    return lines if len(lines) <= 2 else [lines[0], textwrap.shorten(" ".join(lines[1:]), NARROW_LABEL_CHARS, placeholder=" …")]
 
 
 def overview_rug(
@@ -848,35 +899,41 @@ def overview_rug(
     y_order = list(dict.fromkeys(rug["indicator"]))
     tips = _tooltip(("indicator", "Indicator"), ("area_label", "Area"), ("value_label", "Value"),
                     ("ci_label", "Confidence interval"), ("outcome", "Compared with England"))
-    y = alt.Y("indicator:N", sort=y_order, title=None, axis=alt.Axis(labelLimit=340))
     fill_scale = _colour_scale(rug["outcome"], palette)
-    panels = []
-    for part in _rug_columns(x_order):  # England then at most RUG_COLUMNS areas a panel, so the page need not shrink it
-        cells = rug[rug["area_label"].isin(part)]
-        x = alt.X("area_label:N", sort=part, title=None, axis=alt.Axis(orient="top", labelAngle=-40))
-        rects = _chart(cells).mark_rect(stroke=OUTLINE, strokeWidth=0.5).encode(
-            x=x, y=y, fill=alt.Fill("outcome:N", scale=fill_scale, title="Compared with England"), tooltip=tips)
-        text = _chart(cells).mark_text(fontSize=11).encode(
-            x=x, y=y, text="cell_text:N", color=alt.Color("text_colour:N", scale=None), tooltip=tips)
-        panels.append(alt.layer(rects, text).properties(width=alt.Step(48), height=alt.Step(26)))
-    chart = panels[0] if len(panels) == 1 else alt.vconcat(*panels, spacing=16)
+
+    def panels(size: int, label_limit: int, step: int, angle: int) -> Any:
+        y = alt.Y("indicator:N", sort=y_order, title=None, axis=alt.Axis(labelLimit=label_limit))
+        drawn = []
+        for part in _rug_columns(x_order, size):  # England then at most ``size`` areas a panel, so the page need not shrink it
+            cells = rug[rug["area_label"].isin(part)]
+            x = alt.X("area_label:N", sort=part, title=None, axis=alt.Axis(orient="top", labelAngle=angle, labelLimit=label_limit))
+            rects = _chart(cells).mark_rect(stroke=OUTLINE, strokeWidth=0.5).encode(
+                x=x, y=y, fill=alt.Fill("outcome:N", scale=fill_scale, title="Compared with England"), tooltip=tips)
+            text = _chart(cells).mark_text(fontSize=11).encode(
+                x=x, y=y, text="cell_text:N", color=alt.Color("text_colour:N", scale=None), tooltip=tips)
+            drawn.append(alt.layer(rects, text).properties(width=alt.Step(step), height=alt.Step(26)))
+        return drawn[0] if len(drawn) == 1 else alt.vconcat(*drawn, spacing=16)
+
     foot = footnote if footnote is not None else _default_footnote(rug)
     caption = _caption(source, _period_text(rug["period"]) if rug["period"].nunique() == 1 else LATEST_EACH, foot)
     caption.append("* not shown to protect privacy; n/a not available. Significance at 95% against England's value.")
     describe = (f"Grid of {len(y_order)} indicators by {len(x_order)} areas, each cell coloured by comparison with England; "
                 "the figures are in the table below.")
-    return _finish(chart, title, caption, describe)
+    # On a phone: four areas a panel beside England, names cut shorter, column names upright.
+    narrow = panels(RUG_NARROW_COLUMNS, responsive.LABEL_LIMIT, 36, -90)
+    return _finish(panels(RUG_COLUMNS, 340, 48, -40), title, caption, describe, narrow=narrow)
 
 
 RUG_COLUMNS = 14  # areas in one panel of a tartan rug: with its labels it fits a 1280 px page at full size
+RUG_NARROW_COLUMNS = 4  # on a phone (suna.responsive): England and four areas a panel
 
 
-def _rug_columns(order: Sequence[str]) -> list[list[str]]:
+def _rug_columns(order: Sequence[str], size: int = RUG_COLUMNS) -> list[list[str]]:
     """The rug's columns in panels: the first column (England, the benchmark) heads every panel."""
     first, rest = list(order[:1]), list(order[1:])
-    if len(rest) <= RUG_COLUMNS:
+    if len(rest) <= size:
         return [list(order)]
-    count = -(-len(rest) // RUG_COLUMNS)
+    count = -(-len(rest) // size)
     size = -(-len(rest) // count)  # even panels: 3 of 13 rather than 14, 14 and 11
     return [first + rest[i:i + size] for i in range(0, len(rest), size)]
 
@@ -1269,9 +1326,7 @@ def breakdown_chart(
     if len(bench):
         bench = bench.assign(bench_text=[f"{label} {value}" for label, value in zip(bench[group].astype(str), bench["value_label"])])
         btips = _tooltip(("bench_text", "Benchmark"), ("ci_label", "Confidence interval"))
-        layers.append(_chart(bench).mark_rule(color="#000000", strokeWidth=2, strokeDash=[6, 3]).encode(x="value:Q", tooltip=btips))
-        layers.append(_chart(bench).mark_text(align="left", dx=4, dy=-6, fontSize=11, baseline="bottom").encode(
-            x="value:Q", y=alt.value(0), text="bench_text:N", tooltip=btips))
+        layers += _benchmark_line(bench, btips)
     chart = alt.layer(*layers).properties(width=width, height=alt.Step(22))
     when = fmt.format_period(period) if period is not None else _period_text(rows["period"])
     foot = footnote if footnote is not None else _default_footnote(shown, "group_label")
