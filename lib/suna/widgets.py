@@ -543,6 +543,7 @@ body .suna-explorer a:link, body .suna-explorer a:visited { text-decoration: und
 .suna-explorer .lm-TabBar-tab .lm-TabBar-tabLabel { color: #1B1B1B; }
 .suna-explorer .suna-table-toggle { overflow-x: auto; }
 .suna-explorer .widget-dropdown { margin-right: 1em; }
+.suna-explorer select:focus-visible { outline: 3px solid #12436D !important; outline-offset: 1px; }  /* keyboard focus seen (WCAG 2.4.7) */
 .suna-explorer .suna-map-panel path[aria-roledescription="geoshape"] { cursor: pointer; }
 .suna-explorer table.suna-table { border-collapse: collapse; font-size: 0.9em; }
 .suna-explorer table.suna-table th, .suna-explorer table.suna-table td { padding: 2px 8px; border-bottom: 1px solid #ddd; }
