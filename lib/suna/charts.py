@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from suna import formatting as fmt
-from suna import narrative
+from suna import narrative, responsive
 from suna.errors import DisclosureError, SunaError, UnknownAreaError
 
 if TYPE_CHECKING:
@@ -223,16 +223,22 @@ def _title(title: str) -> Any:
     return _alt().TitleParams(text=title, anchor="start", fontSize=15, limit=0)
 
 
-def _finish(chart: Any, title: str, caption: list[str], describe: str = "") -> Any:
+def _finish(chart: Any, title: str, caption: list[str], describe: str = "", narrow: Any = None) -> Any:
     """Title, caption (in usermeta, drawn as HTML under the chart), description and quiet defaults.
 
     Sources and notes sit under the chart as HTML rather than in a Vega subtitle: a long source list
     inside the chart widened it, so the page drew it shrunk (issue 15). The description becomes the
-    SVG's accessible name: the title and one sentence saying what the chart shows.
+    SVG's accessible name: the title and one sentence saying what the chart shows. ``narrow``, a
+    chart's own design for a phone, is finished the same way and kept in the usermeta, where
+    ``suna.responsive`` finds it.
     """
     sentence = f" {describe.strip()}" if describe else ""
+    meta: dict[str, Any] = {CAPTION_KEY: list(caption)}
+    if narrow is not None:
+        meta[responsive.NARROW_KEY] = {k: v for k, v in _finish(narrow, title, caption, describe).to_dict().items()
+                                       if k != "usermeta"}
     return (
-        chart.properties(title=_title(title), description=f"{title}.{sentence}", usermeta={CAPTION_KEY: list(caption)})
+        chart.properties(title=_title(title), description=f"{title}.{sentence}", usermeta=meta)
         .configure_view(stroke=None)
         .configure_mark(aria=False)  # the chart is one image named by its description; its figures are in the table
         .configure_axis(labelFontSize=11, titleFontSize=12, labelLimit=260)
@@ -417,6 +423,16 @@ def trend_chart(
 # --------------------------------------------------------------------------------------------------
 # Compare areas
 # --------------------------------------------------------------------------------------------------
+def _benchmark_line(bench: pd.DataFrame, tips: list[Any]) -> list[Any]:
+    """A dashed benchmark line, named above the plot's left edge ("Dashed line: England 644.0 per 100,000"):
+    a name beside the line ran past the chart's right edge when the benchmark was high."""
+    alt = _alt()
+    named = bench.assign(bench_text=["Dashed line: " + t for t in bench["bench_text"]])
+    return [_chart(named).mark_rule(color="#000000", strokeWidth=2, strokeDash=[6, 3]).encode(x="value:Q", tooltip=tips),
+            _chart(named).mark_text(align="left", dy=-6, fontSize=11, baseline="bottom").encode(
+                x=alt.value(0), y=alt.value(0), text="bench_text:N", tooltip=tips)]
+
+
 def compare_areas_chart(
     indicators: pd.DataFrame,
     indicator_id: Any,
@@ -485,10 +501,7 @@ def compare_areas_chart(
     if len(bench) and bench["value"].notna().any():
         bench = bench.assign(bench_text=[f"{label} {value}" for label, value in zip(bench["area_label"], bench["value_label"])])
         btips = _tooltip(("area_label", "Benchmark"), ("value_label", "Value"), ("ci_label", "Confidence interval"))
-        layers.append(_chart(bench).mark_rule(color="#000000", strokeWidth=2, strokeDash=[6, 3]).encode(
-            x="value:Q", tooltip=btips))
-        layers.append(_chart(bench).mark_text(align="left", dx=4, dy=-6, fontSize=11, baseline="bottom").encode(
-            x="value:Q", y=alt.value(0), text="bench_text:N", tooltip=btips))
+        layers += _benchmark_line(bench, btips)
     else:
         log.info("Compare areas chart: no benchmark value for %s", benchmark_code)
     chart = alt.layer(*layers).properties(width=width, height=alt.Step(22))
@@ -628,14 +641,36 @@ def funnel_chart(
 # --------------------------------------------------------------------------------------------------
 # Spine chart (area profile) and tartan rug (overview)
 # --------------------------------------------------------------------------------------------------
-def _districts_of(indicators: pd.DataFrame, area_code: str, district_codes: Sequence[str] | None, area: Area | None) -> list[str]:
-    if district_codes is not None:
-        return list(district_codes)
-    if area is not None and area.code == area_code:
-        return area.district_codes
-    if "parent_code" in indicators.columns:
-        return list(dict.fromkeys(indicators.loc[indicators["parent_code"] == area_code, "area_code"].astype(str)))
-    return []
+SPREAD_COLUMNS = ("tier_p5", "tier_q25", "tier_q75", "tier_p95")  # England's spread a spine row draws
+_ROW_UNITS = {"proportion": "%", "crude_rate": "per 100,000", "dsr": "per 100,000, age-standardised"}
+
+
+def _row_label(name: Any, period_label: str, measure: Any) -> str:
+    """A spine or rug row's label: the indicator, then its period and unit ("Deaths (2021 to 2023, per 100,000)")."""
+    unit = _ROW_UNITS.get(str(measure).strip().lower()) if not fmt.is_missing(measure) else None
+    return f"{name} ({period_label}, {unit})" if unit else f"{name} ({period_label})"
+
+
+def _spread_at(england_spread: pd.DataFrame | None, indicator_id: Any, period: Any) -> dict[str, Any] | None:
+    """England's spread of authorities for one indicator and period, or None where none is published."""
+    if england_spread is None or england_spread.empty:
+        return None
+    hit = england_spread[(england_spread["indicator_id"].astype(str) == str(indicator_id))
+                         & (england_spread["period"].astype(str) == str(period))]
+    if hit.empty or hit[list(SPREAD_COLUMNS)].iloc[0].isna().any():
+        return None
+    return hit.iloc[0].to_dict()
+
+
+def _spread_caption(spread_rows: pd.DataFrame) -> str:
+    """Which authorities and which period make England's spread, for each indicator that has one."""
+    parts = []
+    for r in spread_rows.to_dict("records"):
+        among = str(r.get("rank_among") or "authorities of the same tier")
+        counted = f"the {int(r['rank_of'])} {among} with a value" if not fmt.is_missing(r.get("rank_of")) else f"all {among}"
+        parts.append(f"{r['indicator_name']}, {r['period_label']}: {counted}")
+    return ("Bars: the spread of England's authorities (light grey 5th to 95th percentile, dark grey 25th to 75th), "
+            "from published figures for " + "; ".join(parts) + ".")
 
 
 def spine_chart(
@@ -644,6 +679,7 @@ def spine_chart(
     district_codes: Sequence[str] | None = None,
     period: str | None = None,
     *,
+    england_spread: pd.DataFrame | None = None,
     indicator_ids: Sequence[Any] | None = None,
     area: Area | None = None,
     title: str | None = None,
@@ -655,10 +691,15 @@ def spine_chart(
 ) -> alt.HConcatChart:
     """A Fingertips-style area profile: one row per indicator, England at the centre line.
 
-    Fingertips draws England's worst-to-best range of local authorities; SUNA has the area's own
-    districts, so the grey bar is their range (worst on the left, best on the right; for indicators
-    with no value judgement, lowest on the left). The area's marker is filled by its significance
-    against England. Positions are scaled per indicator so England sits at the middle, as Fingertips does.
+    As Fingertips draws it: where published figures give the spread of England's authorities of the
+    area's tier (``england_spread``: indicator_id, period, tier_p5, tier_q25, tier_q75, tier_p95, and
+    rank_of and rank_among to say which authorities, as :func:`suna.published_indicators.ranks` gives
+    them), a light bar spans their 5th to 95th percentile and a dark bar their 25th to 75th, worst on
+    the left and best on the right (lowest to highest for indicators with no value judgement), scaled
+    so England sits at the middle. Where no spread is published, the row shows only the area against
+    England, its distance from the centre line being its difference as a share of England's value
+    (the edges at 0 and twice England's); the caption says so. The area's marker is filled by its
+    significance against England. ``district_codes`` is kept for callers; the districts are the rug's.
     """
     alt = _alt()
     assert_protected(indicators, rule)
@@ -668,7 +709,6 @@ def spine_chart(
         table = table[table["indicator_id"].astype(str).isin([str(i) for i in indicator_ids])]
     if area_code not in set(table["area_code"]):
         raise UnknownAreaError(area_code, sorted(table["area_code"].astype(str).unique()), kind="area code in the indicators table")
-    districts = _districts_of(indicators, area_code, district_codes, area)
     rows = []
     for indicator_id, group in table.groupby("indicator_id", sort=False):
         own = group[group["area_code"] == area_code]
@@ -681,33 +721,36 @@ def spine_chart(
             mine = _display_frame(own.iloc[:1].assign(value=float("nan"), period=chosen), area)
         me = mine.iloc[0]
         eng = _display_frame(at[at["area_code"] == ENGLAND_CODE], area)
-        dist = _display_frame(at[at["area_code"].isin(districts)], area)
-        dist_values = dist.loc[~dist["is_suppressed"], "value"].dropna()
         eng_value = eng["value"].iloc[0] if len(eng) else float("nan")
         pol = narrative.polarity_of(me.get("polarity"))
         sign = -1.0 if pol == "high_is_bad" else 1.0
-        spread = [abs(v - eng_value) for v in [*dist_values, me["value"]] if not fmt.is_missing(v) and not fmt.is_missing(eng_value)]
-        half = max(spread) if spread and max(spread) > 0 else 1.0
+        spread = _spread_at(england_spread, indicator_id, me["period"])
+        ends = [spread["tier_p5"], spread["tier_p95"]] if spread else []
+        gaps = [abs(v - eng_value) for v in [*ends, me["value"]] if not fmt.is_missing(v) and not fmt.is_missing(eng_value)]
+        half = (max(gaps) if gaps and max(gaps) > 0 else 1.0) if spread else (abs(eng_value) if not fmt.is_missing(eng_value) and eng_value else 1.0)
 
         def pos(value: float, eng_value: float = eng_value, sign: float = sign, half: float = half) -> float:
             if fmt.is_missing(value) or fmt.is_missing(eng_value):
                 return float("nan")
-            return 0.5 + sign * (value - eng_value) / (2 * half)
+            return min(1.0, max(0.0, 0.5 + sign * (value - eng_value) / (2 * half)))
 
-        worst, best = (dist_values.max(), dist_values.min()) if pol == "high_is_bad" else (dist_values.min(), dist_values.max())
+        def shown(value: Any, me: pd.Series = me) -> str:
+            return narrative.value_text({**me.to_dict(), "value": value, "count_display": None, "is_suppressed": False})
+
         rows.append({
-            "indicator": f"{me['indicator_name']} ({me['period_label']})",
+            "indicator": _row_label(me["indicator_name"], me["period_label"], me.get("measure")),
+            "indicator_name": me["indicator_name"], "period_label": me["period_label"],
             "area_label": me["area_label"], "value_label": me["value_label"], "ci_label": me["ci_label"],
             "outcome": me["outcome"], "is_suppressed": bool(me["is_suppressed"]),
             "value_note": me.get("value_note"),
             "england_label": eng["value_label"].iloc[0] if len(eng) else fmt.NOT_AVAILABLE,
-            "range_label": (f"{narrative.value_text({**me.to_dict(), 'value': worst, 'count_display': None})} to "
-                            f"{narrative.value_text({**me.to_dict(), 'value': best, 'count_display': None})}")
-            if len(dist_values) else fmt.NOT_AVAILABLE,
-            "districts_label": f"{len(dist_values)} of {len(districts)} districts" if districts else "no districts",
+            "spread_label": (f"middle half {shown(spread['tier_q25'])} to {shown(spread['tier_q75'])}; "
+                             f"5th to 95th percentile {shown(spread['tier_p5'])} to {shown(spread['tier_p95'])}")
+            if spread else "not published for every authority",
+            "rank_of": spread.get("rank_of") if spread else None,
+            "rank_among": spread.get("rank_among") if spread else None,
             "area_pos": pos(me["value"]) if not me["is_suppressed"] else float("nan"),
-            "range_start": pos(worst) if len(dist_values) else float("nan"),
-            "range_end": pos(best) if len(dist_values) else float("nan"),
+            **{f"{c}_pos": (pos(spread[c]) if spread else float("nan")) for c in SPREAD_COLUMNS},
             "period": me["period"], "sort_key": _sort_key(mine).iloc[0],
         })
     if not rows:
@@ -716,22 +759,26 @@ def spine_chart(
     order = spine["indicator"].tolist()
     y = alt.Y("indicator:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
     tips = _tooltip(("indicator", "Indicator"), ("value_label", "Area value"), ("ci_label", "Confidence interval"),
-                    ("england_label", "England"), ("range_label", "Districts (worst or lowest to best or highest)"),
-                    ("districts_label", "Districts with a value"), ("outcome", "Compared with England"))
-    x = alt.X("range_start:Q", scale=alt.Scale(domain=SPINE_DOMAIN), axis=None, title=None)
-    ranged = spine.dropna(subset=["range_start", "range_end"])
-    band = _chart(ranged).mark_bar(color="#C8C8C8", height=12).encode(x=x, x2="range_end:Q", y=y, tooltip=tips)
-    centre = _chart(pd.DataFrame({"x": [0.5], "label": ["England"]})).mark_rule(color="#000000", strokeWidth=2).encode(
-        x=alt.X("x:Q", scale=alt.Scale(domain=SPINE_DOMAIN), axis=None), tooltip=_tooltip(("label", "Centre line")))
+                    ("england_label", "England"), ("spread_label", "England's authorities"),
+                    ("outcome", "Compared with England"))
+    scale = alt.Scale(domain=SPINE_DOMAIN)
+    spread_rows = spine.dropna(subset=[f"{c}_pos" for c in SPREAD_COLUMNS])
+    layers = []
+    if len(spread_rows):
+        layers.append(_chart(spread_rows).mark_bar(color="#D9D9D9", height=14).encode(
+            x=alt.X("tier_p5_pos:Q", scale=scale, axis=None, title=None), x2="tier_p95_pos:Q", y=y, tooltip=tips))
+        layers.append(_chart(spread_rows).mark_bar(color="#8C8C8C", height=14).encode(
+            x=alt.X("tier_q25_pos:Q", scale=scale, axis=None, title=None), x2="tier_q75_pos:Q", y=y, tooltip=tips))
+    layers.append(_chart(pd.DataFrame({"x": [0.5], "label": ["England"]})).mark_rule(color="#000000", strokeWidth=2).encode(
+        x=alt.X("x:Q", scale=scale, axis=None), tooltip=_tooltip(("label", "Centre line"))))
     marked = spine.dropna(subset=["area_pos"])
-    marker = _chart(marked).mark_point(filled=True, size=130, stroke=OUTLINE, strokeWidth=1, opacity=1).encode(
-        x=alt.X("area_pos:Q", scale=alt.Scale(domain=SPINE_DOMAIN), axis=None), y=y,
+    layers.append(_chart(marked).mark_point(filled=True, size=130, stroke=OUTLINE, strokeWidth=1, opacity=1).encode(
+        x=alt.X("area_pos:Q", scale=scale, axis=None), y=y,
         fill=alt.Fill("outcome:N", scale=_colour_scale(marked["outcome"], palette), title="Compared with England"),
         tooltip=tips,
-    )
+    ))
     gaps = spine[spine["area_pos"].isna()].assign(
         gap_text=lambda g: [fmt.SUPPRESSED if s else "not compared with England" for s in g["is_suppressed"]])
-    layers = [band, centre, marker]
     if len(gaps):
         layers.append(_chart(gaps).mark_text(align="left", dx=6, fontStyle="italic", color=OUTLINE, fontSize=11).encode(
             x=alt.value(0), y=y, text="gap_text:N", tooltip=tips))
@@ -744,12 +791,58 @@ def spine_chart(
 
     area_name = spine["area_label"].iloc[0]
     chart = alt.hconcat(column("value_label", area_name), column("england_label", "England"), spine_layer, spacing=8)
+    narrow = _spine_narrow(spine, order, spread_rows, tips, palette)
     foot = footnote if footnote is not None else _default_footnote(spine.assign(area_label=spine["indicator"]), "area_label")
     caption = _caption(source, _period_text(spine["period"], spine["sort_key"]) if spine["period"].nunique() == 1 else LATEST_EACH, foot)
-    caption.append("Grey bar: range of the area's districts. Marker: the area, filled by its significance against England (95%).")
-    describe = (f"Spine chart of {len(order)} indicators: {area_name}'s value against England's, "
-                "with the range of its districts; the figures are in the table below.")
-    return _finish(chart, title or f"Area profile: {area_name}", caption, describe)
+    if len(spread_rows):
+        caption.append(_spread_caption(spread_rows))
+    if len(spread_rows) < len(spine):
+        caption.append(f"{len(spine) - len(spread_rows)} of {len(spine)} indicators have no published figures for every "
+                       "English authority: those rows show the area against "
+                       "England only, the marker's distance from the centre line being its difference as a share of "
+                       "England's value.")
+    caption.append("Marker: the area, filled by its significance against England (95%).")
+    describe = (f"Spine chart of {len(order)} indicators: {area_name}'s value against England's"
+                + (f", with the spread of England's authorities for {len(spread_rows)} of them" if len(spread_rows) else "")
+                + "; the figures are in the table below.")
+    return _finish(chart, title or f"Area profile: {area_name}", caption, describe, narrow=narrow)
+
+
+NARROW_LABEL_CHARS = 50  # characters of a spine row's name a line on a phone (11 px text in 340 px)
+
+
+def _spine_narrow(spine: pd.DataFrame, order: list[str], spread_rows: pd.DataFrame, tips: list[Any], palette: str) -> Any:
+    """The spine chart for a phone: each row its name (two lines at most), then the area's and England's values,
+    then the spine itself, one under another in one view that fills the width."""
+    alt = _alt()
+    rows = spine.assign(
+        name_text=["\n".join(_two_lines(label)) for label in spine["indicator"]],
+        values_text=[f"{a}: {v}; England: {e}" for a, v, e in zip(spine["area_label"], spine["value_label"], spine["england_label"])])
+    y = alt.Y("indicator:N", sort=order, title=None, axis=None)
+    scale = alt.Scale(domain=SPINE_DOMAIN)
+    bar_at = 20  # px below the row's middle: the spine's own line
+    layers = [
+        _chart(rows).mark_text(align="left", baseline="top", fontSize=11, lineBreak="\n", yOffset=-30).encode(
+            x=alt.value(0), y=y, text="name_text:N", tooltip=tips),
+        _chart(rows).mark_text(align="left", baseline="top", fontSize=11, fontWeight="bold", yOffset=-2).encode(
+            x=alt.value(0), y=y, text="values_text:N", tooltip=tips),
+    ]
+    if len(spread_rows):
+        for start, end, colour in (("tier_p5_pos", "tier_p95_pos", "#D9D9D9"), ("tier_q25_pos", "tier_q75_pos", "#8C8C8C")):
+            layers.append(_chart(spread_rows).mark_bar(color=colour, height=10, yOffset=bar_at).encode(
+                x=alt.X(f"{start}:Q", scale=scale, axis=None, title=None), x2=f"{end}:Q", y=y, tooltip=tips))
+    layers.append(_chart(rows).mark_tick(color="#000000", thickness=2, size=18, yOffset=bar_at).encode(
+        x=alt.X("centre:Q", scale=scale, axis=None), y=y, tooltip=tips).transform_calculate(centre="0.5"))
+    marked = rows.dropna(subset=["area_pos"])
+    layers.append(_chart(marked).mark_point(filled=True, size=110, stroke=OUTLINE, strokeWidth=1, opacity=1, yOffset=bar_at).encode(
+        x=alt.X("area_pos:Q", scale=scale, axis=None), y=y,
+        fill=alt.Fill("outcome:N", scale=_colour_scale(marked["outcome"], palette), title="Compared with England"), tooltip=tips))
+    return alt.layer(*layers).properties(width=responsive.NARROW_WIDTH - 12, height=alt.Step(66))  # 12: Vega's padding
+
+
+def _two_lines(text: str) -> list[str]:
+    lines = textwrap.wrap(text, NARROW_LABEL_CHARS, break_long_words=False)
+    return lines if len(lines) <= 2 else [lines[0], textwrap.shorten(" ".join(lines[1:]), NARROW_LABEL_CHARS, placeholder=" …")]
 
 
 def overview_rug(
@@ -785,7 +878,8 @@ def overview_rug(
     for _, group in table.groupby("indicator_id", sort=False):
         chosen = str(period) if period is not None else _latest_period(group)
         at = _display_frame(group[(group["period"].astype(str) == chosen) & group["area_code"].isin(columns)], area)
-        label = f"{group['indicator_name'].iloc[0]} ({fmt.format_period(chosen)})"
+        label = _row_label(group["indicator_name"].iloc[0], fmt.format_period(chosen),
+                           group["measure"].iloc[0] if "measure" in group.columns else None)
         for code in columns:
             hit = at[at["area_code"] == code]
             if hit.empty:
@@ -805,35 +899,41 @@ def overview_rug(
     y_order = list(dict.fromkeys(rug["indicator"]))
     tips = _tooltip(("indicator", "Indicator"), ("area_label", "Area"), ("value_label", "Value"),
                     ("ci_label", "Confidence interval"), ("outcome", "Compared with England"))
-    y = alt.Y("indicator:N", sort=y_order, title=None, axis=alt.Axis(labelLimit=340))
     fill_scale = _colour_scale(rug["outcome"], palette)
-    panels = []
-    for part in _rug_columns(x_order):  # England then at most RUG_COLUMNS areas a panel, so the page need not shrink it
-        cells = rug[rug["area_label"].isin(part)]
-        x = alt.X("area_label:N", sort=part, title=None, axis=alt.Axis(orient="top", labelAngle=-40))
-        rects = _chart(cells).mark_rect(stroke=OUTLINE, strokeWidth=0.5).encode(
-            x=x, y=y, fill=alt.Fill("outcome:N", scale=fill_scale, title="Compared with England"), tooltip=tips)
-        text = _chart(cells).mark_text(fontSize=11).encode(
-            x=x, y=y, text="cell_text:N", color=alt.Color("text_colour:N", scale=None), tooltip=tips)
-        panels.append(alt.layer(rects, text).properties(width=alt.Step(48), height=alt.Step(26)))
-    chart = panels[0] if len(panels) == 1 else alt.vconcat(*panels, spacing=16)
+
+    def panels(size: int, label_limit: int, step: int, angle: int) -> Any:
+        y = alt.Y("indicator:N", sort=y_order, title=None, axis=alt.Axis(labelLimit=label_limit))
+        drawn = []
+        for part in _rug_columns(x_order, size):  # England then at most ``size`` areas a panel, so the page need not shrink it
+            cells = rug[rug["area_label"].isin(part)]
+            x = alt.X("area_label:N", sort=part, title=None, axis=alt.Axis(orient="top", labelAngle=angle, labelLimit=label_limit))
+            rects = _chart(cells).mark_rect(stroke=OUTLINE, strokeWidth=0.5).encode(
+                x=x, y=y, fill=alt.Fill("outcome:N", scale=fill_scale, title="Compared with England"), tooltip=tips)
+            text = _chart(cells).mark_text(fontSize=11).encode(
+                x=x, y=y, text="cell_text:N", color=alt.Color("text_colour:N", scale=None), tooltip=tips)
+            drawn.append(alt.layer(rects, text).properties(width=alt.Step(step), height=alt.Step(26)))
+        return drawn[0] if len(drawn) == 1 else alt.vconcat(*drawn, spacing=16)
+
     foot = footnote if footnote is not None else _default_footnote(rug)
     caption = _caption(source, _period_text(rug["period"]) if rug["period"].nunique() == 1 else LATEST_EACH, foot)
     caption.append("* not shown to protect privacy; n/a not available. Significance at 95% against England's value.")
     describe = (f"Grid of {len(y_order)} indicators by {len(x_order)} areas, each cell coloured by comparison with England; "
                 "the figures are in the table below.")
-    return _finish(chart, title, caption, describe)
+    # On a phone: four areas a panel beside England, names cut shorter, column names upright.
+    narrow = panels(RUG_NARROW_COLUMNS, responsive.LABEL_LIMIT, 36, -90)
+    return _finish(panels(RUG_COLUMNS, 340, 48, -40), title, caption, describe, narrow=narrow)
 
 
 RUG_COLUMNS = 14  # areas in one panel of a tartan rug: with its labels it fits a 1280 px page at full size
+RUG_NARROW_COLUMNS = 4  # on a phone (suna.responsive): England and four areas a panel
 
 
-def _rug_columns(order: Sequence[str]) -> list[list[str]]:
+def _rug_columns(order: Sequence[str], size: int = RUG_COLUMNS) -> list[list[str]]:
     """The rug's columns in panels: the first column (England, the benchmark) heads every panel."""
     first, rest = list(order[:1]), list(order[1:])
-    if len(rest) <= RUG_COLUMNS:
+    if len(rest) <= size:
         return [list(order)]
-    count = -(-len(rest) // RUG_COLUMNS)
+    count = -(-len(rest) // size)
     size = -(-len(rest) // count)  # even panels: 3 of 13 rather than 14, 14 and 11
     return [first + rest[i:i + size] for i in range(0, len(rest), size)]
 
@@ -1226,9 +1326,7 @@ def breakdown_chart(
     if len(bench):
         bench = bench.assign(bench_text=[f"{label} {value}" for label, value in zip(bench[group].astype(str), bench["value_label"])])
         btips = _tooltip(("bench_text", "Benchmark"), ("ci_label", "Confidence interval"))
-        layers.append(_chart(bench).mark_rule(color="#000000", strokeWidth=2, strokeDash=[6, 3]).encode(x="value:Q", tooltip=btips))
-        layers.append(_chart(bench).mark_text(align="left", dx=4, dy=-6, fontSize=11, baseline="bottom").encode(
-            x="value:Q", y=alt.value(0), text="bench_text:N", tooltip=btips))
+        layers += _benchmark_line(bench, btips)
     chart = alt.layer(*layers).properties(width=width, height=alt.Step(22))
     when = fmt.format_period(period) if period is not None else _period_text(rows["period"])
     foot = footnote if footnote is not None else _default_footnote(shown, "group_label")

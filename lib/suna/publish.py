@@ -45,6 +45,12 @@ _REPORT_TEMPLATE = """\
   details > summary { cursor: pointer; color: #12436d; }
   .suna-page-note { border-left: 4px solid #12436d; padding: 0.3em 0.8em; background: #f3f6fa; }
   .suna-table-toggle { overflow-x: auto; }
+  @media (max-width: 600px) {  /* a phone: the page's margins go to the charts (suna.responsive draws them 340 px wide) */
+    body.jp-Notebook { margin: 0; padding: 8px; }
+    body .jp-Cell { padding: 0; }
+    body .jp-OutputArea-output, body .jp-RenderedHTMLCommon { padding-right: 0; margin-left: 0; }
+    body .suna-chart.vega-embed.has-actions { padding-right: 0; }
+  }
 </style>
 {%- endblock extra_css -%}
 """
@@ -288,26 +294,69 @@ def _json_for_script(value: Any) -> str:
     return json.dumps(value).replace("<", "\\u003c")
 
 
-# After drawing: the chart never shrinks below 60% of its designed width (a narrower page scrolls it
-# sideways, as WCAG 1.4.10 allows for charts), and Vega-Embed's menu button gets a name.
+# After drawing: a chart wider than its place is drawn again in its narrow form (suna.responsive), when
+# it has one; it never shrinks below 60% of its designed width (a narrower page scrolls it sideways, as
+# WCAG 1.4.10 allows for charts); Vega-Embed's menu button gets a name. The form is chosen again when
+# the page is resized across the chart's width.
 _READABLE_JS = (
-    "  function readable(el) {\n"
+    "  function room() { var s = getComputedStyle(el); return el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight); }\n"
+    "  function readable() {\n"
     "    var svg = el.querySelector('svg');\n"
     "    if (svg && svg.width.baseVal.value) { svg.style.minWidth = Math.ceil(0.6 * svg.width.baseVal.value) + 'px'; }\n"
     "    el.querySelectorAll('details > summary').forEach(function (s) {\n"
     "      if (!s.textContent.trim()) { s.setAttribute('aria-label', 'Save this chart as an image'); }\n"
     "    });\n"
     "  }\n"
+    "  var designed = 0, shown = null;\n"
+    "  function draw(form) {\n"
+    "    shown = form;\n"
+    "    el.classList.remove('suna-chart-drawn');\n"
+    "    return vegaEmbed(el, form, embedOpt).then(function () {\n"
+    "      var svg = el.querySelector('svg');\n"
+    "      if (form === spec) { designed = svg ? svg.width.baseVal.value : 0; }\n"
+    "      if (form === spec && narrow && designed > room() + 1) { return draw(narrow); }\n"
+    "      readable();\n"
+    "      el.classList.add('suna-chart-drawn');\n"
+    "    });\n"
+    "  }\n"
+    "  if (narrow) {\n"
+    "    narrow.datasets = Object.assign({}, spec.datasets || {}, narrow.datasets || {});\n"
+    "    var waiting = null;\n"
+    "    window.addEventListener('resize', function () {\n"
+    "      clearTimeout(waiting);\n"
+    "      waiting = setTimeout(function () {\n"
+    "        var want = designed > room() + 1 ? narrow : spec;\n"
+    "        if (designed && want !== shown) { draw(want).catch(fail); }\n"
+    "      }, 250);\n"
+    "    });\n"
+    "  }\n"
 )
+
+
+def _narrow_form(spec: Mapping[str, Any], mode: str) -> tuple[Mapping[str, Any], dict[str, Any] | None]:
+    """The spec to draw on a wide page and its narrow form for a phone (``suna.responsive``), the narrow
+    form without the datasets it shares with the wide one (the page joins them)."""
+    if mode != "vega-lite":
+        return spec, None
+    from suna import responsive
+
+    narrow = responsive.narrow_spec(dict(spec))
+    shared = spec.get("datasets") or {}
+    own = {name: rows for name, rows in (narrow.get("datasets") or {}).items() if name not in shared}
+    narrow = {k: v for k, v in narrow.items() if k != "datasets"}
+    if own:
+        narrow["datasets"] = own
+    return responsive.without_narrow(dict(spec)), narrow
 
 
 def _embed_snippet(spec: Mapping[str, Any], mode: str, options: Mapping[str, Any]) -> str:
     """A chart div and the script that draws it with the page's inline ``vegaEmbed``."""
     embed = {**_EMBED_OPTIONS, **options, "mode": mode}
+    spec, narrow = _narrow_form(spec, mode)
     return (
         '<div class="suna-chart"></div>\n'
         '<script type="text/javascript">\n'
-        "(function (spec, embedOpt) {\n"
+        "(function (spec, embedOpt, narrow) {\n"
         "  var el = document.currentScript.previousElementSibling;\n"
         "  function fail(err) {\n"
         "    el.innerHTML = '<p class=\"suna-chart-error\">This chart could not be drawn: ' +\n"
@@ -315,8 +364,8 @@ def _embed_snippet(spec: Mapping[str, Any], mode: str, options: Mapping[str, Any
         "  }\n"
         "  if (typeof vegaEmbed !== 'function') { fail('the chart library is missing from this page'); return; }\n"
         + _READABLE_JS
-        + "  vegaEmbed(el, spec, embedOpt).then(function () { readable(el); }).catch(fail);\n"
-        + f"}})({_json_for_script(spec)}, {_json_for_script(embed)});\n"
+        + "  draw(spec).catch(fail);\n"
+        + f"}})({_json_for_script(spec)}, {_json_for_script(embed)}, {_json_for_script(narrow)});\n"
         + "</script>\n"
     )
 

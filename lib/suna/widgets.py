@@ -661,6 +661,7 @@ body .suna-explorer a:link, body .suna-explorer a:visited { text-decoration: und
 .suna-explorer .suna-table-toggle, .suna-explorer .suna-table-open { overflow-x: auto; }
 .suna-explorer .suna-panel-choice { color: #3D3D3D; margin: 0.2em 0 0.6em; }
 .suna-explorer .widget-dropdown { margin-right: 1em; }
+.suna-explorer select:focus-visible { outline: 3px solid #12436D !important; outline-offset: 1px; }  /* keyboard focus seen (WCAG 2.4.7) */
 .suna-explorer .suna-map-panel path[aria-roledescription="geoshape"] { cursor: pointer; }
 .suna-explorer table.suna-table { border-collapse: collapse; font-size: 0.9em; }
 .suna-explorer table.suna-table th, .suna-explorer table.suna-table td { padding: 2px 8px; border-bottom: 1px solid #ddd; }

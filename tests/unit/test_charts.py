@@ -370,22 +370,49 @@ def test_funnel_chart_names_missing_limit_columns(protected: pd.DataFrame) -> No
 # Spine and tartan rug
 # ----------------------------------------------------------------------------------------------
 def test_spine_chart_places_the_area_by_polarity(protected: pd.DataFrame, area: areas.Area) -> None:
-    chart = charts.spine_chart(protected, COUNTY, area=area)
+    # England's spread of authorities for one indicator only (invented): the others have none published.
+    spread = pd.DataFrame({"indicator_id": ["drug_misuse_deaths"], "period": ["2021 - 23"], "tier_p5": [2.5],
+                           "tier_q25": [4.0], "tier_q75": [7.0], "tier_p95": [11.5], "rank_of": [151],
+                           "rank_among": ["upper-tier authorities (counties and unitary authorities)"]})
+    chart = charts.spine_chart(protected, COUNTY, area=area, england_spread=spread)
     spec = check_common(chart, "Area profile: Worcestershire")
     assert charts.caption(spec)[1] == "Period: the latest for each indicator, shown beside its name."
     rows = {r["indicator"]: r for r in records(spec) if "area_pos" in r}
-    deaths = rows["Deaths from drug misuse (2021 to 2023)"]
-    completion = rows["Successful completion of drug treatment: opiate users (2023/24)"]
-    admissions = rows["Admission episodes for alcohol-specific conditions (2023/24)"]
+    # Units and periods in the row label.
+    deaths = rows["Deaths from drug misuse (2021 to 2023, per 100,000, age-standardised)"]
+    completion = rows["Successful completion of drug treatment: opiate users (2023/24, %)"]
+    admissions = rows["Admission episodes for alcohol-specific conditions (2023/24, per 100,000, age-standardised)"]
     # Right of the England line is better: fewer deaths (high is bad), but fewer completions (high is good) is left.
     assert deaths["area_pos"] > 0.5 and deaths["outcome"] == "Similar"
     assert completion["area_pos"] < 0.5 and completion["outcome"] == "Worse"
     assert admissions["area_pos"] > 0.5 and admissions["outcome"] == "Better"
-    assert deaths["range_label"] == "8.9 per 100,000 to 5.6 per 100,000"  # worst to best of the districts shown
-    assert deaths["districts_label"] == "3 of 6 districts"
+    # Deaths (England 5.5, Worcestershire 5.1): half the scale is the furthest of p5, p95 and the area from England,
+    # |11.5 - 5.5| = 6; high is bad, so higher lies left: 0.5 - (v - 5.5) / 12.
+    assert deaths["tier_p95_pos"] == pytest.approx(0.0) and deaths["tier_p5_pos"] == pytest.approx(0.75)
+    assert deaths["tier_q75_pos"] == pytest.approx(0.375) and deaths["tier_q25_pos"] == pytest.approx(0.625)
+    assert deaths["area_pos"] == pytest.approx(0.5 + 0.4 / 12)
+    assert deaths["spread_label"] == ("middle half 4.0 per 100,000 to 7.0 per 100,000; "
+                                      "5th to 95th percentile 2.5 per 100,000 to 11.5 per 100,000")
+    # No published spread: the area against England only, its difference as a share of England's (3.2% vs 5.0%).
+    assert math.isnan(completion["tier_p5_pos"] or math.nan) and completion["spread_label"] == "not published for every authority"
+    assert completion["area_pos"] == pytest.approx(0.5 + (3.2 - 5.0) / 10)
+    bars = [u for u in units(spec) if u["mark"]["type"] == "bar"]
+    assert [b["encoding"]["x"]["field"] for b in bars] == ["tier_p5_pos", "tier_q25_pos"]
+    assert all(len(unit_rows(spec, b)) == 1 for b in bars)  # only the row with a published spread has bars
+    caption = " ".join(charts.caption(spec))
+    assert ("Deaths from drug misuse, 2021 to 2023: the 151 upper-tier authorities (counties and unitary authorities) "
+            "with a value") in caption
+    assert f"{len(rows) - 1} of {len(rows)} indicators have no published figures for every English authority" in caption
     assert math.isnan(rows["Adults in drug and alcohol treatment (2023/24)"]["area_pos"] or math.nan)
     gap = next(u for u in units(spec) if u["mark"]["type"] == "text" and u["encoding"]["text"]["field"] == "gap_text")
     assert [r["gap_text"] for r in unit_rows(spec, gap)] == ["not compared with England"]
+
+
+def test_spine_chart_without_any_spread_says_so(protected: pd.DataFrame, area: areas.Area) -> None:
+    spec = charts.spine_chart(protected, COUNTY, area=area).to_dict()
+    assert not [u for u in units(spec) if u["mark"]["type"] == "bar"]
+    assert not any(line.startswith("Bars:") for line in charts.caption(spec))
+    assert any("show the area against England only" in line for line in charts.caption(spec))
 
 
 def test_overview_rug_shows_stars_for_suppressed_cells(raw: pd.DataFrame, protected: pd.DataFrame, area: areas.Area) -> None:

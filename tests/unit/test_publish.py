@@ -303,3 +303,33 @@ def test_index_links_each_board_pack_and_says_why_an_area_has_none(tmp_path: Pat
     assert '<a href="halton/board-pack.pdf">Board pack (PDF, 2 pages)</a>' in page
     assert "<p>No board pack: 1 report failed (01_treatment)</p>" in page
     assert "board-pack.pdf" not in page.split('id="essex"')[1].split('id="halton"')[0]  # Essex has no link
+
+
+@pytest.mark.browser
+def test_a_wide_chart_is_drawn_in_its_narrow_form_on_a_phone(bundle: str, tmp_path: Path, playwright_session: Any) -> None:
+    """A chart designed 900 px wide: on a 1280 px page as designed; on a 375 px phone in its narrow form
+    (suna.responsive), no wider than the page and at full size, from the datasets the page holds once."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium")
+    spec = chart().properties(width=900).to_dict()
+    major = spec["$schema"].rsplit("/v", 1)[1].split(".")[0]
+    page_html = publish.notebook_to_html(report_notebook({f"application/vnd.vegalite.v{major}+json": spec}), bundle=bundle)
+    assert page_html.count('"Bromsgrove"') == 1  # the narrow form shares the chart's data, not a copy
+    page_file = tmp_path / "report.html"
+    page_file.write_text(page_html, encoding="utf-8")
+    browser = playwright_session.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+    drawn = "() => { const svg = document.querySelector('.suna-chart.suna-chart-drawn svg'); return svg && " \
+            "{designed: svg.width.baseVal.value, shown: svg.getBoundingClientRect().width, page: document.documentElement.clientWidth}; }"
+    try:
+        sizes = {}
+        for width in (1280, 375):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto(page_file.as_uri())
+            page.wait_for_function(f"({drawn})() !== null", timeout=30_000)
+            sizes[width] = page.evaluate(drawn)
+            page.close()
+    finally:
+        browser.close()
+    assert sizes[1280]["designed"] > 900 and sizes[1280]["shown"] == pytest.approx(sizes[1280]["designed"])
+    phone = sizes[375]
+    assert phone["designed"] <= 340 and phone["shown"] == pytest.approx(phone["designed"]) and phone["shown"] <= phone["page"]

@@ -47,3 +47,26 @@ def test_no_data(data):
     for fn in (overview.spine, overview.rug, overview.headline_findings):
         view = fn(data, period="1990/91")
         assert view.chart is None and view.findings[0].startswith("No figures for")
+
+
+def test_spine_draws_englands_spread_where_published(data):
+    """The ONS drug-poisoning rate is published for every upper-tier authority: its row gets England's spread
+    (from suna.national, the same tables), the caption names the authorities and the years; the rest say they have none."""
+    from suna import charts, published_indicators
+
+    spec = overview.spine(data).chart.to_dict()
+    bars = [u for layer in spec["hconcat"][2]["layer"] if (u := layer)["mark"]["type"] == "bar"]
+    rows = spec["datasets"][bars[0]["data"]["name"]]
+    assert [r["indicator"].rsplit(" (", 1)[0] for r in rows] == [
+        data.table.loc[data.table["indicator_id"] == published_indicators.DRUG_POISONING_DEATHS, "indicator_name"].iloc[0]]
+    ranks = published_indicators.ranks(data.area).iloc[-1]  # the latest pooled period, as the spine shows
+    assert rows[0]["spread_label"].endswith(f"5th to 95th percentile {ranks['tier_p5']:.1f} per 100,000 to "
+                                            f"{ranks['tier_p95']:.1f} per 100,000")
+    caption = " ".join(charts.caption(spec))
+    assert f"2018 to 2020: the {ranks['rank_of']} upper-tier authorities (counties and unitary authorities)" in caption
+    assert "have no published figures for every English authority" in caption
+
+
+def test_spine_for_a_district_has_no_spread(data):
+    spec = overview.spine(data, district=data.area.districts[0].name).chart.to_dict()
+    assert not any(u["mark"]["type"] == "bar" for u in spec["hconcat"][2]["layer"])

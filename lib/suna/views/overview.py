@@ -48,8 +48,10 @@ def _comparable(table: pd.DataFrame) -> pd.DataFrame:
 
 def spine(data: AreaData, *, district: str | None = None, period: str | None = None,
           substance_group: str | None = None) -> View:
-    """Area profile: one row per indicator, the area's value against England and the districts' range."""
-    from suna import charts
+    """Area profile: one row per indicator, the area's value against England and, where published figures
+    give it, the spread of England's authorities of its tier (a district choice shows the district
+    against England only: the published spread is of whole authorities)."""
+    from suna import charts, published_indicators
 
     code, place = common.resolve_place(data, district)
     title = f"Area profile: {place} compared with England"
@@ -57,8 +59,8 @@ def spine(data: AreaData, *, district: str | None = None, period: str | None = N
     mine = common.headline(table[table["area_code"] == code]) if not table.empty else table
     if mine.empty:
         return common.no_indicator_figures(title, "any indicator", place, period or data.period, data)
-    districts = data.area.district_codes if code == data.area.code else []
-    chart = charts.spine_chart(table, code, districts, area=data.area, title=title,
+    spread = published_indicators.ranks(data.area) if code == data.area.code else None
+    chart = charts.spine_chart(table, code, england_spread=spread, area=data.area, title=title,
                                source=common.source_text(mine, data))
     latest = _latest_each(mine)
     return View(title=title, chart=chart, table=common.display_table(latest, area_label="Area").assign(

@@ -189,5 +189,79 @@ def test_heading_and_every_section_name_the_choice_and_the_partnership_tab_shows
         explorer.screenshot(f"app-a11y-partnership-{width}")
     page.set_viewport_size({"width": 1280, "height": 900})
     assert not found, "\n".join(found)
+
+
+# Where the keyboard's focus is: the control (a dropdown by its label, a section tab by its name) and
+# whether it is drawn so a sighted keyboard user can see it (WCAG 2.4.7: an outline or a shadow).
+_FOCUSED = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body || el === document.documentElement) return null;
+    const dropdown = el.closest('.widget-dropdown');
+    const tab = el.closest('.lm-TabBar-tab');
+    const name = dropdown ? (dropdown.querySelector('label') || {}).textContent
+        : tab ? tab.textContent : (el.getAttribute('aria-label') || el.textContent || '');
+    const style = getComputedStyle(el);
+    const visible = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
+    return {kind: dropdown ? 'dropdown' : tab ? 'tab' : el.tagName.toLowerCase(), name: (name || '').trim().slice(0, 60), visible};
+}"""
+CONTROLS = ["Local authority", "District", "Year", "Substance group"]
+
+
+def _tab_through(page, presses: int = 40) -> list[dict]:
+    """Every stop of the keyboard's focus from the top of the page, Tab after Tab, until it comes round again."""
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    stops: list[dict] = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        here = page.evaluate(_FOCUSED)
+        if here is None or (stops and here == stops[0]):
+            break
+        stops.append(here)
+    return stops
+
+
+def _focus(page, kind: str, name: str) -> None:
+    """Tab from the top of the page to one control, by keyboard only."""
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        here = page.evaluate(_FOCUSED)
+        if here and here["kind"] == kind and here["name"] == name:
+            return
+    raise AssertionError(f"the keyboard never reaches the {kind} {name!r}")
+
+
+def test_keyboard_alone_reaches_every_control_and_changes_the_district(explorer):
+    """Issue 15 (WCAG 2.1.1, 2.4.3, 2.4.7): Tab reaches the four choices in reading order and the open
+    section's tab, each with a visible focus; a district is chosen with the arrow keys alone and the
+    views follow; another section is opened from the keyboard."""
+    page = explorer.page
+    stops = _tab_through(page)
+    dropdowns = [s["name"] for s in stops if s["kind"] == "dropdown"]
+    assert dropdowns == CONTROLS, f"the keyboard's stops: {stops}"
+    assert any(s["kind"] == "tab" for s in stops), f"no section tab is reachable by keyboard: {stops}"
+    unseen = [s for s in stops if s["kind"] in ("dropdown", "tab") and not s["visible"]]
+    assert not unseen, f"focus not visible on: {unseen}"
+
+    _focus(page, "dropdown", "District")
+    options = explorer.options("District")
+    before = explorer.rendered()
+    page.keyboard.press("ArrowDown")
+    explorer.wait_until_drawn(after=before)
+    chosen = explorer.chosen("District")
+    assert chosen == options[1] != options[0]
+    assert page.locator(".suna-title").inner_text().startswith(chosen)
+    assert f"Key findings: {chosen}" in _shown(explorer, "overview")
+    explorer.screenshot("app-06-keyboard-district")
+
+    current = page.locator(".suna-explorer .lm-TabBar-tab.lm-mod-current").inner_text().strip()
+    _focus(page, "tab", current)
+    before = explorer.rendered()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    explorer.wait_until_drawn(after=before)
+    opened = page.locator(".suna-explorer .lm-TabBar-tab.lm-mod-current").inner_text().strip()
+    assert opened == "People in treatment" != current
+    assert chosen in explorer.panel("treatment").text_content()
     explorer.assert_no_error_text()
     explorer.guarded.assert_clean()
