@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from suna.secondary import Audit, Equation, _highs, slacks
+from suna.secondary import Audit, Equation, highs, slacks
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ class _Master:
         import highspy
 
         self.n = len(w)
-        self.h = _highs()
+        self.h = highs()
         self.h.setOptionValue("presolve", "on")
         self.h.setOptionValue("mip_rel_gap", 0.0)
         lp = highspy.HighsLp()
@@ -186,7 +186,6 @@ def _violated(values: np.ndarray, equations: Sequence[Equation], slack: np.ndarr
     so the width is at most ``K + sum_j coef_j y_j``; requiring that to reach 1 whenever p is
     hidden is a valid cut, and the present choice breaks it.
     """
-    n = len(values)
     targets = hidden & ~never_target
     audit = Audit(values, equations, slack, hidden, targets)
     lowest = np.where(np.isnan(values), 0.0, np.minimum(1.0, np.nan_to_num(values)))
@@ -197,7 +196,7 @@ def _violated(values: np.ndarray, equations: Sequence[Equation], slack: np.ndarr
         push = np.zeros(audit.n_cols)
         push[todo] = np.random.default_rng(0).choice([-1.0, 1.0], size=len(todo))
         for sign in (1.0, -1.0):
-            audit._solve(sign * push)
+            audit.solve(sign * push)
     for p in todo:
         if audit.high[p] - audit.low[p] >= 1.0 - 1e-7:  # seen to move by 1 already: safe
             continue
@@ -206,11 +205,12 @@ def _violated(values: np.ndarray, equations: Sequence[Equation], slack: np.ndarr
         for sign in (1.0, -1.0):
             c = np.zeros(audit.n_cols)
             c[p] = sign
-            if audit._solve(c) is None:  # unbounded: no limit that way
+            if audit.solve(c) is None:  # unbounded: no limit that way
                 duals = []
                 break
-            duals.append(np.asarray(audit._solver.getSolution().col_dual)[:n])
-            width -= audit._solver.getInfo().objective_function_value
+            objective, reduced = audit.duals()
+            duals.append(reduced)
+            width -= objective
         if not duals or width >= 1.0 - 1e-7:
             continue
         d_pos = np.maximum(duals[0], 0) + np.maximum(duals[1], 0)
