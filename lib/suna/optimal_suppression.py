@@ -81,7 +81,9 @@ def least_cost(
         return Outcome(start, False, 0, start_cost)
     slack = slacks(values, equations)
     lower = np.where(always, 1.0, 0.0)
-    upper = np.where(never, 0.0, 1.0)
+    # a zero is shown (a reader takes a hidden count to be at least 1), unless the greedy choice,
+    # out of anything else, had to hide one
+    upper = np.where(never | ((np.nan_to_num(values) == 0) & ~start & ~always), 0.0, 1.0)
     model = _Master(w, lower, upper)
     model.lone_cell_cuts(equations, slack, always & ~primary)
     model.warm_start(start | always)
