@@ -54,7 +54,7 @@ import pandas as pd
 from suna import formatting as fmt
 from suna import indicators, reference
 from suna.errors import DisclosureError
-from suna import secondary
+from suna import optimal_suppression, secondary
 from suna.secondary import Equation, UnprotectableError, protect_cells
 from suna.secondary import slacks as _slacks
 
@@ -261,21 +261,31 @@ def _equations(
 def _protect_cells(
     values: np.ndarray, primary: np.ndarray, equations: Sequence[Equation], latent: np.ndarray | None = None,
     where: str = "a table", fixed: np.ndarray | None = None, keep: np.ndarray | None = None,
-    cost: np.ndarray | None = None, prune: int = 0,
+    cost: np.ndarray | None = None, prune: int = 0, optimal: bool = False,
 ) -> np.ndarray:
     """Secondary suppression by interval audit (``suna.secondary``), its failures as DisclosureError.
 
     ``keep``: figures to keep shown if the table can be protected with them shown (whole-area
     figures, published ones); where it cannot, they may be hidden like any other (logged).
+    ``optimal``: improve the greedy choice to the least-cost one (``suna.optimal_suppression``),
+    within its limits; the greedy choice stands where the search does not settle.
     """
+    def protect(fixed_now: np.ndarray | None) -> np.ndarray:
+        chosen = protect_cells(values, primary, equations, latent=latent, fixed=fixed_now, cost=cost,
+                               prune=0 if optimal else prune)
+        if not optimal:
+            return chosen
+        return optimal_suppression.least_cost(values, primary, equations, start=chosen, latent=latent,
+                                              fixed=fixed_now, cost=cost).secondary
+
     if keep is not None and (keep & ~primary).any():
         hard = keep & ~primary if fixed is None else (fixed | keep) & ~primary
         try:
-            return protect_cells(values, primary, equations, latent=latent, fixed=hard, cost=cost, prune=prune)
+            return protect(hard)
         except (UnprotectableError, ValueError):
             logger.info("%s: a whole-area or published figure had to be hidden to protect the rest", where)
     try:
-        return protect_cells(values, primary, equations, latent=latent, fixed=fixed, cost=cost, prune=prune)
+        return protect(fixed)
     except (UnprotectableError, ValueError) as err:
         raise DisclosureError(f"Disclosure control could not protect {where}: {err}. Check the declared margins.") from err
 
@@ -533,7 +543,11 @@ def _indicator_margins(group: pd.DataFrame, where: str) -> dict[str, list[tuple[
     return margins
 
 
-def protect_indicators(indicators: pd.DataFrame, decided: pd.DataFrame | None = None) -> Protected:
+METHODS = ("optimal", "greedy")  # how complementary cells are chosen in the indicators' tables
+
+
+def protect_indicators(indicators: pd.DataFrame, decided: pd.DataFrame | None = None, *,
+                       method: str = "optimal") -> Protected:
     """Disclosure control for SUNA's indicators table (Fingertips layout, snake_case).
 
     Each indicator x period (x age) is one linked table: an area is the margin of the rows whose
@@ -625,10 +639,10 @@ def protect_indicators(indicators: pd.DataFrame, decided: pd.DataFrame | None = 
         for t in todo:
             pos, equations, with_den, twhere, cost = tables[t]
             sec_c[pos] |= _protect_around(counts[pos], (prim_c | sec_c)[pos], equations, fix_c[pos], f"{twhere}, counts",
-                                          keep[pos] & ~sec_c[pos], cost)
+                                          keep[pos] & ~sec_c[pos], cost, method)
             if with_den:
                 sec_d[pos] |= _protect_around(dens[pos], (prim_d | sec_d)[pos], equations, fix_d[pos], f"{twhere}, denominators",
-                                              keep[pos] & ~sec_d[pos], cost)
+                                              keep[pos] & ~sec_d[pos], cost, method)
         sec_c |= _protect_overlapping_periods(frame, counts, prim_c | sec_c, dims, keep & ~sec_c)
         before_c, before_d = sec_c.copy(), sec_d.copy()
         sec_c, sec_d = _hide_same_quantities(frame, counts, np.where(is_prop, dens, np.nan), prim_c | sec_c, prim_d | sec_d, sec_c, sec_d)
@@ -670,17 +684,24 @@ def _decided(decided: pd.DataFrame | None, column: str, indicators: pd.DataFrame
 
 
 def _protect_around(values: np.ndarray, hidden: np.ndarray, equations: Sequence[Equation], fixed: np.ndarray,
-                    where: str, keep: np.ndarray | None = None, cost: np.ndarray | None = None) -> np.ndarray:
+                    where: str, keep: np.ndarray | None = None, cost: np.ndarray | None = None,
+                    method: str = "optimal") -> np.ndarray:
     """Secondary suppression keeping the decided figures shown; where that cannot protect the rest,
-    hiding them too (hiding more never makes a cell easier to work out)."""
-    prune = secondary.PRUNE_AT_MOST  # an indicator's table is small enough for a second look
+    hiding them too (hiding more never makes a cell easier to work out).
+
+    An indicator's table is small, so its complementary cells are the least-cost ones
+    (``method`` "optimal"), or the greedy choice with its costliest cells tried shown again ("greedy").
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    options = {"optimal": True} if method == "optimal" else {"prune": secondary.PRUNE_AT_MOST}
     if not fixed.any():
-        return _protect_cells(values, hidden, equations, where=where, keep=keep, cost=cost, prune=prune)
+        return _protect_cells(values, hidden, equations, where=where, keep=keep, cost=cost, **options)
     try:
-        return _protect_cells(values, hidden, equations, where=where, fixed=fixed, keep=keep, cost=cost, prune=prune)
+        return _protect_cells(values, hidden, equations, where=where, fixed=fixed, keep=keep, cost=cost, **options)
     except DisclosureError:
         logger.info("%s: the figures decided elsewhere could not all stay shown", where)
-        return _protect_cells(values, hidden, equations, where=where, keep=keep, cost=cost, prune=prune)
+        return _protect_cells(values, hidden, equations, where=where, keep=keep, cost=cost, **options)
 
 
 _CELL_KEY = ("area_code", "period", "sex", "age", "_category_key")

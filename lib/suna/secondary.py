@@ -87,7 +87,7 @@ def _quiet_stdout() -> Iterator[None]:
 _BANNER_SHOWN = False
 
 
-def _highs() -> Any:
+def highs() -> Any:
     """A silent HiGHS solver.
 
     highspy prints its banner to the C-level standard output the first time a solver is made in a
@@ -184,7 +184,7 @@ class Audit:
         lp.a_matrix_.start_ = matrix.indptr
         lp.a_matrix_.index_ = matrix.indices
         lp.a_matrix_.value_ = matrix.data
-        self._solver = _highs()
+        self._solver = highs()
         self._solver.passModel(lp)
         self._inf = inf
         # the lowest and highest value seen for each column in a figure set a reader cannot rule out
@@ -221,7 +221,7 @@ class Audit:
         self.cleared[:] = False
         self._pushed = False
 
-    def _solve(self, cost: np.ndarray) -> np.ndarray | None:
+    def solve(self, cost: np.ndarray) -> np.ndarray | None:
         """Minimise ``cost @ x``; the solution, or None when the objective is unbounded."""
         import highspy
 
@@ -247,6 +247,12 @@ class Audit:
             f"solver status {self._solver.modelStatusToString(status)}"
         )
 
+    def duals(self) -> tuple[float, np.ndarray]:
+        """The last solve's objective and the cells' reduced costs: how the optimum moves with each
+        cell's bounds (``suna.optimal_suppression`` turns them into constraints)."""
+        reduced = np.asarray(self._solver.getSolution().col_dual)[: self.n_cells]
+        return float(self._solver.getInfo().objective_function_value), reduced
+
     def _update_cleared(self) -> None:
         width = self.high[: self.n_cells] - self.low[: self.n_cells]
         self.cleared |= self.unknown & (width >= _WIDE_ENOUGH)
@@ -266,7 +272,7 @@ class Audit:
             cost = np.zeros(self.n_cols)
             cost[todo] = rng.choice([-1.0, 1.0], size=len(todo))
             for sign in (1.0, -1.0):
-                self._solve(sign * cost)
+                self.solve(sign * cost)
             self._update_cleared()
         for c in todo:
             for sign in (-1.0, 1.0):  # largest, then smallest
@@ -274,7 +280,7 @@ class Audit:
                     break
                 cost = np.zeros(self.n_cols)
                 cost[c] = sign
-                if self._solve(cost) is None:  # no upper limit at all
+                if self.solve(cost) is None:  # no upper limit at all
                     self.cleared[c] = True
                 self._update_cleared()
             if not self.cleared[c]:
