@@ -638,3 +638,23 @@ def attack_pooled_periods(raw: pd.DataFrame, table: pd.DataFrame, area: Any, *,
         found += attack(values, np.r_[hidden, np.zeros(len(single), dtype=bool)],
                         np.r_[lo, np.zeros(len(single))], np.r_[hi, np.full(len(single), _BIG)], rels, labels)
     return found
+
+
+def reader_interval(values: np.ndarray, hidden: np.ndarray, equations: Sequence[tuple[int, Sequence[int]]],
+                    cell: int) -> tuple[float, float]:
+    """A reader's smallest and largest value of one cell of a table given as ``suna.secondary``
+    equations (scipy's LP, independent of the engine's HiGHS models): shown cells at their value, a
+    hidden count at least 1 (at least 0 for a hidden zero)."""
+    n = len(values)
+    a_eq = np.zeros((len(equations), n))
+    for r, (m, kids) in enumerate(equations):
+        a_eq[r, m] = 1.0
+        a_eq[r, list(kids)] = -1.0
+    bounds = [(min(1.0, v), None) if h else (v, v) for v, h in zip(values, hidden)]
+    ends = []
+    for sign in (1.0, -1.0):
+        cost = np.zeros(n)
+        cost[cell] = sign
+        res = linprog(cost, A_eq=a_eq, b_eq=np.zeros(len(equations)), bounds=bounds, method="highs")
+        ends.append(res.x[cell] if res.status == 0 else -sign * np.inf)
+    return ends[0], ends[1]

@@ -11,30 +11,13 @@ import itertools
 
 import numpy as np
 import pytest
+from attack import reader_interval
 
 from suna import optimal_suppression, secondary
 
 
-def _interval(values, hidden, equations, cell):
-    from scipy.optimize import linprog
-
-    n = len(values)
-    a_eq = np.zeros((len(equations), n))
-    for r, (m, kids) in enumerate(equations):
-        a_eq[r, m] = 1.0
-        a_eq[r, list(kids)] = -1.0
-    bounds = [(min(1.0, v), None) if h else (v, v) for v, h in zip(values, hidden)]
-    ends = []
-    for sign in (1.0, -1.0):
-        cost = np.zeros(n)
-        cost[cell] = sign
-        res = linprog(cost, A_eq=a_eq, b_eq=np.zeros(len(equations)), bounds=bounds, method="highs")
-        ends.append(res.x[cell] if res.status == 0 else -sign * np.inf)
-    return tuple(ends)
-
-
 def _safe(values, hidden, equations):
-    return all(np.subtract(*_interval(values, hidden, equations, c)[::-1]) >= 1 - 1e-7 for c in np.flatnonzero(hidden))
+    return all(np.subtract(*reader_interval(values, hidden, equations, c)[::-1]) >= 1 - 1e-7 for c in np.flatnonzero(hidden))
 
 
 def _crossed(table: np.ndarray):
