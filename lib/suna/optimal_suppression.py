@@ -116,17 +116,16 @@ class _Master:
     def __init__(self, w: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         import highspy
 
-        self.n = len(w)
         self.h = highs()
         self.h.setOptionValue("presolve", "on")
         self.h.setOptionValue("mip_rel_gap", 0.0)
         lp = highspy.HighsLp()
-        lp.num_col_ = self.n
+        lp.num_col_ = len(w)
         lp.num_row_ = 0
         lp.col_cost_ = w
         lp.col_lower_ = lower
         lp.col_upper_ = upper
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * self.n
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * len(w)
         self.h.passModel(lp)
         self._inf = highspy.kHighsInf
         self._start: np.ndarray | None = None
@@ -194,11 +193,8 @@ def _violated(values: np.ndarray, equations: Sequence[Equation], slack: np.ndarr
     drop = np.nan_to_num(values) - lowest  # how far a hidden cell's lower bound falls
     cuts = []
     todo = np.flatnonzero(targets)
-    if len(todo) > 4:  # push every hidden cell a random way and back: one pair of LPs clears most
-        push = np.zeros(audit.n_cols)
-        push[todo] = np.random.default_rng(0).choice([-1.0, 1.0], size=len(todo))
-        for sign in (1.0, -1.0):
-            audit.solve(sign * push)
+    if len(todo) > 4:
+        audit.push(todo, np.random.default_rng(0))
     for p in todo:
         if audit.high[p] - audit.low[p] >= 1.0 - 1e-7:  # seen to move by 1 already: safe
             continue

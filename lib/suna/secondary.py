@@ -253,6 +253,14 @@ class Audit:
         reduced = np.asarray(self._solver.getSolution().col_dual)[: self.n_cells]
         return float(self._solver.getInfo().objective_function_value), reduced
 
+    def push(self, cells: np.ndarray, rng: np.random.Generator) -> None:
+        """Push every one of ``cells`` a random way, then the other way: one pair of LPs widens the
+        seen interval (``low``, ``high``) of most open cells at once."""
+        cost = np.zeros(self.n_cols)
+        cost[cells] = rng.choice([-1.0, 1.0], size=len(cells))
+        for sign in (1.0, -1.0):
+            self.solve(sign * cost)
+
     def _update_cleared(self) -> None:
         width = self.high[: self.n_cells] - self.low[: self.n_cells]
         self.cleared |= self.unknown & (width >= _WIDE_ENOUGH)
@@ -267,12 +275,8 @@ class Audit:
         if not len(todo):
             return None
         if not self._pushed and len(todo) > 4:
-            # push every open cell a random way, then the other way: one pair of LPs clears many
             self._pushed = True
-            cost = np.zeros(self.n_cols)
-            cost[todo] = rng.choice([-1.0, 1.0], size=len(todo))
-            for sign in (1.0, -1.0):
-                self.solve(sign * cost)
+            self.push(todo, rng)
             self._update_cleared()
         for c in todo:
             for sign in (-1.0, 1.0):  # largest, then smallest
