@@ -17,7 +17,7 @@ from suna.errors import SunaError, ValidationError
 
 log = logging.getLogger(__name__)
 
-KINDS = ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime", "indicators")
+KINDS = ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime", "prison_releases", "indicators")
 KIND_WORDS = {
     "treatment": "treatment episodes",
     "admissions": "hospital admissions",
@@ -25,6 +25,7 @@ KIND_WORDS = {
     "population": "population estimates",
     "population_ethnicity": "usual residents by ethnic group",
     "crime": "community-safety figures",
+    "prison_releases": "releases from prison with a treatment need",
     "indicators": "Fingertips indicator values",
 }
 SUMMARY_LINES = 50
