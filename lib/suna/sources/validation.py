@@ -168,7 +168,8 @@ def validate_file(path: Path | str, kind: str, area: Area | None = None, max_mb:
 
     Args:
         path: CSV, Excel or Parquet file (never modified).
-        kind: treatment, admissions, deaths, population, population_ethnicity, crime or indicators (a Fingertips CSV download).
+        kind: treatment, admissions, deaths, population, population_ethnicity, crime, prison_releases or indicators (a Fingertips
+            CSV download).
         area: the area the file belongs to; if omitted it is read from the utla_code column (for a
             population by ethnic group, from the districts it names).
         max_mb: refuse files over this many megabytes before reading (default $SUNA_MAX_INPUT_MB or 500).
