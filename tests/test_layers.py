@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("figures", ("indicators", "national", "published_indicators", "shapes", "localities", "area_registry", "result_cache",
                  "targets")),
     ("disclosure", ("disclosure", "secondary")),
-    ("presentation", ("charts", "narrative", "maps")),
+    ("presentation", ("charts", "narrative", "maps", "sparklines")),
     ("pipeline", ("pipeline",)),
     ("views", ("views",)),
     ("apps", ("widgets", "batch", "publish", "app_server", "cli")),
