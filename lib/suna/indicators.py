@@ -412,8 +412,7 @@ def _treatment_events(ind_id: str, spec: dict[str, Any], tr: _Treatment, distric
     if spec.get("young_people"):
         return _with_categories(tr.caseload.assign(count=1.0), spec, ["count"], districts, years)
     if spec.get("setting"):
-        flag = {"inpatient": "has_inpatient", "residential": "has_residential"}[spec["setting"]]
-        return _with_categories(cl.loc[cl[flag]], spec, ["count"], districts, years)
+        return _with_categories(cl.loc[cl[f"has_{spec['setting']}"]], spec, ["count"], districts, years)
     if spec.get("exit_reason"):
         return _with_categories(tr.exits.loc[tr.exits["exit_reason"].eq(spec["exit_reason"])].assign(count=1.0),
                                 spec, ["count"], districts, years)
@@ -641,7 +640,8 @@ def compute_indicators(area: Area, tables: dict[str, pd.DataFrame], period: str 
 
     Args:
         area: the local authority (``suna.areas.load_area``).
-        tables: canonical tables (``suna.sources.store.load_tables``): treatment, admissions, deaths, population.
+        tables: canonical tables (``suna.sources.store.load_tables``): treatment, admissions, deaths, population,
+            and prison_releases for continuity of care.
         period: the financial year reported, e.g. "2023/24": periods ending after it are left out (pooled
             registration years end in its first calendar year). None keeps every period.
         indicators: only these ids (default: the whole catalogue).
