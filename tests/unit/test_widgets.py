@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import logging
 
 import altair as alt
@@ -323,8 +324,9 @@ def test_no_choice_shows_a_figure_disclosure_control_hid(data):
             secret = narrative.value_text({**row, "value_note": None})  # e.g. "3.4 per 100,000"
             if secret in legitimate:
                 continue
-            for shown_as in (f">{secret}<", f": {secret}"):  # a table cell, a finding
-                assert shown_as not in shown, f"{row['indicator_id']} for {code} is suppressed but shown as {secret}"
+            # a table cell, or a finding's figure (": 1" must not match ": 119.8" or ": 100.0%")
+            pattern = rf"(?:>{re.escape(secret)}<|: {re.escape(secret)}(?![\d.,%]))"
+            assert not re.search(pattern, shown), f"{row['indicator_id']} for {code} is suppressed but shown as {secret}"
             checked += 1
     assert checked > 0, "the sample should have suppressed figures in Worcestershire's districts to attack"
 
