@@ -40,6 +40,20 @@ def _text(outputs) -> str:
     return json.dumps([o["data"] for o in outputs])
 
 
+def _words_and_chart_labels(outputs) -> tuple[str, set]:
+    """What a reader sees: the page's text and HTML, and the figures the charts label for the place
+    (not the chart specs, whose settings such as '"opacity": 1' are not figures)."""
+    words, labels = [], set()
+    for output in outputs:
+        for mime, content in output["data"].items():
+            if "vegalite" not in mime:
+                words.append(content if isinstance(content, str) else json.dumps(content))
+                continue
+            rows = [r for dataset in content.get("datasets", {}).values() for r in dataset]
+            labels |= {r.get("value_label") for r in rows} - {None}  # the place's own figure, not England's
+    return "\n".join(words), labels
+
+
 def _recording(calls: list, name: str):
     real = REGISTRY[name]
 
@@ -314,7 +328,7 @@ def test_no_choice_shows_a_figure_disclosure_control_hid(data):
     checked = 0
     for district in [None, *data.area.district_codes]:
         app.district_choice.value = district or widgets.WHOLE_AREA
-        shown = _text(app.outputs["overview"].outputs)
+        shown, labels = _words_and_chart_labels(app.outputs["overview"].outputs)
         code = district or data.area.code
         mine = protected[protected["area_code"] == code]
         legitimate = {narrative.value_text(r) for r in mine.to_dict("records") if not narrative.is_suppressed(r)}
@@ -324,9 +338,11 @@ def test_no_choice_shows_a_figure_disclosure_control_hid(data):
             secret = narrative.value_text({**row, "value_note": None})  # e.g. "3.4 per 100,000"
             if secret in legitimate:
                 continue
-            # a table cell, or a finding's figure (": 1" must not match ": 119.8" or ": 100.0%")
-            pattern = rf"(?:>{re.escape(secret)}<|: {re.escape(secret)}(?![\d.,%]))"
+            # a table cell, or a finding's figure as narrative writes it ("...: 4." or "...: 4 (4 out of 9)", ", ..."),
+            # not ": 119.8" or "Bromsgrove: 4 similar"
+            pattern = rf"(?:>{re.escape(secret)}<|: {re.escape(secret)}(?=\.(?:\s|<|$)|,| \(|<))"
             assert not re.search(pattern, shown), f"{row['indicator_id']} for {code} is suppressed but shown as {secret}"
+            assert secret not in labels, f"{row['indicator_id']} for {code} is suppressed but a chart labels it {secret}"
             checked += 1
     assert checked > 0, "the sample should have suppressed figures in Worcestershire's districts to attack"
 
