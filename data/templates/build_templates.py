@@ -22,6 +22,7 @@ TITLES = {
     "population": "Mid-year population by sex and ESP 2013 age band - example (illustrative numbers)",
     "population_ethnicity": "Usual residents by district and ethnic group - example - Worcestershire, Census 2021 (illustrative numbers)",
     "crime": "Community-safety figures for the partnership - example - Essex, April to June 2023 (illustrative numbers)",
+    "prison_releases": "Releases from prison with a treatment need - example - Essex 2023/24 (invented records)",
 }
 
 

@@ -168,6 +168,8 @@ def _outputs_html(cell: Any, keep_tables: bool, keep_findings: bool, keep_captio
                 if not keep_captions:
                     continue
                 markup = _opened(markup)
+            elif "suna-table" in markup:  # a table that is the report's own figure (the dashboard)
+                markup = _condensed_tables(markup)
             parts.append(markup)
         elif "text/markdown" in data and keep_findings:
             value = data["text/markdown"]
@@ -177,7 +179,7 @@ def _outputs_html(cell: Any, keep_tables: bool, keep_findings: bool, keep_captio
 
 # Columns written for the analyst who supplies the data, not for the board: in the full report only.
 ANALYST_COLUMNS = frozenset({"What to supply"})
-_TABLE = re.compile(r'<table class="[^"]*suna-table[^"]*">.*?</table>', re.DOTALL)
+_TABLE = re.compile(r'<table\b[^>]*\bclass="[^"]*suna-table[^"]*"[^>]*>.*?</table>', re.DOTALL)
 _ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.DOTALL)
 _CELL = re.compile(r"<t([hd])[^>]*>(.*?)</t[hd]>", re.DOTALL)
 
@@ -335,9 +337,11 @@ def _sources_page(sections: Sequence[Section], when: str) -> str:
              "reports, which hold the charts and tables this pack leaves out.</p>"]
     if any("suna-synthetic" in s.page_note_html for s in sections):  # the reports' own notice says so
         parts.append(f"<p><strong>{e(publish.SYNTHETIC_SAMPLE_TEXT)}</strong></p>")
-    seen: set[str] = set()
+    every = {s.rstrip(". ") for section in sections for s in section.sources}
+    # a source already named within a longer one ("HES" in "...; HES. Boundaries: ...") is not listed again
+    seen = {s for s in every if any(s != other and s in other for other in every)}
     for section in sections:
-        fresh = [s for s in dict.fromkeys(section.sources) if s not in seen]
+        fresh = [s for s in dict.fromkeys(x.rstrip(". ") for x in section.sources) if s not in seen]
         seen |= set(fresh)
         if fresh:
             parts += [f"<h3>{e(section.title)}</h3>", "<ul>", *(f"<li>{e(s)}</li>" for s in fresh), "</ul>"]
@@ -365,6 +369,21 @@ _FIT = """([limit, minZoom, minScale]) => {
         const designed = svg.width.baseVal.value || 0, drawn = svg.getBoundingClientRect().width;
         return designed && (drawn / designed < minScale - 1e-6 || drawn > block.getBoundingClientRect().width + 1);
     });
+    // the sheets a page takes as chromium prints it: a row, line or block that would cross the foot of a
+    // sheet starts the next one (a table's header row repeats there), so a long table takes more than height / limit
+    const sheetsOf = page => {
+        const units = [...page.querySelectorAll('tr, li, p, h1, h2, h3, .suna-chart, .bp-block')]
+            .filter(u => !(u.matches('.bp-block') && u.querySelector('table')) && u.getClientRects().length)
+            .map(u => ({u, r: u.getBoundingClientRect()})).sort((a, b) => a.r.top - b.r.top);
+        let start = page.getBoundingClientRect().top, sheets = 1;
+        for (const {u, r} of units) {
+            if (r.bottom - start <= limit + 0.5 || r.top <= start + 0.5) continue;
+            const head = u.matches('tbody tr') ? u.closest('table').querySelector('thead') : null;
+            start = r.top - (head ? head.getBoundingClientRect().height : 0);
+            sheets += 1;
+        }
+        return sheets;
+    };
     for (const page of document.querySelectorAll('.bp-page')) {
         const height = () => page.getBoundingClientRect().height;
         const blocks = [...page.querySelectorAll('.bp-optional')];
@@ -386,7 +405,7 @@ _FIT = """([limit, minZoom, minScale]) => {
         if (more) { more.hidden = !left.length; more.querySelector('span').textContent = left.join('; '); }
         // too tall with its essentials alone: shrunk a little, and beyond that it runs onto the next sheet
         if (height() > limit) { page.style.zoom = Math.max(minZoom, limit / height() - 0.005); }
-        report[page.dataset.stem] = {left, sheets: Math.ceil(height() / limit - 0.001), zoom: parseFloat(page.style.zoom) || 1};
+        report[page.dataset.stem] = {left, sheets: Math.max(Math.ceil(height() / limit - 0.001), sheetsOf(page)), zoom: parseFloat(page.style.zoom) || 1};
     }
     return report;
 }"""

@@ -266,7 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a council extract (records, or the partnership's crime figures) or a Fingertips CSV and list every problem")
     p.add_argument("file")
-    p.add_argument("--kind", required=True, choices=["treatment", "admissions", "deaths", "population", "population_ethnicity", "crime", "indicators"])
+    p.add_argument("--kind", required=True, choices=["treatment", "admissions", "deaths", "population", "population_ethnicity", "crime",
+                                                     "prison_releases", "indicators"])
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("fetch", help="download published data (Fingertips, police recorded crime) or ONS boundaries; convert a Census 2021 download")

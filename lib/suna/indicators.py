@@ -55,8 +55,14 @@ CATEGORY_TYPES = {
     "substance_group": "Substance group",
     "referral_route": "Referral route",
     "referral_source": "Referral source",
+    "primary_substance": "Primary substance",
     AGE_GROUP: "Age group",
 }
+# The category list of each treatment breakdown (data/reference/categories.yaml).
+CATEGORY_LISTS = {"substance_group": "substance_groups", "referral_source": "referral_sources",
+                  "primary_substance": "young_people_substances"}
+PRISON_RELEASES = "prison_releases"  # catalogue ``table`` of continuity of care (the prison releases table)
+DIED = "died"  # the exit reason of a death in treatment (data/reference/categories.yaml)
 # Records whose district is not one of the area's count in the area's rows under this key, never as a district.
 NO_DISTRICT = "(district not known)"
 _FY = re.compile(r"^(\d{4})/(\d{2})$")
@@ -241,11 +247,23 @@ def _on_grid(counts: pd.DataFrame, grid: pd.DataFrame, value_cols: list[str]) ->
     return out
 
 
-class _Treatment:
-    """The NDTMS views of the treatment table: caseload by client-year, new presentations and exits."""
+def primary_substance(substances: pd.Series) -> pd.Series:
+    """Each episode's primary substance: the first one named (NDTMS problem substance 1), as a code of
+    young_people_substances; "other" for a substance not in that list, or none named."""
+    known = reference.category_codes("young_people_substances")
+    first = substances.astype(object).where(substances.notna(), "").astype(str).str.split(";").str[0].str.strip().str.lower()
+    return first.where(first.isin(known), "other")
 
-    def __init__(self, treatment: pd.DataFrame, years: list[int], districts: list[str]):
-        t = treatment.loc[treatment["age_years"].fillna(-1).astype(int) >= ADULT_AGE].copy()
+
+class _Treatment:
+    """The NDTMS views of the treatment table: caseload by client-year, new presentations and exits.
+
+    ``young``: young people (under 18 at the start of the episode, NDTMS young people's data) instead of adults.
+    """
+
+    def __init__(self, treatment: pd.DataFrame, years: list[int], districts: list[str], young: bool = False):
+        age = treatment["age_years"].fillna(-1).astype(int)
+        t = treatment.loc[age.between(0, ADULT_AGE - 1) if young else age >= ADULT_AGE].copy()
         t["district_code"] = _known_district(t["district_code"], districts, "treatment")
         self.years = years
         first, last = years[0], years[-1]
@@ -257,6 +275,9 @@ class _Treatment:
         t["is_success"] = t["exit_reason"].isin(reference.successful_exit_reasons())
         t["is_ocu"] = t["substance_group"].eq("opiate") | t["substances"].fillna("").str.contains("crack")
         t["is_alcohol"] = t["substance_group"].isin(["alcohol_only", "non_opiate_and_alcohol"])
+        t["primary_substance"] = primary_substance(t["substances"]) if "substances" in t.columns else "other"
+        t["is_inpatient"] = t["setting"].eq("inpatient")
+        t["is_residential"] = t["setting"].eq("residential")
         lo = np.maximum(t["start_fy"].to_numpy(), first)
         hi = np.minimum(np.where(t["end_fy"].to_numpy() < 0, last, t["end_fy"].to_numpy()), last)
         n = np.clip(hi - lo + 1, 0, None)
@@ -270,9 +291,10 @@ class _Treatment:
         caseload = ey.groupby(["client_id", "period_year"], sort=False).agg(
             group_rank=("group_rank", "min"), district_code=("district_code", "last"), sex=("sex", "last"),
             success_no_rep=("success_no_rep", "any"), is_ocu=("is_ocu", "any"),
-            is_alcohol=("is_alcohol", "any")).reset_index()
+            is_alcohol=("is_alcohol", "any"), primary_substance=("primary_substance", "last"),
+            has_inpatient=("is_inpatient", "any"), has_residential=("is_residential", "any")).reset_index()
         groups = reference.category_codes("substance_groups")
-        caseload["substance_group"] = np.array(groups, dtype=object)[caseload["group_rank"].to_numpy()]
+        caseload["substance_group"] = np.array(groups, dtype=object)[caseload["group_rank"].to_numpy(dtype=np.int64)]
         self.caseload = caseload
         # New presentations: each client starting an episode in the year, once, as the views count them
         # (suna.views.common.one_per_person): the group by the NDTMS hierarchy over the year's starts,
@@ -329,15 +351,14 @@ def _label_categories(frame: pd.DataFrame, ctype: str) -> pd.DataFrame:
     if ctype == "referral_route":
         labels = {v: v for v in reference.referral_route_groups().values()}
     else:
-        labels = reference.category_labels({"substance_group": "substance_groups",
-                                            "referral_source": "referral_sources"}[ctype])
+        labels = reference.category_labels(CATEGORY_LISTS[ctype])
     return frame.assign(category_type=CATEGORY_TYPES[ctype], category=frame["category"].map(labels))
 
 
 def _category_values(ctype: str) -> list[str]:
     if ctype == "referral_route":
         return list(dict.fromkeys(reference.referral_route_groups().values()))
-    return reference.category_codes({"substance_group": "substance_groups", "referral_source": "referral_sources"}[ctype])
+    return reference.category_codes(CATEGORY_LISTS[ctype])
 
 
 def _with_categories(records: pd.DataFrame, spec: dict[str, Any], value_cols: list[str], districts: list[str],
@@ -388,6 +409,13 @@ def _treatment_events(ind_id: str, spec: dict[str, Any], tr: _Treatment, distric
     if ind_id == "successful_exits":
         ex = tr.exits.assign(count=tr.exits["is_success"].astype(float), denominator=1.0)
         return _with_categories(ex, spec, ["count", "denominator"], districts, years)
+    if spec.get("young_people"):
+        return _with_categories(tr.caseload.assign(count=1.0), spec, ["count"], districts, years)
+    if spec.get("setting"):
+        return _with_categories(cl.loc[cl[f"has_{spec['setting']}"]], spec, ["count"], districts, years)
+    if spec.get("exit_reason"):
+        return _with_categories(tr.exits.loc[tr.exits["exit_reason"].eq(spec["exit_reason"])].assign(count=1.0),
+                                spec, ["count"], districts, years)
     if ind_id == "completion_no_representation":
         ok = tr.exits.loc[tr.exits["is_success"]]
         ok = ok.assign(count=(~ok["represented"]).astype(float), denominator=1.0)
@@ -483,10 +511,10 @@ def _record_events(spec: dict[str, Any], tables: dict[str, pd.DataFrame], distri
     ev["count"] = 1.0
     pop = population.rename(columns={"area_code": "district_code", "population_count": "denominator"})
     pop = pop.loc[pop["district_code"].isin(districts)].astype({"year": int})
-    if age_range:
-        esp = reference.esp2013().set_index("age_band")
-        lo, hi = pop["age_band"].map(esp["age_lower_years"]), pop["age_band"].map(esp["age_upper_years"])
-        pop = pop.loc[(lo >= age_range[0]) & (hi <= age_range[1])]
+    if age_range:  # the share of each five-year band inside the range (15-17 is 3/5 of 15-19)
+        share = _age_group_weights([age_range]).drop(columns="age_group")
+        pop = pop.merge(share, on="age_band")
+        pop = pop.assign(denominator=pop["denominator"] * pop.pop("weight"))
     keys = ["district_code", "year", "sex", "age_band"]
     elsewhere = pop.drop_duplicates(keys[1:]).assign(district_code=NO_DISTRICT, denominator=0.0)
     pop = pd.concat([pop, elsewhere], ignore_index=True)
@@ -523,6 +551,21 @@ def _pooled(events: pd.DataFrame, population: pd.DataFrame, keys: list[str], yea
     pooled = pooled.loc[pooled["year"].isin(ends)].rename(columns={"year": "period_year"})
     group = ["period_year" if key == "year" else key for key in keys]
     return pooled.groupby(group, observed=True)[["count", "denominator"]].sum().reset_index()
+
+
+def _prison_release_events(spec: dict[str, Any], releases: pd.DataFrame, districts: list[str]) -> pd.DataFrame:
+    """Continuity of care: each adult's release in a financial year, engaged if the first community
+    treatment contact is within 3 weeks (0 to 21 days) of release (PHOF C20)."""
+    adults = releases.loc[releases["age_years"].fillna(-1).astype(int) >= ADULT_AGE]
+    days = (adults["first_community_contact_date"] - adults["release_date"]).dt.days
+    year = _fy_of(adults["release_date"])
+    known = year[year >= 0]
+    years = list(range(int(known.min()), int(known.max()) + 1)) if len(known) else []
+    events = pd.DataFrame({
+        "district_code": _known_district(adults["district_code"], districts, PRISON_RELEASES).to_numpy(),
+        "period_year": year, "sex": adults["sex"].to_numpy(), "substance_group": adults["substance_group"].to_numpy(),
+        "count": days.between(0, WAIT_DAYS).astype(float).to_numpy(), "denominator": 1.0})
+    return _with_categories(events, spec, ["count", "denominator"], [*districts, NO_DISTRICT], years)
 
 
 def _record_years(spec: dict[str, Any], tables: dict[str, pd.DataFrame]) -> list[int]:
@@ -597,7 +640,8 @@ def compute_indicators(area: Area, tables: dict[str, pd.DataFrame], period: str 
 
     Args:
         area: the local authority (``suna.areas.load_area``).
-        tables: canonical tables (``suna.sources.store.load_tables``): treatment, admissions, deaths, population.
+        tables: canonical tables (``suna.sources.store.load_tables``): treatment, admissions, deaths, population,
+            and prison_releases for continuity of care.
         period: the financial year reported, e.g. "2023/24": periods ending after it are left out (pooled
             registration years end in its first calendar year). None keeps every period.
         indicators: only these ids (default: the whole catalogue).
@@ -619,10 +663,14 @@ def compute_indicators(area: Area, tables: dict[str, pd.DataFrame], period: str 
 
     events: dict[str, list[pd.DataFrame]] = {m: [] for m in MEASURES}
     unmet: list[pd.DataFrame] = []
-    treatment = None
+    treatment = young = None
     for ind_id in wanted:
         spec = cat[ind_id]
-        if spec["table"] == "treatment":
+        if spec["table"] == "treatment" and spec.get("young_people"):
+            if young is None:
+                young = _Treatment(tables["treatment"], _treatment_years(tables["treatment"]), districts, young=True)
+            parts = [(spec["measure"], _treatment_events(ind_id, spec, young, districts, population))]
+        elif spec["table"] == "treatment":
             if treatment is None:
                 treatment = _Treatment(tables["treatment"], _treatment_years(tables["treatment"]), districts)
             if spec.get("prevalence"):
@@ -631,6 +679,8 @@ def compute_indicators(area: Area, tables: dict[str, pd.DataFrame], period: str 
                     unmet.append(rows.assign(indicator_id=ind_id))
                 continue
             parts = [(spec["measure"], _treatment_events(ind_id, spec, treatment, districts, population))]
+        elif spec["table"] == PRISON_RELEASES:
+            parts = [(spec["measure"], _prison_release_events(spec, tables[PRISON_RELEASES], districts))]
         else:
             parts = _record_events(spec, tables, districts, _record_years(spec, tables), population)
         for statistic, ev in parts:

@@ -66,6 +66,21 @@ def caption_lines(footnote: str = "", spec: dict[str, Any] | None = None) -> lis
     return lines
 
 
+def split_outside_brackets(text: str, separator: str = "; ") -> list[str]:
+    """``text`` split at each ``separator`` that is not inside brackets: one source's own note
+    ("(..., opiate 40.4%; alcohol only 69.4%)") stays with it."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        char = text[i]
+        depth += (char == "(") - (char == ")" and depth > 0)
+        if depth == 0 and text.startswith(separator, i):
+            parts.append(text[start:i])
+            start = i = i + len(separator)
+            continue
+        i += 1
+    return [*parts, text[start:]]
+
+
 def caption_html(lines: Sequence[str]) -> str:
     """Caption lines as small print under a chart: one paragraph each, web addresses as links, a long
     list of sources (a line starting "Source") folded behind a toggle named for what it holds; any
@@ -76,7 +91,7 @@ def caption_html(lines: Sequence[str]) -> str:
     for line in lines:
         if len(line) > LONG_LINE and "; " in line and line.startswith("Source"):
             head, _, rest = line.partition(": ")
-            items = [item.strip().rstrip(".") for item in rest.split("; ") if item.strip()]
+            items = list(dict.fromkeys(item.strip().rstrip(".") for item in split_outside_brackets(rest) if item.strip()))
             listed = "".join(f"<li>{_linked(item)}</li>" for item in items)
             parts.append(f'<details class="suna-sources"><summary>{html.escape(head.rstrip(":"))} ({len(items)})</summary>'
                          f"<ul>{listed}</ul></details>")

@@ -1,6 +1,6 @@
 """Canonical tables and their pandera schemas: treatment, admissions, deaths, population,
-population_ethnicity (optional), crime (optional: the community-safety figures a partnership receives)
-and indicators.
+population_ethnicity (optional), crime (optional: the community-safety figures a partnership receives),
+prison_releases (optional: adults released from prison with a treatment need, for continuity of care) and indicators.
 
 Every source is turned into one of these and validated here; a failure raises one
 :class:`suna.errors.ValidationError` that names the table, column, row(s), value and rule.
@@ -18,7 +18,7 @@ from suna import reference
 from suna.errors import ValidationError
 
 ICD10_PATTERN = r"^[A-Z][0-9]{2}[0-9X]?$"
-TABLES = ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime", "indicators")
+TABLES = ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime", "prison_releases", "indicators")
 NOT_STATED = "not_stated"  # an ethnic group code that records can carry but the Census cannot
 
 # Fingertips CSV layout (as downloaded from fingertips.phe.org.uk) <-> SUNA's snake_case names.
@@ -211,6 +211,29 @@ def schema(table: str) -> pa.DataFrameSchema:
             unique=["utla_code", "district_code", "measure", "period_start_date", "period_end_date"],
             strict=False,
             name="crime",
+        )
+    if table == "prison_releases":
+        # One row per release from prison of an adult with a substance misuse treatment need (NDTMS secure
+        # settings), with the first contact with community structured treatment after it, if any.
+        return pa.DataFrameSchema(
+            {
+                "release_id": _col(str, checks=pa.Check.str_length(1, 64, error="a non-empty release id")),
+                "utla_code": _col(str),
+                "district_code": _col(str),
+                "sex": _col(str, checks=sex),
+                "age_years": _col("Int64", checks=_age()),
+                "substance_group": _col(str, checks=_isin("substance_groups")),
+                "release_date": _col("datetime64[ns]"),
+                "first_community_contact_date": _col("datetime64[ns]", nullable=True),
+            },
+            checks=[
+                pa.Check(lambda d: d["first_community_contact_date"].isna()
+                         | (d["first_community_contact_date"] >= d["release_date"]),
+                         error="first_community_contact_date empty or on or after release_date"),
+            ],
+            unique=["release_id"],
+            strict=False,
+            name="prison_releases",
         )
     if table == "indicators":
         return pa.DataFrameSchema(

@@ -12,7 +12,7 @@ from suna.views import cohorts, common, indicator_cells, treatment
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
 
-COHORTS = ("adults_in_treatment", "new_presentations", "young_new_presentations", "exits")
+COHORTS = ("adults_in_treatment", "new_presentations", "young_new_presentations", "young_people_in_treatment", "exits")
 
 
 def _people(rows):
@@ -158,7 +158,7 @@ def _indicator_cells(data, name, period):
 
 
 @pytest.mark.parametrize("slug", ["halton", "worcestershire", "essex"])
-@pytest.mark.parametrize("name", ["adults_in_treatment", "new_presentations", "exits"])
+@pytest.mark.parametrize("name", ["adults_in_treatment", "new_presentations", "exits", "young_people_in_treatment"])
 def test_every_treatment_figure_the_indicators_table_shows_is_a_cell_its_cohort_table_shows(slug, name):
     """So the indicators table and the views together show one audited table (protected apart, together
     they gave 72 of Worcestershire's hidden new-presentation cells away)."""
@@ -173,7 +173,8 @@ def test_every_treatment_figure_the_indicators_table_shows_is_a_cell_its_cohort_
 
 
 @pytest.mark.parametrize("slug, name", [("halton", "adults_in_treatment"), ("worcestershire", "new_presentations"),
-                                        ("essex", "exits")])
+                                        ("essex", "exits"), ("worcestershire", "young_people_in_treatment"),
+                                        ("worcestershire", "exits")])
 def test_the_indicators_table_and_a_cohort_table_together_give_nothing_away(slug, name):
     """A reader of a notebook sees both: attack the cohort table with every figure the indicators table
     shows taken as known (before: Halton 007's 4 non-opiate-only adults worked out; Worcestershire 72

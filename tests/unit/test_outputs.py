@@ -24,3 +24,16 @@ def test_a_long_list_of_sources_folds_and_a_long_sentence_does_not():
 
 def test_no_lines_no_caption():
     assert outputs.caption_html([]) == ""
+
+
+def test_a_long_source_list_keeps_each_sources_own_note_whole_and_lists_it_once():
+    one = "NDTMS exit reasons (Worcestershire County Council, Drug and Alcohol Needs Assessment (2019): opiate 40.4%; alcohol only 69.4%)"
+    line = f"Sources: {one}; ONS mid-year population estimates; {one}; " + "OHID Local Alcohol Profiles for England " * 5
+    caption = outputs.caption_html([line])
+    assert caption.count("<li>") == 3 and "Sources (3)" in caption
+    assert "<li>NDTMS exit reasons (Worcestershire County Council, Drug and Alcohol Needs Assessment (2019): opiate 40.4%; alcohol only 69.4%)</li>" in caption
+
+
+def test_splitting_outside_brackets():
+    assert outputs.split_outside_brackets("a (b; c); d; (e; (f; g)); h") == ["a (b; c)", "d", "(e; (f; g))", "h"]
+    assert outputs.split_outside_brackets("a ) b; c") == ["a ) b", "c"]

@@ -43,7 +43,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def tables(built: Path) -> dict[str, pd.DataFrame]:
-    return {t: pd.read_parquet(built / f"{t}.parquet") for t in ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime")}
+    return {t: pd.read_parquet(built / f"{t}.parquet")
+            for t in ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime", "prison_releases")}
 
 
 # ------------------------------------------------------------------------------------- measures
@@ -145,6 +146,29 @@ def is_alcohol_specific(a: pd.DataFrame) -> pd.Series:
     return a["primary_diagnosis"].str.startswith(ALCOHOL_CODES) | in_secondary
 
 
+def young_people(t: pd.DataFrame, area: str, fy: int) -> int:
+    """Young people (under 18 at the episode's start) in treatment in the year, once each."""
+    first, last = _fy_bounds(fy)
+    x = t[t["utla_code"].eq(CODES[area]) & t["age_years"].lt(18)]
+    return x.loc[x["start_date"].le(last) & (x["discharge_date"].isna() | x["discharge_date"].ge(first)), "client_id"].nunique()
+
+
+def under_18_alcohol_rate(s: dict[str, pd.DataFrame], area: str, first: int, last: int) -> float:
+    """Alcohol-specific admissions of under 18s per 100,000 aged 0-17 over the pooled years (15-17 as 3/5 of 15-19)."""
+    a = pd.concat([admissions_in(s["admissions"], area, fy) for fy in range(first, last + 1)])
+    young = is_alcohol_specific(a) & a["age_years"].lt(18)
+    p = s["population"]
+    p = p[p["area_code"].isin(areas.load_area(area).district_codes) & p["year"].between(first, last)]
+    weight = p["age_band"].map({"0-4": 1.0, "5-9": 1.0, "10-14": 1.0, "15-19": 0.6}).fillna(0.0)
+    return young.sum() / float((p["population_count"] * weight).sum()) * 1e5
+
+
+def engaged_within_3_weeks_pct(r: pd.DataFrame, area: str, fy: int) -> float:
+    first, last = _fy_bounds(fy)
+    x = r[r["utla_code"].eq(CODES[area]) & r["release_date"].between(first, last)]
+    return pct((x["first_community_contact_date"] - x["release_date"]).dt.days.between(0, 21))
+
+
 @dataclass(frozen=True)
 class Target:
     id: str
@@ -207,6 +231,10 @@ TARGETS = [
            / population(s[P], "worcestershire", 2017) * 1e5),
     Target("worcs_drug_mbd_admissions", 20, "count", "seed 003 §3.7 (2016/17)",
            lambda s: admissions_in(s[A], "worcestershire", 2016)["primary_diagnosis"].str.startswith(MISUSE_CODES).sum()),
+    Target("worcs_opiate_died_pct_of_exits", 4.3, "pct", "seed 003 §3.5",
+           lambda s: pct(in_treatment(s[T], "worcestershire", 2018).pipe(
+               lambda x: x[x["substance_group"].eq("opiate") & x["discharge_date"].between(*_fy_bounds(2018))])["exit_reason"].eq("died"))),
+    Target("worcs_young_people_in_treatment", 129, "count", "seed 003 §3.6", lambda s: young_people(s[T], "worcestershire", 2017)),
     Target("worcs_population", 588370, "count", "seed 003 §3.1", lambda s: population(s[P], "worcestershire", 2018)),
     Target("worcs_wychavon_share_pct", 21.3, "pct", "seed 003 §3.1",
            lambda s: 100 * population(s[P], "worcestershire", 2018, ["E07000238"]) / population(s[P], "worcestershire", 2018)),
@@ -251,6 +279,11 @@ TARGETS = [
            lambda s: admissions_in(s[A], "essex", 2020)["primary_diagnosis"].str.startswith(DRUG_POISONING_ADMISSION).sum()),
     Target("essex_alcohol_admissions_rate", 377, "rate", "seed 004 §3.3 (crude, 2019/20)",
            lambda s: is_alcohol_specific(admissions_in(s[A], "essex", 2019)).sum() / population(s[P], "essex", 2019) * 1e5),
+    Target("essex_young_people_in_treatment", 345, "count", "seed 004 §3.10", lambda s: young_people(s[T], "essex", 2019)),
+    Target("essex_alcohol_admissions_under_18_rate", 20, "rate", "seed 004 §3.3, §3.10 (crude, 2017/18 - 2019/20)",
+           lambda s: under_18_alcohol_rate(s, "essex", 2017, 2019)),
+    Target("essex_continuity_of_care_pct", 45, "pct", "seed 004 §3.9 (PHOF C20, 2020/21)",
+           lambda s: engaged_within_3_weeks_pct(s["prison_releases"], "essex", 2020)),
     Target("essex_population", 1_500_000, "count", "common brief; ONS mid-2020 about 1.5 million", lambda s: population(s[P], "essex", 2020)),
     # seed 004, Figure 11, Census 2021: whole percentages adding up to 99, so within 1 point
     Target("essex_population_white_pct", 90, "pct", "seed 004 Figure 11 (White British 85 + Other white 5)",

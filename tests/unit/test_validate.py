@@ -62,7 +62,7 @@ def test_malformed_input_is_refused_clearly(entry):
     assert sorted(p.name for p in MALFORMED.iterdir()) == before_files  # nothing left behind
 
 
-@pytest.mark.parametrize("kind", ["treatment", "admissions", "deaths", "population", "population_ethnicity", "crime"])
+@pytest.mark.parametrize("kind", ["treatment", "admissions", "deaths", "population", "population_ethnicity", "crime", "prison_releases"])
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_templates_pass(kind, suffix):
     code, text = run_validate(TEMPLATES / f"{kind}{suffix}", kind)
@@ -117,7 +117,7 @@ def test_refusal_happens_before_the_file_is_read(tmp_path):
 
 def test_unknown_kind_is_a_clear_message():
     code, text = run_validate(TEMPLATES / "treatment.csv", "episodes")
-    assert code == 1 and "one of treatment, admissions, deaths, population, population_ethnicity, crime, indicators" in text
+    assert code == 1 and "one of treatment, admissions, deaths, population, population_ethnicity, crime, prison_releases, indicators" in text
 
 
 def test_missing_file():

@@ -19,6 +19,7 @@ Fixture (Halton, whose districts are MSOAs), worked out by hand:
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -184,3 +185,15 @@ def test_bad_choices_are_refused_with_suna_messages():
         partnership.dashboard(_data(), period="2023")
     with pytest.raises(ParametersError, match="area_definition.targets"):
         partnership.dashboard(_data(), area_definition={"targets": {"metric": "adults_in_treatment"}})
+
+
+def test_the_html_table_draws_each_trend_beside_its_figures_in_words(table):
+    markup = partnership.dashboard_html(table.reset_index())
+    headers = re.findall(r"<th>([^<]*)</th>", markup)
+    assert headers[headers.index("Trend") + 1] == "Trend chart"
+    adults = next(row for row in markup.split("<tr>") if "<td>Adults in structured treatment</td>" in row)
+    assert 'aria-label="Adults in structured treatment, 2020/21 to 2023/24: 1,000, 1,050, 1,100, 1,160."' in adults
+    assert f"<td>{targets.GREEN}</td>" in adults and "<td>1,160</td>" in adults
+    hidden = next(row for row in markup.split("<tr>") if "<td>Successful completion of treatment, opiate users</td>" in row)
+    assert "<svg" not in hidden  # one value shown, one hidden: no line to draw, the words say "suppressed"
+    assert markup.count("<tr>") == len(table) + 1

@@ -1,8 +1,9 @@
 """The council's own record-level extracts (CSV, Excel, Parquet) -> validated canonical tables.
 
 An extract follows a template in data/templates/ (treatment, admissions, deaths, population, and the
-optional population_ethnicity: usual residents by district and ethnic group, Census 2021; and crime: the
-community-safety figures a partnership receives, counts by measure, district and period).
+optional population_ethnicity: usual residents by district and ethnic group, Census 2021; crime: the
+community-safety figures a partnership receives, counts by measure, district and period; and prison_releases:
+adults released from prison with a treatment need and their first community treatment contact).
 Real exports are forgiven what is safe to forgive: friendlier column names ("Gender", "Age", "LSOA"),
 title rows above the header, Windows-1252 text, dates as dd/mm/yyyy, codes in lower case or with
 stray spaces, category labels instead of codes, district names instead of codes (mapped through the
@@ -30,7 +31,7 @@ from suna.sources.reading import RawTable, normalise_name, read_raw_table
 
 log = logging.getLogger(__name__)
 
-EXTRACT_KINDS = ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime")
+EXTRACT_KINDS = ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime", "prison_releases")
 OPTIONAL_COLUMNS = ("small_area_code", "substances", "secondary_diagnoses", "triage_date")  # may be left out of a file
 GSS_PATTERN = r"^[EWSNK]\d{8}$"
 LSOA_PATTERN = r"^[EW]01\d{6}$"
@@ -108,6 +109,17 @@ SPECS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "period_start_date": ("date", ("period_start", "start_date", "from_date", "date_from")),
         "period_end_date": ("date", ("period_end", "end_date", "to_date", "date_to")),
         "count": ("number", ("number", "value", "number_of_offences", "total")),
+    },
+    "prison_releases": {
+        "release_id": (_ID, ("release", "release_ref", "release_reference", "id", "record_id")),
+        "utla_code": ("utla", ("utla", "utla_cd", "local_authority_code", "la_code", "upper_tier_code")),
+        "district_code": ("district", ("district", "district_name", "lad_code", "ladcd", "ltla_code", "district_of_residence")),
+        "sex": ("sex", ("gender", "sex_at_birth")),
+        "age_years": ("age", ("age", "age_at_release")),
+        "substance_group": ("category:substance_groups", ("substance_group", "drug_group", "substance_category")),
+        "release_date": ("date", ("date_of_release", "released", "discharge_date")),
+        "first_community_contact_date": ("date?", ("first_community_contact", "community_contact_date",
+                                                   "first_community_treatment_date", "date_of_first_community_contact")),
     },
 }
 
@@ -527,11 +539,12 @@ def find_extract_files(data_dir: Path | str) -> dict[str, Path]:
 
 
 def load_extracts(area: Area, data_dir: Path | str, max_mb: float | None = None) -> dict[str, pd.DataFrame]:
-    """Every extract in a folder (any subset of treatment, admissions, deaths, population, population_ethnicity, crime) as canonical tables."""
+    """Every extract in a folder (any subset of treatment, admissions, deaths, population, population_ethnicity, crime,
+    prison_releases) as canonical tables."""
     files = find_extract_files(data_dir)
     if not files:
         raise DataSourceError(
             f"No extracts found in {data_dir}: expected files named treatment, admissions, deaths or population "
-            "(and optionally population_ethnicity and crime) as .csv, .xlsx or .parquet; see data/templates/README.md."
+            "(and optionally population_ethnicity, crime and prison_releases) as .csv, .xlsx or .parquet; see data/templates/README.md."
         )
     return {kind: load_extract(path, kind, area=area, max_mb=max_mb) for kind, path in files.items()}

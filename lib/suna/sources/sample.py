@@ -63,7 +63,8 @@ def build_sample(out_dir: Path | None = None, seed: int = 2024, scale: float = 1
             populations are not scaled. Calibration targets hold at scale 1.
 
     Returns:
-        table name ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime", "manifest") -> path written.
+        table name ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime", "prison_releases",
+        "manifest") -> path written.
     """
     if not np.isfinite(scale) or scale <= 0:
         raise SunaError(f"The sample scale must be a number above 0; got {scale!r}.")
@@ -71,18 +72,20 @@ def build_sample(out_dir: Path | None = None, seed: int = 2024, scale: float = 1
     out = Path(out_dir) if out_dir is not None else paths.sample_dir()
     cal = calibration()
     covered = _calibrated_areas(cal)
-    seeds = np.random.SeedSequence(int(seed)).spawn(6)  # children 0-4 are those of earlier versions
-    geo_rng, treat_rng, adm_rng, death_rng, ethnicity_rng, crime_rng = (np.random.default_rng(s) for s in seeds)
+    seeds = np.random.SeedSequence(int(seed)).spawn(8)  # children 0-5 are those of earlier versions
+    geo_rng, treat_rng, adm_rng, death_rng, ethnicity_rng, crime_rng, release_rng, age_rng = (np.random.default_rng(s) for s in seeds)
     geography = _geography(covered, cal, geo_rng)
     population = build_population(covered, cal, geography)
     area_pop = _area_population(population, geography)
     tables = {
         "treatment": build_treatment(covered, cal, geography, treat_rng, scale),
-        "admissions": build_admissions(covered, cal, geography, area_pop, adm_rng, scale),
+        "admissions": calibrate_under_18(build_admissions(covered, cal, geography, area_pop, adm_rng, scale),
+                                         covered, cal, population, age_rng),
         "deaths": build_deaths(covered, cal, geography, area_pop, death_rng, scale),
         "population": population,
         "population_ethnicity": build_population_ethnicity(covered, cal, population, ethnicity_rng),
         "crime": build_crime(covered, cal, geography, crime_rng),
+        "prison_releases": build_prison_releases(covered, cal, geography, release_rng, scale),
     }
     written: dict[str, Path] = {}
     for table, frame in tables.items():
@@ -493,6 +496,76 @@ def build_crime(covered: list[Area], cal: dict[str, Any], geo: _Geo, rng: np.ran
             }))
     out = pd.concat(parts, ignore_index=True)
     return out.astype({"period_start_date": "datetime64[ns]", "period_end_date": "datetime64[ns]"})
+
+
+def build_prison_releases(covered: list[Area], cal: dict[str, Any], geo: _Geo, rng: np.random.Generator,
+                          scale: float = 1.0) -> pd.DataFrame:
+    """Adults released from prison with a treatment need, and their first community treatment contact: SYNTHETIC.
+
+    Each area releases its calibration's number a year; the share engaging in community treatment within
+    3 weeks is exact to a whole release in each year (stratified), the rest make contact later or not at all.
+    """
+    spec = cal["inputs"]["prison_releases"]
+    first, last = spec["years"]
+    groups = list(spec["substance_group_pct"])
+    parts = []
+    for area in covered:
+        mine = cal["inputs"]["areas"][area.slug]["prison_releases"]
+        per_year = int(round(float(mine["per_year"]) * scale))
+        fy = np.repeat(np.arange(first, last + 1), per_year)
+        n = len(fy)
+        release = np.array([_day(int(y)) for y in fy], dtype=np.int64) + rng.integers(0, 365, n)
+        engaged_pct = _lookup(fy.astype(str).astype(object), {str(first + i): v for i, v in enumerate(mine["engaged_within_3_weeks_pct"])})
+        engaged = _stratified_uniform(rng, fy) < engaged_pct / 100
+        later = ~engaged & (rng.random(n) < float(spec["later_contact_pct"]) / 100)
+        days = np.where(engaged, rng.integers(0, 22, n), rng.integers(22, 181, n))
+        district, _ = _place(rng, geo, area.code, n, "need")
+        male = _stratified_uniform(rng, fy) < float(spec["male_pct"]) / 100
+        group = np.array(groups, dtype=object)[_categories(rng.random(n), np.array([spec["substance_group_pct"][g] for g in groups], dtype=float))]
+        parts.append(pd.DataFrame({
+            "utla_code": area.code,
+            "district_code": district.astype(object),
+            "sex": np.where(male, "Male", "Female").astype(object),
+            "age_years": pd.array(_normal_ages(rng, n, *spec["age"]), dtype="Int64"),
+            "substance_group": group,
+            "release_date": _to_datetime(release),
+            "first_community_contact_date": _to_datetime(release + days, missing=~(engaged | later)),
+        }))
+    frame = pd.concat(parts, ignore_index=True).sort_values(["utla_code", "release_date"], kind="stable").reset_index(drop=True)
+    frame.insert(0, "release_id", _numbered(frame["utla_code"], "-R", 6))
+    return frame
+
+
+def calibrate_under_18(admissions: pd.DataFrame, covered: list[Area], cal: dict[str, Any], population: pd.DataFrame,
+                       rng: np.random.Generator) -> pd.DataFrame:
+    """Set how many alcohol-specific admissions are of under 18s: each area's calibration rate per 100,000 aged 0-17.
+
+    In each area and financial year that many of the alcohol-specific episodes, chosen at random, are given an
+    age of 13 to 17; any other under-18 among them is made 18 (so the count is exact). Other admissions keep
+    their ages. A separate random stream: the rest of the sample is as before.
+    """
+    codes = reference.icd10_codes("alcohol_specific")
+    secondary = admissions["secondary_diagnoses"].fillna("").str.split(";")
+    alcohol = (admissions["primary_diagnosis"].str.startswith(tuple(codes))
+               | secondary.map(lambda cs: any(c.startswith(tuple(codes)) for c in cs if c))).to_numpy()
+    esp = reference.esp2013().set_index("age_band")
+    upper = population["age_band"].map(esp["age_upper_years"])
+    lower = population["age_band"].map(esp["age_lower_years"])
+    share = ((np.minimum(upper, 17) - lower + 1).clip(lower=0) / (upper - lower + 1)).where(lower <= 17, 0.0)
+    children = (population.assign(under_18=population["population_count"] * share, year=population["year"].astype(int))
+                .groupby(["area_code", "year"])["under_18"].sum())
+    ages = admissions["age_years"].to_numpy(dtype=float).copy()
+    fy = _fy_of(admissions["admission_date"].to_numpy().astype("datetime64[D]").astype(np.int64))
+    for area in covered:
+        rate = float(cal["inputs"]["areas"][area.slug]["admissions_under_18_per_100k"])
+        in_area = admissions["utla_code"].eq(area.code).to_numpy() & alcohol
+        for year in np.unique(fy[in_area]):
+            rows = np.flatnonzero(in_area & (fy == year))
+            pop = float(children.reindex(pd.MultiIndex.from_product([area.district_codes, [int(year)]])).sum())
+            wanted = min(int(round(rate * pop / 1e5)), len(rows))
+            ages[rows] = np.maximum(ages[rows], 18)
+            ages[rng.choice(rows, size=wanted, replace=False)] = rng.integers(13, 18, wanted)
+    return admissions.assign(age_years=pd.array(ages.astype(np.int64), dtype="Int64"))
 
 
 def _area_population(population: pd.DataFrame, geo: _Geo) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """The canonical-table store: Parquet files on disk, read per area and validated, written atomically.
 
 A folder holds one file per canonical table (``treatment.parquet``, ``admissions.parquet``, ``deaths.parquet``,
-``population.parquet``, and optionally ``population_ethnicity.parquet`` and ``crime.parquet``); by default the embedded synthetic
+``population.parquet``, and optionally ``population_ethnicity.parquet``, ``crime.parquet`` and ``prison_releases.parquet``); by default the embedded synthetic
 sample in ``paths.sample_dir()``. Reads are
 memoised per process on the file's path, size and modification time, because notebooks and apps load
 the same tables again and again; a rewritten file is read afresh.
@@ -25,9 +25,10 @@ from suna.errors import DataSourceError, SunaError, ValidationError
 
 log = logging.getLogger(__name__)
 
-CANONICAL_TABLES = ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime")
-# A folder without them still loads: the views say "not compared" (population_ethnicity) or what to supply (crime).
-OPTIONAL_TABLES = ("population_ethnicity", "crime")
+CANONICAL_TABLES = ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime", "prison_releases")
+# A folder without them still loads: the views say "not compared" (population_ethnicity) or what to supply
+# (crime; prison_releases, for continuity of care).
+OPTIONAL_TABLES = ("population_ethnicity", "crime", "prison_releases")
 TABLE_FILES = {table: f"{table}.parquet" for table in CANONICAL_TABLES}
 _READ_CACHE_SIZE = 16
 _FILE_MODE = 0o644  # new files readable by the team, like any file a program writes under the usual umask

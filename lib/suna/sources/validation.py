@@ -17,7 +17,7 @@ from suna.errors import SunaError, ValidationError
 
 log = logging.getLogger(__name__)
 
-KINDS = ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime", "indicators")
+KINDS = ("treatment", "admissions", "deaths", "population", "population_ethnicity", "crime", "prison_releases", "indicators")
 KIND_WORDS = {
     "treatment": "treatment episodes",
     "admissions": "hospital admissions",
@@ -25,6 +25,7 @@ KIND_WORDS = {
     "population": "population estimates",
     "population_ethnicity": "usual residents by ethnic group",
     "crime": "community-safety figures",
+    "prison_releases": "releases from prison with a treatment need",
     "indicators": "Fingertips indicator values",
 }
 SUMMARY_LINES = 50
@@ -167,7 +168,8 @@ def validate_file(path: Path | str, kind: str, area: Area | None = None, max_mb:
 
     Args:
         path: CSV, Excel or Parquet file (never modified).
-        kind: treatment, admissions, deaths, population, population_ethnicity, crime or indicators (a Fingertips CSV download).
+        kind: treatment, admissions, deaths, population, population_ethnicity, crime, prison_releases or indicators (a Fingertips
+            CSV download).
         area: the area the file belongs to; if omitted it is read from the utla_code column (for a
             population by ethnic group, from the districts it names).
         max_mb: refuse files over this many megabytes before reading (default $SUNA_MAX_INPUT_MB or 500).

@@ -239,6 +239,10 @@ COMPLETED, NOT_COMPLETED = "Completed, not re-presenting", "Other"
 # Exits successful or not (the successful-exits indicator), merged from the exit reasons.
 SUCCESS, NO_SUCCESS = "Successful", "Not successful"
 WITHIN_3_WEEKS = WAIT_BANDS[0][0]  # the waiting-times indicator's count
+# Adults in treatment by whether an episode open in the year was in an inpatient unit (detoxification) or in
+# residential rehabilitation: the counts of the inpatient_detox and residential_rehab indicators.
+RECEIVED, NOT_RECEIVED = "Received", "Not received"
+SETTING_COLUMNS = {"inpatient_detox": "inpatient", "residential_rehab": "residential"}  # column -> setting code
 
 
 _BUILT: dict[tuple[Any, ...], tuple[Any, Cohort]] = {}  # the cohorts last built, by records, area and year
@@ -313,7 +317,8 @@ def with_route(records: pd.DataFrame) -> pd.DataFrame:
 @_kept
 def adults_in_treatment(data: Any, period: str) -> Cohort:
     """Adults in treatment in the year, once each: by group, sex and successful completion (the
-    indicators' figures, in every district), age band by sex, ethnic group."""
+    indicators' figures, in every district), age band by sex, ethnic group, inpatient detoxification and
+    residential rehabilitation (the indicators' figures, by district for all groups)."""
     adults = c.adults(c.treatment_records(data))
     episodes = c.in_treatment(adults, period)
     ended = (episodes["discharge_date"] >= c.fy_start(period)) & (episodes["discharge_date"] <= c.fy_end(period))
@@ -322,12 +327,17 @@ def adults_in_treatment(data: Any, period: str) -> Cohort:
     completed = done.groupby(episodes["client_id"]).any()
     people = people.assign(age_band=_band(people["age_years"], TREATMENT_AGE_BANDS),
                            completion=np.where(people["client_id"].map(completed).fillna(False).astype(bool), COMPLETED, NOT_COMPLETED))
+    for column, setting in SETTING_COLUMNS.items():
+        had = set(episodes.loc[episodes["setting"] == setting, "client_id"])
+        people = people.assign(**{column: np.where(people["client_id"].isin(had), RECEIVED, NOT_RECEIVED)})
     return protect_cohort(people, data.area, [
         Breakdown(("age_band", "sex"), groups_in_districts=False),
         Breakdown(("ethnic_group",), groups_in_districts=False),
         Breakdown(("sex", "completion")),
+        *(Breakdown((column,), groups_in_districts=False) for column in SETTING_COLUMNS),
     ], {"age_band": [b[0] for b in TREATMENT_AGE_BANDS], "sex": reference.category_codes("sexes"),
-        "completion": [COMPLETED, NOT_COMPLETED], "ethnic_group": reference.category_codes("ethnic_groups")})
+        "completion": [COMPLETED, NOT_COMPLETED], "ethnic_group": reference.category_codes("ethnic_groups"),
+        **{column: [RECEIVED, NOT_RECEIVED] for column in SETTING_COLUMNS}})
 
 
 @_kept
@@ -355,6 +365,19 @@ def young_new_presentations(data: Any, period: str) -> Cohort:
     people = with_route(c.one_per_person(c.started_in(records[records["age_years"].fillna(99) < 18], period)))
     return protect_cohort(people, data.area, [Breakdown(("sex", "route"), groups_in_districts=False)],
                           {"route": routes(), "sex": reference.category_codes("sexes")})
+
+
+@_kept
+def young_people_in_treatment(data: Any, period: str) -> Cohort:
+    """Young people (under 18 at the start) in treatment in the year, once each: by primary substance and by
+    sex (the young people's indicator's figures)."""
+    records = c.treatment_records(data)
+    people = c.one_per_person(c.in_treatment(records[records["age_years"].fillna(99) < 18], period))
+    people = people.assign(primary_substance=indicators.primary_substance(people["substances"]))
+    return protect_cohort(people, data.area, [
+        Breakdown(("primary_substance",), groups_in_districts=False),
+        Breakdown(("sex",), groups_in_districts=False),
+    ], {"primary_substance": reference.category_codes("young_people_substances"), "sex": reference.category_codes("sexes")})
 
 
 @_kept

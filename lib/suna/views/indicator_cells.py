@@ -3,7 +3,7 @@
 A notebook reader and an app viewer see the indicators table beside the views. Protected apart, the
 two gave hidden cells away together (Worcestershire new presentations 2023/24: 72 cells worked out
 from the two). So the indicators table shows a treatment figure only as a cell of a cohort table
-(``suna.views.cohorts``: adults in treatment, new presentations, exits), each year's table protected
+(``suna.views.cohorts``: adults in treatment, new presentations, exits, young people in treatment), each year's table protected
 once with every breakdown the views show and the indicators' own (by sex, successful completion,
 referral source): hidden there, hidden here; shown there, shown here
 (``disclosure.protect_indicators(decided=...)``). What both show is then one audited table.
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from suna import disclosure, reference
+from suna import disclosure, indicators, reference
 from suna.views import cohorts
 from suna.views import common as c
 
@@ -67,13 +67,18 @@ FIGURES = (
     Figure("successful_exits", "denominator", "exits", categories=_GROUP),
     # its count (successful exits not re-presenting) is no cell: hidden where this is, else protected there
     Figure("completion_no_representation", "denominator", "exits", {"success": cohorts.SUCCESS}, _GROUP),
+    Figure("deaths_in_treatment", "count", "exits", {"exit_reason": indicators.DIED}, _GROUP),
+    *(Figure(column, "count", "adults_in_treatment", {column: cohorts.RECEIVED}) for column in cohorts.SETTING_COLUMNS),
+    Figure("young_people_in_treatment", "count", "young_people_in_treatment",
+           categories={"Primary substance": "primary_substance"}),
 )
 
 
 def _codes() -> dict[str, dict[str, str]]:
     """Category label -> the cohort's code, per cohort column."""
     flip = {col: {label: code for code, label in reference.category_labels(kind).items()}
-            for col, kind in (("substance_group", "substance_groups"), ("referral_source", "referral_sources"))}
+            for col, kind in (("substance_group", "substance_groups"), ("referral_source", "referral_sources"),
+                              ("primary_substance", "young_people_substances"))}
     flip["route"] = {route: route for route in cohorts.routes()}
     return flip
 

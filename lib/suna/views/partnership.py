@@ -11,6 +11,7 @@ sentence, what the partnership must supply.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from suna import formatting as fmt
-from suna import national, reference, targets
+from suna import national, reference, sparklines, targets
 from suna.errors import SunaError
 from suna.views import View
 from suna.views import common, overview
@@ -237,7 +238,40 @@ def dashboard(data: AreaData, *, district: str | None = None, period: str | None
     common.check_substance_group(substance_group)
     common.resolve_place(data, district)  # an unknown district is still SUNA's own message
     period = period or data.period
+    return _dashboard_view(data, dashboard_table(data, period=period, area_definition=area_definition), period, district)
+
+
+def show_dashboard(data: AreaData, *, period: str | None = None, area_definition: Mapping[str, Any] | None = None) -> None:
+    """Display the dashboard in a notebook or report: the table with each row's trend drawn as a sparkline
+    beside the figures in words (``dashboard_html``), then its findings and sources."""
+    from IPython.display import HTML, display
+
+    from suna.views import show
+
+    period = period or data.period
     table = dashboard_table(data, period=period, area_definition=area_definition)
+    display(HTML(dashboard_html(table)))
+    show(_dashboard_view(data, table, period, None), table=False)
+
+
+def dashboard_html(table: pd.DataFrame) -> str:
+    """The dashboard (``dashboard_table``) as an HTML table for a reader: ``display_table``'s words and figures,
+    escaped, and a "Trend chart" column of sparklines whose accessible names say the same figures in words."""
+    shown = display_table(table)
+    headers = [fmt.column_label(c) for c in shown.columns]
+    at = headers.index("Trend") + 1
+    charts = [sparklines.sparkline_svg(values, periods, metric) for values, periods, metric in
+              zip(table["trend_values"], table["trend_periods"], table["metric"])]
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in [*headers[:at], "Trend chart", *headers[at:]])
+    rows = []
+    for i in range(len(shown)):
+        cells = [f"<td>{html.escape(fmt.table_cell(v, h))}</td>" for v, h in zip(shown.iloc[i], headers)]
+        rows.append("<tr>" + "".join([*cells[:at], f"<td>{charts[i]}</td>", *cells[at:]]) + "</tr>")
+    return (f'<table border="0" class="dataframe suna-table suna-dashboard"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def _dashboard_view(data: AreaData, table: pd.DataFrame, period: str, district: str | None) -> View:
     title = f"Combating drugs partnership dashboard: {data.area.name}, {fmt.format_period(period)}"
     findings = _findings(table, data.area.name)
     if district is not None:
@@ -323,5 +357,5 @@ VIEWS = {
     "partnership.district_breakdown": district_breakdown,
 }
 
-__all__ = ["COLUMNS", "VIEWS", "crime_years", "dashboard", "dashboard_table", "display_table", "district_breakdown",
-           "protected_crime"]
+__all__ = ["COLUMNS", "VIEWS", "crime_years", "dashboard", "dashboard_html", "dashboard_table", "display_table",
+           "district_breakdown", "protected_crime", "show_dashboard"]
