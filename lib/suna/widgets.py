@@ -679,5 +679,6 @@ body .suna-explorer a:link, body .suna-explorer a:visited { text-decoration: und
 .suna-explorer select:focus-visible { outline: 3px solid #12436D !important; outline-offset: 1px; }  /* keyboard focus seen (WCAG 2.4.7) */
 .suna-explorer .suna-map-panel path[aria-roledescription="geoshape"] { cursor: pointer; }
 .suna-explorer table.suna-table { border-collapse: collapse; font-size: 0.9em; }
+.suna-explorer svg.suna-sparkline { max-width: none; min-width: 96px; height: 24px; }
 .suna-explorer table.suna-table th, .suna-explorer table.suna-table td { padding: 2px 8px; border-bottom: 1px solid #ddd; }
 </style>"""
