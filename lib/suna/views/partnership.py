@@ -250,7 +250,8 @@ def show_dashboard(data: AreaData, *, period: str | None = None, area_definition
 
     period = period or data.period
     view = _dashboard_view(data, dashboard_table(data, period=period, area_definition=area_definition), period, None)
-    display(HTML(view.table_markup))
+    label = html.escape(view.title)
+    display(HTML(f'<div class="suna-table-open" role="region" tabindex="0" aria-label="{label}">{view.table_markup}</div>'))
     show(view, table=False)
 
 
