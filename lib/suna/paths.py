@@ -54,7 +54,10 @@ def apps_dir() -> Path:
 
 
 def reports_dir() -> Path:
-    return project_root() / "reports"
+    """Where the batch writes reports and board packs, and where the app finds a pack (``SUNA_REPORTS_DIR``
+    overrides it, e.g. for a service whose reports live on a mounted volume)."""
+    override = os.environ.get("SUNA_REPORTS_DIR")
+    return Path(override).resolve() if override else project_root() / "reports"
 
 
 def cache_dir() -> Path:

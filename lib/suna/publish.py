@@ -44,7 +44,8 @@ _REPORT_TEMPLATE = """\
   .jp-RenderedHTMLCommon .suna-caption p { margin: 0.1em 0; }
   details > summary { cursor: pointer; color: #12436d; }
   .suna-page-note { border-left: 4px solid #12436d; padding: 0.3em 0.8em; background: #f3f6fa; }
-  .suna-table-toggle { overflow-x: auto; }
+  .suna-table-toggle, .suna-table-open { overflow-x: auto; }
+  svg.suna-sparkline { max-width: none; min-width: 96px; height: 24px; }  /* a trend line keeps its drawn size in a table */
   @media (max-width: 600px) {  /* a phone: the page's margins go to the charts (suna.responsive draws them 340 px wide) */
     body.jp-Notebook { margin: 0; padding: 8px; }
     body .jp-Cell { padding: 0; }

@@ -42,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from suna import areas
+from suna import app_pack, areas
 from suna.outputs import VEGALITE_MIME, caption_html, caption_lines, chart_output, page_note_html, table_toggle_html
 from suna.outputs import html_output as _html_output
 from suna.errors import UnknownAreaError
@@ -108,7 +108,7 @@ def view_outputs(view: Any, renderer: str = "vega", table_open: bool = False) ->
     if view.table is not None and not view.table.empty and table_open and spec is None:
         label = html.escape(view.title.strip().rstrip("."))
         outputs.append(_html_output(f'<div class="suna-table-open" role="region" tabindex="0" aria-label="{label}">'
-                                    f"{table_html(view.table)}</div>"))
+                                    f"{getattr(view, 'table_markup', '') or table_html(view.table)}</div>"))
     elif view.table is not None and not view.table.empty:
         outputs.append(_html_output(table_toggle_html(view.title, table_html(view.table))))
     if caption and spec is None:
@@ -273,6 +273,11 @@ class DistrictExplorer:
                               titles=[panel.heading for panel in PANELS], selected_index=0)
         self._drawn_for: dict[str, int] = {}  # panel key -> the generation (choice) it shows
         self.notes = w.HTML()
+        # the board pack the batch made, sent only when asked for (suna.app_pack)
+        self.pack_button = w.Button(description="Board pack (PDF)", tooltip="Get the printable board pack for this local authority")
+        self.pack_button.add_class("suna-pack-button")
+        self.pack = w.HTML()
+        self.pack_button.on_click(self._on_pack)
         self.marker = w.HTML()  # says "drawn" to tests and the benchmark, after every panel
         self.map_clicks = w.Output(layout=w.Layout(display="none"))
         self.map_clicks.outputs = (_html_output(_MAP_CLICK_SCRIPT),)
@@ -289,6 +294,7 @@ class DistrictExplorer:
                        layout=w.Layout(flex_flow="row wrap")),
                 self.status,
                 self.sections,
+                w.HBox([self.pack_button, self.pack], layout=w.Layout(flex_flow="row wrap", align_items="center")),
                 self.notes,
                 self.marker,
                 self.map_clicks,
@@ -359,6 +365,7 @@ class DistrictExplorer:
             with self._data_lock:
                 self._data, self._data_for = (data, (slug, period)) if data is not None else (self._data, self._data_for)
             self._shown = _Shown(slug, period, summary["fingerprint"], summary["area_code"])
+            self.pack.value = ""  # a link offered for the area before is not this area's pack
             self.summary, self.fingerprint = summary, summary["fingerprint"]
             years = list(summary["years"])
             wanted = period or self.period_choice.value or summary["period"]
@@ -370,6 +377,14 @@ class DistrictExplorer:
             self.notes.value = summary["notes_html"]
         finally:
             self._busy = False
+
+    def _on_pack(self, _button: Any = None) -> None:
+        """Offer the area's board pack (or say why there is none); nothing from an error reaches the page."""
+        try:
+            self.pack.value = app_pack.find_pack(self._shown.slug, self.summary["area_name"], self.data_dir).html()
+        except Exception:
+            log.exception("board pack for %r", self._shown.slug)
+            self.pack.value = '<p class="suna-pack" role="status">The board pack could not be fetched.</p>'
 
     def _on_area(self, change: dict[str, Any]) -> None:
         if self._busy:
@@ -664,5 +679,6 @@ body .suna-explorer a:link, body .suna-explorer a:visited { text-decoration: und
 .suna-explorer select:focus-visible { outline: 3px solid #12436D !important; outline-offset: 1px; }  /* keyboard focus seen (WCAG 2.4.7) */
 .suna-explorer .suna-map-panel path[aria-roledescription="geoshape"] { cursor: pointer; }
 .suna-explorer table.suna-table { border-collapse: collapse; font-size: 0.9em; }
+.suna-explorer svg.suna-sparkline { max-width: none; min-width: 96px; height: 24px; }
 .suna-explorer table.suna-table th, .suna-explorer table.suna-table td { padding: 2px 8px; border-bottom: 1px solid #ddd; }
 </style>"""

@@ -7,6 +7,7 @@ behaviour under test.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -16,6 +17,7 @@ import altair as alt
 import pandas as pd
 import pytest
 import traitlets
+from made_reports import PDF, write_reports
 
 from suna import widgets
 from suna.errors import UnknownAreaError
@@ -398,6 +400,10 @@ def test_the_partnership_tab_shows_the_dashboard_table_for_the_whole_area(data):
     assert 'class="suna-table-open" role="region" tabindex="0"' in shown, "the dashboard is shown, not behind a toggle"
     assert "Figures behind the chart: Combating drugs partnership dashboard" not in shown
     assert "<th>Status</th>" in shown and "<th>Metric</th>" in shown
+    # each metric's trend drawn as in the report: a sparkline whose name says the figures in words
+    assert "<th>Trend chart</th>" in shown
+    sparklines = re.findall(r'<svg class="suna-sparkline" role="img" aria-label="([^"]+)"', shown)
+    assert len(sparklines) >= 10 and all(re.search(r"\d{4}.* to .*\d{2}: (suppressed|[\d,.]+)", name) for name in sparklines), sparklines[:3]
     line, _ = _choice_line(app)
     assert line.startswith(f"Worcestershire as a whole, the partnership's area, not {district.name} alone"), line
     assert widgets.VIEW_FAILED not in shown
@@ -454,3 +460,19 @@ def test_a_year_is_drawn_once_for_every_kernel_and_a_warm_kernel_never_loads_the
     assert calls == [] and loads == [], "everything was drawn: the area's data are not even loaded"
     assert data.area.districts[2].name in _heading(second) and "suna-findings" not in _text(second.outputs["overview"].outputs)
     assert "Referral" in _text(second.outputs["referrals"].outputs)
+
+
+# ---------------------------------------------------------------- the board pack button
+
+def test_the_board_pack_button_offers_the_areas_pack_and_an_area_change_takes_it_away(data, tmp_path, monkeypatch):
+    monkeypatch.setenv("SUNA_REPORTS_DIR", str(tmp_path))
+    write_reports(tmp_path, AREA)
+    app = widgets.DistrictExplorer(AREA, views=_views(["overview.headline_findings"]))
+    assert app.pack.value == "" and app.pack_button.description == "Board pack (PDF)"
+    app.pack_button.click()
+    assert 'download="board-pack-worcestershire.pdf"' in app.pack.value and "Worcestershire, 2023/24" in app.pack.value
+    assert base64.b64decode(re.search(r"base64,([^\"]+)", app.pack.value).group(1)) == PDF
+    app.area_choice.value = "halton"
+    assert app.pack.value == "", "the link offered was Worcestershire's"
+    app.pack_button.click()
+    assert app.pack.value.startswith('<p class="suna-pack" role="status">No board pack has been made for Halton')

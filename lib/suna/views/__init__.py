@@ -37,6 +37,8 @@ class View:
         footnote: the source and what the figures count, one line (privacy and the synthetic-data notice
             are said once per page: ``page_note``).
         findings: plain-English sentences, each one finding.
+        table_markup: the table as HTML where it says more than its figures (the dashboard's trend
+            sparklines); a view that is a table shows this in its place.
     """
 
     title: str
@@ -44,6 +46,7 @@ class View:
     table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     footnote: str = ""
     findings: list[str] = field(default_factory=list)
+    table_markup: str = field(default="", repr=False)
 
     def findings_markdown(self) -> str:
         """The findings as a Markdown bullet list (empty string when there are none)."""

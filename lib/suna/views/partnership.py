@@ -249,9 +249,10 @@ def show_dashboard(data: AreaData, *, period: str | None = None, area_definition
     from suna.views import show
 
     period = period or data.period
-    table = dashboard_table(data, period=period, area_definition=area_definition)
-    display(HTML(dashboard_html(table)))
-    show(_dashboard_view(data, table, period, None), table=False)
+    view = _dashboard_view(data, dashboard_table(data, period=period, area_definition=area_definition), period, None)
+    label = html.escape(view.title)
+    display(HTML(f'<div class="suna-table-open" role="region" tabindex="0" aria-label="{label}">{view.table_markup}</div>'))
+    show(view, table=False)
 
 
 def dashboard_html(table: pd.DataFrame) -> str:
@@ -282,7 +283,8 @@ def _dashboard_view(data: AreaData, table: pd.DataFrame, period: str, district: 
         "counted in whole financial years only.",
         common.rows_footnote(data, pd.DataFrame()).removeprefix(f"Source: {common.source_text(pd.DataFrame(), data)}.").strip(),
     ) if p)
-    return View(title=title, chart=None, table=display_table(table), footnote=footnote, findings=findings)
+    return View(title=title, chart=None, table=display_table(table), footnote=footnote, findings=findings,
+                table_markup=dashboard_html(table))
 
 
 def display_table(table: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,7 @@ an ``ExplorerPage`` that knows how to wait for the app to finish drawing.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from made_reports import write_reports
 
 _BROWSER_CONFTEST = Path(__file__).resolve().parents[1] / "browser" / "conftest.py"
 _spec = importlib.util.spec_from_file_location("suna_browser_fixtures", _BROWSER_CONFTEST)
@@ -37,17 +39,27 @@ ERROR_TEXT = re.compile(
 
 
 @pytest.fixture(scope="session")
-def voila_url() -> Iterator[str]:
-    """The app's URL on a Voilà started for this test session (preheated kernels, production flags)."""
+def voila_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app's URL on a Voilà started for this test session (preheated kernels, production flags), whose
+    reports folder holds a board pack for Essex (made from the sample, as the app shows) and none for Sefton."""
     from suna import app_server, widgets
 
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     for area in APP_AREAS:  # compute (or find) the areas the tests visit, once, for this process and the kernels
         widgets.load_app_data(area)
+    reports = tmp_path_factory.mktemp("reports")
+    write_reports(reports, "essex")
+    saved = os.environ.get("SUNA_REPORTS_DIR")
+    os.environ["SUNA_REPORTS_DIR"] = str(reports)  # for the server it starts only
     try:
         process, url = app_server.start(log_file=LOG_FILE, preheat=True, pool_size=2)
     except RuntimeError as error:
         pytest.fail(f"{error}\n{LOG_FILE.read_text(errors='replace')[-3000:] if LOG_FILE.exists() else ''}")
+    finally:
+        if saved is None:
+            os.environ.pop("SUNA_REPORTS_DIR", None)
+        else:
+            os.environ["SUNA_REPORTS_DIR"] = saved
     try:
         yield url
     finally:

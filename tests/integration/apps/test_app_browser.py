@@ -9,7 +9,11 @@ on the page. Screenshots go to tests/artefacts/ (git-ignored).
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from made_reports import PDF
 
 from suna import narrative, outputs, pipeline
 
@@ -179,6 +183,10 @@ def test_heading_and_every_section_name_the_choice_and_the_partnership_tab_shows
     dashboard = explorer.panel("partnership")
     assert "Combating drugs partnership dashboard: Essex" in dashboard.text_content()
     assert dashboard.locator(".suna-table-open table.suna-table tbody tr").count() >= 5
+    # each metric's trend drawn beside its figures, as in the report, and named for a screen reader
+    sparklines = dashboard.locator("svg.suna-sparkline[role='img']")
+    assert sparklines.count() >= 10 and all(sparklines.nth(i).bounding_box()["width"] >= 90 for i in range(3)), \
+        [sparklines.nth(i).bounding_box() for i in range(3)]
     found = []
     for width in explorer.guarded.PAGE_WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
@@ -263,5 +271,31 @@ def test_keyboard_alone_reaches_every_control_and_changes_the_district(explorer)
     opened = page.locator(".suna-explorer .lm-TabBar-tab.lm-mod-current").inner_text().strip()
     assert opened == "People in treatment" != current
     assert chosen in explorer.panel("treatment").text_content()
+    explorer.assert_no_error_text()
+    explorer.guarded.assert_clean()
+
+
+def test_the_board_pack_button_saves_the_pack_the_batch_made_and_says_when_there_is_none(explorer):
+    """Issue 15.7: the app offers the authority's board pack (the one ``suna batch --pdf`` made from the same
+    data) as a file the browser saves, byte for byte; for an authority without one it says so in words.
+    No serious or critical axe violation with the link shown."""
+    page = explorer.page
+    page.get_by_role("button", name="Board pack (PDF)").click()
+    link = page.get_by_role("link", name="Save the board pack for Essex, 2023/24 (PDF, ")
+    link.wait_for(timeout=30_000)
+    assert re.fullmatch(r"Save the board pack for Essex, 2023/24 \(PDF, \d+ KB\)", link.inner_text()), link.inner_text()
+    with page.expect_download() as saving:
+        link.click()
+    download = saving.value
+    assert download.suggested_filename == "board-pack-essex.pdf"
+    assert Path(download.path()).read_bytes() == PDF
+    assert not explorer.guarded.axe_violations()
+    explorer.screenshot("app-board-pack-essex")
+    explorer.choose("Local authority", "Sefton")
+    assert page.locator(".suna-pack").count() == 0, "Essex's link is gone with Essex"
+    page.get_by_role("button", name="Board pack (PDF)").click()
+    status = page.locator(".suna-pack[role='status']")
+    status.wait_for(timeout=30_000)
+    assert status.inner_text().startswith("No board pack has been made for Sefton from these figures yet")
     explorer.assert_no_error_text()
     explorer.guarded.assert_clean()
