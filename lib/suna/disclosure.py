@@ -41,7 +41,6 @@ Choices, stated once:
 from __future__ import annotations
 
 import itertools
-import re
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -54,6 +53,7 @@ import pandas as pd
 from suna import formatting as fmt
 from suna import indicators, reference
 from suna.errors import DisclosureError
+from suna.periods import pooled_span
 from suna import optimal_suppression, secondary
 from suna.secondary import Equation, UnprotectableError, protect_cells
 from suna.secondary import slacks as _slacks
@@ -705,18 +705,6 @@ def _protect_around(values: np.ndarray, hidden: np.ndarray, equations: Sequence[
 
 
 _CELL_KEY = ("area_code", "period", "sex", "age", "_category_key")
-_POOLED = re.compile(r"^(\d{4})(?:/\d{2})? - (\d{2})(?:/\d{2})?$")  # "2019 - 21", "2021/22 - 23/24"
-
-
-def pooled_years(period: Any) -> tuple[int, ...] | None:
-    """The years (calendar or financial, by first year) a pooled period spans; None for one year."""
-    found = _POOLED.match(str(period))
-    if not found:
-        return None
-    start = int(found.group(1))
-    end = start - start % 100 + int(found.group(2))
-    end += 100 if end < start else 0
-    return tuple(range(start, end + 1))
 
 
 
@@ -763,7 +751,7 @@ def _protect_overlapping_periods(frame: pd.DataFrame, counts: np.ndarray, hidden
     group_cols = ["indicator_id"] + (["age"] if "age" in frame.columns else [])
     for key, group in frame.groupby(group_cols, sort=False, dropna=False):
         pos = group.index.to_numpy()
-        spans = {p: pooled_years(p) for p in pd.unique(group["period"])}
+        spans = {p: pooled_span(p) for p in pd.unique(group["period"])}
         years = sorted({y for span in spans.values() if span for y in span})
         if not hidden[pos].any() or any(span is None for span in spans.values()) or len(years) <= max(map(len, spans.values())):
             continue  # single years, or one pooled period: nothing overlaps

@@ -9,6 +9,7 @@ import pytest
 import attack
 from suna import areas, disclosure, pipeline, secondary
 from suna.views import cohorts, common, indicator_cells, treatment
+from suna.periods import financial_years
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
 
@@ -163,7 +164,7 @@ def test_every_treatment_figure_the_indicators_table_shows_is_a_cell_its_cohort_
     """So the indicators table and the views together show one audited table (protected apart, together
     they gave 72 of Worcestershire's hidden new-presentation cells away)."""
     data = pipeline.load_area_data(slug)
-    for period in (data.period, common.financial_years(data.period, 5)[0]):
+    for period in (data.period, financial_years(data.period, 5)[0]):
         built, shown = _indicator_cells(data, name, period)
         assert len(shown) > 0
         assert (shown["at"] >= 0).all(), shown[shown["at"] < 0].head()

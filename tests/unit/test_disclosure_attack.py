@@ -218,13 +218,6 @@ def test_overlapping_pooled_periods_give_no_hidden_count_away(slug: str) -> None
     assert [str(r) for r in found] == []
 
 
-def test_pooled_years_of_calendar_and_financial_periods() -> None:
-    assert disclosure.pooled_years("2019 - 21") == (2019, 2020, 2021)
-    assert disclosure.pooled_years("2021/22 - 23/24") == (2021, 2022, 2023)
-    assert disclosure.pooled_years("1998 - 00") == (1998, 1999, 2000)
-    assert disclosure.pooled_years("2023/24") is None and disclosure.pooled_years("2019") is None
-
-
 @pytest.mark.parametrize("slug", SAMPLE_AREAS)
 def test_sample_area_indicators_pass_the_final_check(slug: str) -> None:
     table = _area_data(slug).table

@@ -30,6 +30,7 @@ import pandas as pd
 from suna import disclosure, indicators, reference
 from suna.disclosure import Protected
 from suna.views import common as c
+from suna.periods import year_end, year_start
 
 
 GROUPS = tuple(reference.category_codes("substance_groups"))
@@ -321,7 +322,7 @@ def adults_in_treatment(data: Any, period: str) -> Cohort:
     residential rehabilitation (the indicators' figures, by district for all groups)."""
     adults = c.adults(c.treatment_records(data))
     episodes = c.in_treatment(adults, period)
-    ended = (episodes["discharge_date"] >= c.fy_start(period)) & (episodes["discharge_date"] <= c.fy_end(period))
+    ended = (episodes["discharge_date"] >= year_start(period)) & (episodes["discharge_date"] <= year_end(period))
     done = ended & (episodes["exit_reason"] == SUCCESSFUL) & ~indicators.represented(adults).reindex(episodes.index).fillna(False).astype(bool)
     people = c.one_per_person(episodes)
     completed = done.groupby(episodes["client_id"]).any()

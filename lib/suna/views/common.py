@@ -23,6 +23,7 @@ import pandas as pd
 from suna import disclosure, indicators, narrative, reference
 from suna import formatting as fmt
 from suna.disclosure import Protected
+from suna.periods import end_year, start_year, year_end, year_start
 from suna.views import View
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def select(data: Any, district: str | None = None, period: str | None = None,
     """
     area = data.area
     chosen = period or data.period
-    fy_start(chosen)  # validates
+    start_year(chosen)  # a financial year, or SUNA's own message
     check_substance_group(substance_group)
     labels = reference.category_labels("substance_groups")
     group_label = labels[substance_group] if substance_group else "all substance groups"
@@ -78,39 +79,6 @@ def check_substance_group(substance_group: str | None) -> None:
         raise ParametersError("view", "substance_group", f"is {substance_group!r}; expected one of {', '.join(codes)}")
 
 
-def fy_start(period: str) -> pd.Timestamp:
-    """1 April of a financial year "2023/24".
-
-    Raises:
-        ParametersError: the text is not a financial year.
-    """
-    from suna.errors import ParametersError
-
-    text = str(period).strip()
-    ok = len(text) == 7 and text[4] == "/" and text[:4].isdigit() and text[5:].isdigit()
-    if not ok or (int(text[:4]) + 1) % 100 != int(text[5:]):
-        raise ParametersError("view", "period", f"is {period!r}; expected a financial year such as '2023/24'")
-    return pd.Timestamp(int(text[:4]), 4, 1)
-
-
-def fy_end(period: str) -> pd.Timestamp:
-    """31 March that ends a financial year."""
-    return fy_start(period) + pd.DateOffset(years=1) - pd.Timedelta(days=1)
-
-
-def financial_years(period: str, n: int = 10) -> list[str]:
-    """The ``n`` financial years ending with ``period``, oldest first."""
-    first = fy_start(period).year
-    return [f"{y}/{(y + 1) % 100:02d}" for y in range(first - n + 1, first + 1)]
-
-
-def financial_year_of(dates: pd.Series) -> pd.Series:
-    """The financial year ("2023/24") each date falls in (missing stays missing)."""
-    start = dates.dt.year - (dates.dt.month < 4).astype("Int64")
-    text = start.astype("Int64").astype("string") + "/" + ((start + 1) % 100).astype("Int64").astype("string").str.zfill(2)
-    return text.where(dates.notna())
-
-
 def adults(treatment: pd.DataFrame) -> pd.DataFrame:
     """Episodes of people aged 18 or over at the start (NDTMS adult treatment)."""
     return treatment[treatment["age_years"].fillna(-1) >= 18]
@@ -118,7 +86,7 @@ def adults(treatment: pd.DataFrame) -> pd.DataFrame:
 
 def in_treatment(treatment: pd.DataFrame, period: str) -> pd.DataFrame:
     """Episodes open at any time in the financial year (started by its end, not discharged before its start)."""
-    start, end = fy_start(period), fy_end(period)
+    start, end = year_start(period), year_end(period)
     if treatment.empty or max(treatment["start_date"].max(), treatment["discharge_date"].max()) < start:
         return treatment.iloc[0:0]  # the records end before this year: nobody is known to be in treatment
     open_ = (treatment["start_date"] <= end) & (treatment["discharge_date"].isna() | (treatment["discharge_date"] >= start))
@@ -127,13 +95,13 @@ def in_treatment(treatment: pd.DataFrame, period: str) -> pd.DataFrame:
 
 def started_in(treatment: pd.DataFrame, period: str) -> pd.DataFrame:
     """Episodes that started in the financial year (new presentations)."""
-    return treatment[(treatment["start_date"] >= fy_start(period)) & (treatment["start_date"] <= fy_end(period))]
+    return treatment[(treatment["start_date"] >= year_start(period)) & (treatment["start_date"] <= year_end(period))]
 
 
 def exited_in(treatment: pd.DataFrame, period: str) -> pd.DataFrame:
     """Episodes discharged in the financial year (treatment exits)."""
     d = treatment["discharge_date"]
-    return treatment[(d >= fy_start(period)) & (d <= fy_end(period))]
+    return treatment[(d >= year_start(period)) & (d <= year_end(period))]
 
 
 def one_per_person(episodes: pd.DataFrame) -> pd.DataFrame:
@@ -309,7 +277,7 @@ def needs_records(table: str, title: str | None = None) -> Callable[[Callable[..
                 return view(data, *args, **kwargs)
             # the choices given are still checked (the data's own period may be a published one, "2018 - 20")
             if kwargs.get("period") is not None:
-                fy_start(kwargs["period"])
+                start_year(kwargs["period"])
             check_substance_group(kwargs.get("substance_group"))
             _, place = resolve_place(data, kwargs.get("district"))
             return missing_records(heading, table, place, data)
@@ -397,8 +365,8 @@ def indicator_rows(data: Any, indicator_id: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------
 def _up_to(rows: pd.DataFrame, chosen: str) -> pd.DataFrame:
     """Rows whose period ends no later than ``chosen`` (a trend stops at the period asked for)."""
-    limit = period_end_year(chosen)
-    ends = rows["period"].map(period_end_year)
+    limit = end_year(chosen)
+    ends = rows["period"].map(end_year)
     return rows[ends.fillna(0) <= (limit or 0)]
 
 
@@ -413,7 +381,7 @@ def _place_row(rows: pd.DataFrame, code: str, period: str) -> pd.Series | None:
 
 def _change_sentence(place_rows: pd.DataFrame, name: str, place: str) -> str | None:
     """"Between 2019/20 and 2023/24 ... went from a to b", from the first and last shown values."""
-    key = place_rows["period"].map(period_end_year)
+    key = place_rows["period"].map(end_year)
     ordered = place_rows.assign(_k=key.to_numpy()).sort_values("_k", kind="stable")
     shown = [r for r in ordered.to_dict("records") if not narrative.is_suppressed(r) and not fmt.is_missing(r.get("value"))]
     if len(shown) < 2:
@@ -442,7 +410,7 @@ def indicator_trend(data: AreaData, indicator_id: str | None, what: str, *, dist
     chart = charts.trend_chart(shown, indicator_id, code, comparators=comparators, area=data.area,
                                title=f"{name}: {place}", source=source_text(shown, data))
     order = {c: i for i, c in enumerate([code, *comparators])}
-    shown_sorted = shown.assign(_a=shown["area_code"].map(order), _k=shown["period"].map(period_end_year)).sort_values(["_k", "_a"], kind="stable")
+    shown_sorted = shown.assign(_a=shown["area_code"].map(order), _k=shown["period"].map(end_year)).sort_values(["_k", "_a"], kind="stable")
     findings: list[str] = []
     latest = _place_row(shown, code, chosen)
     if latest is not None:
@@ -674,19 +642,6 @@ def first_present(data: AreaData, indicator_ids: Sequence[str], contains: str | 
     return None
 
 
-def period_end_year(period: Any) -> int | None:
-    """The year a period ends in, comparable across layouts: "2023/24" -> 2023, "2021 - 23" -> 2023,
-    "2021/22 - 23/24" -> 2023, "2023" -> 2023 (a financial year counts by the calendar year it starts in)."""
-    import re
-
-    from suna import formatting as fmt
-
-    if fmt.is_missing(period):
-        return None
-    years = re.findall(r"(\d{4})(?:/\d{2})?", fmt.format_period(period))
-    return int(years[-1]) if years else None
-
-
 def choose_period(rows: pd.DataFrame, period: str | None) -> str | None:
     """The period of ``rows`` to show for a requested period.
 
@@ -695,13 +650,13 @@ def choose_period(rows: pd.DataFrame, period: str | None) -> str | None:
     """
     if rows is None or rows.empty:
         return None
-    periods = sorted(dict.fromkeys(rows["period"].astype(str)), key=lambda p: (period_end_year(p) or 0, p))
+    periods = sorted(dict.fromkeys(rows["period"].astype(str)), key=lambda p: (end_year(p) or 0, p))
     if period is None:
         return periods[-1]
     if str(period) in periods:
         return str(period)
-    wanted = period_end_year(period)
-    earlier = [p for p in periods if wanted is not None and (period_end_year(p) or 0) <= wanted]
+    wanted = end_year(period)
+    earlier = [p for p in periods if wanted is not None and (end_year(p) or 0) <= wanted]
     return earlier[-1] if earlier else None
 
 

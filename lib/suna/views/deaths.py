@@ -22,6 +22,7 @@ import pandas as pd
 from suna import formatting as fmt
 from suna.views import View
 from suna.views import common
+from suna.periods import end_year
 
 if TYPE_CHECKING:
     from suna.areas import Area
@@ -191,7 +192,7 @@ def registration_delay(data: AreaData, *, district: str | None = None, period: s
     place = data.area.name
     title = f"Registration delay of drug poisoning deaths: {place}"
     deaths = data.tables.get("deaths") if data.tables else None
-    end = common.period_end_year(period or data.period)
+    end = end_year(period or data.period)
     if deaths is None or deaths.empty or end is None:
         return common.no_indicator_figures(title, "dates of death and registration", place, period or data.period, data,
                                            reason="they need record-level deaths; published tables count registrations only")
@@ -260,7 +261,7 @@ def published_indicators(area: Area, deaths_counts: pd.DataFrame, population: pd
     from suna.sources import ons
 
     latest = ons.published_deaths_indicators(area, deaths_counts, population, period=period, measure=measure)
-    end = common.period_end_year(latest["period"].iloc[0])
+    end = end_year(latest["period"].iloc[0])
     frames = [latest]
     for back in range(1, max(periods, 1)):
         try:

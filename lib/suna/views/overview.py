@@ -16,6 +16,7 @@ from suna import formatting as fmt
 from suna import narrative
 from suna.views import View
 from suna.views import common
+from suna.periods import end_year
 
 if TYPE_CHECKING:
     from suna.pipeline import AreaData
@@ -32,10 +33,10 @@ REPORTS: dict[str, str] = {
 def _up_to_period(data: AreaData, period: str | None) -> pd.DataFrame:
     """The protected table with only the periods that end no later than the one asked for."""
     table = data.table
-    wanted = common.period_end_year(period or data.period)
+    wanted = end_year(period or data.period)
     if wanted is None or table.empty:
         return table
-    return table[table["period"].map(common.period_end_year).fillna(0) <= wanted]
+    return table[table["period"].map(end_year).fillna(0) <= wanted]
 
 
 def _comparable(table: pd.DataFrame) -> pd.DataFrame:
@@ -69,7 +70,7 @@ def spine(data: AreaData, *, district: str | None = None, period: str | None = N
 
 
 def _latest_each(rows: pd.DataFrame) -> pd.DataFrame:
-    key = rows["period"].map(common.period_end_year).fillna(0)
+    key = rows["period"].map(end_year).fillna(0)
     ordered = rows.assign(_k=key.to_numpy()).sort_values("_k", kind="stable")
     return ordered.groupby("indicator_id", sort=False).tail(1).drop(columns="_k")
 

@@ -20,6 +20,7 @@ from suna import formatting as fmt
 from suna.views import View
 from suna.views import cohorts
 from suna.views import common as c
+from suna.periods import financial_years
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ def criminal_justice_trend(data: Any, *, district: str | None = None, period: st
     """Share of new presentations referred by criminal justice, over ten years, with 95% confidence intervals."""
     sel = c.select(data, district, period, substance_group)
     title = f"New presentations referred by criminal justice: {sel.place}"
-    years = c.financial_years(sel.period)
+    years = financial_years(sel.period)
     counts, protected = cohorts.over_years(cohorts.new_presentations, data, years, ["route"], sel.substance_group)
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, "new presentations", sel, data)

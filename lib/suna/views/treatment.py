@@ -24,6 +24,7 @@ from suna import formatting as fmt
 from suna.views import View
 from suna.views import cohorts
 from suna.views import common as c
+from suna.periods import financial_years
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ GROUPS = tuple(reference.category_codes("substance_groups"))
 
 def _people_by_group_over_years(data: Any, sel: c.Selection, cohort: Any, title: str, noun: str) -> View:
     """Adults counted once a year by substance group over the ten years to the period (each year's cohort totals)."""
-    years = c.financial_years(sel.period)
+    years = financial_years(sel.period)
     counts, protected = cohorts.over_years(cohort, data, years)
     mine_raw = c.pick_area(counts, sel)
     if mine_raw["count"].sum() == 0:
