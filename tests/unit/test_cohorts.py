@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import attack
-from suna import areas, disclosure, pipeline, secondary
+from suna import areas, disclosure, disclosure_cohorts, disclosure_counts, pipeline, secondary
 from suna.views import cohorts, common, indicator_cells, treatment
 from suna.periods import financial_years
 
@@ -29,14 +29,15 @@ def _tiny_people(area):
     """Hand-made people: a few districts, every group, a small cell or two."""
     rng = np.random.default_rng(7)
     n = 400
-    return _people(list(zip(rng.choice(area.district_codes, n), rng.choice(list(cohorts.GROUPS), n, p=[0.2, 0.1, 0.1, 0.6]),
+    return _people(list(zip(rng.choice(area.district_codes, n), rng.choice(list(disclosure_cohorts.GROUPS), n, p=[0.2, 0.1, 0.1, 0.6]),
                             rng.choice(cohorts.routes(), n, p=[0.6, 0.15, 0.15, 0.05, 0.05]), rng.choice(["Male", "Female"], n))))
 
 
 def test_a_total_two_breakdowns_share_is_one_cell_hidden_or_shown_in_both():
     area = _tiny_area()
-    built = cohorts.protect_cohort(_tiny_people(area), area, [cohorts.Breakdown(("route",)), cohorts.Breakdown(("sex",))],
-                                   {"route": cohorts.routes(), "sex": ["Male", "Female"]})
+    built = disclosure_cohorts.protect_cohort(_tiny_people(area), area,
+                                              [disclosure_cohorts.Breakdown(("route",)), disclosure_cohorts.Breakdown(("sex",))],
+                                              {"route": cohorts.routes(), "sex": ["Male", "Female"]})
     by_route, route_table = built.rows(["route"])
     by_sex, sex_table = built.rows(["sex"])
     key = ["area_code", "substance_group"]
@@ -53,14 +54,14 @@ def test_blanks_are_a_category_of_their_own_and_unknown_values_are_refused():
     area = _tiny_area()
     people = _tiny_people(area)
     people.loc[:9, "route"] = None
-    built = cohorts.protect_cohort(people, area, [cohorts.Breakdown(("route",))], {"route": cohorts.routes()})
+    built = disclosure_cohorts.protect_cohort(people, area, [disclosure_cohorts.Breakdown(("route",))], {"route": cohorts.routes()})
     counts, _ = built.rows(["route"], None)
     whole = counts[counts["area_code"] == area.code].set_index("route")["count"]
-    assert whole[cohorts.NOT_RECORDED] == 10
+    assert whole[disclosure_cohorts.NOT_RECORDED] == 10
     assert whole[common.ALL] == whole.drop(common.ALL).sum() == len(people)
     people.loc[0, "route"] = "Carrier pigeon"
     with pytest.raises(ValueError, match="route holds Carrier pigeon"):
-        cohorts.protect_cohort(people, area, [cohorts.Breakdown(("route",))], {"route": cohorts.routes()})
+        disclosure_cohorts.protect_cohort(people, area, [disclosure_cohorts.Breakdown(("route",))], {"route": cohorts.routes()})
 
 
 def test_a_merged_category_is_the_margin_of_the_categories_it_merges():
@@ -95,8 +96,8 @@ def test_breakdowns_protected_in_turn_hide_no_total_that_the_totals_alone_show()
     data = pipeline.load_area_data("essex")
     built = cohorts.new_presentations(data, data.period)
     totals = (built.counts[list(built.columns)] == common.ALL).all(axis=1)
-    alone = common.protect_counts(built.counts[totals].drop(columns=list(built.columns)), data.area, ["substance_group"],
-                                  totals=["substance_group"])
+    alone = disclosure_counts.protect_counts(built.counts[totals].drop(columns=list(built.columns)), data.area, ["substance_group"],
+                                             totals=["substance_group"])
     assert ((built.protected.table.loc[totals, "count_display"] == "*").to_numpy()
             == (alone.table["count_display"] == "*").to_numpy()).all()
     assert (built.protected.table["count_display"] == "*").mean() < 0.7

@@ -1,11 +1,11 @@
-"""Shared pieces of the views: choosing the area and period, counting records, protecting the counts.
+"""Shared pieces of the views: choosing the area and period, selecting records, showing protected tables.
 
 Every view answers for the whole area or one district, for one financial year (or the ten years to
-it), for every substance group or one. The counting helpers here always build the whole table (the
+it), for every substance group or one. The tables it shows are counted and protected whole (the
 upper-tier area and every district, every category and its total, every substance group and all
-groups) and protect it in one go, then the view picks its rows: a count hidden for a district or a
-group can then not be worked out from the whole-area or all-groups figure another filter of an app
-shows (the views contract in suna.views).
+groups) by ``suna.disclosure_counts`` and ``suna.disclosure_cohorts``; the view then picks its rows:
+a count hidden for a district or a group can then not be worked out from the whole-area or all-groups
+figure another filter of an app shows (the views contract in suna.views).
 """
 
 from __future__ import annotations
@@ -17,20 +17,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from suna import disclosure, indicators, narrative, reference
 from suna import formatting as fmt
-from suna.disclosure import Protected
+from suna.disclosure_counts import ALL, NDTMS  # the total's label and the treatment rule, as the views name them
 from suna.periods import end_year, start_year, year_end, year_start
 from suna.views import View
 
 log = logging.getLogger(__name__)
 ENGLAND_CODE = narrative.ENGLAND_CODE
 
-ALL = "All"  # the label of a category total (all substance groups, all referral routes, persons...)
-NDTMS = "ndtms"
 TREATMENT_SOURCE = "NDTMS-style treatment records"
 
 
@@ -114,116 +111,6 @@ def one_per_person(episodes: pd.DataFrame) -> pd.DataFrame:
     latest = episodes.assign(_best=best).sort_values(order, kind="stable").drop_duplicates("client_id", keep="last")
     group = latest["_best"].map(lambda i: codes[int(i)] if i < len(codes) else None)
     return latest.assign(substance_group=group.where(group.notna(), latest["substance_group"])).drop(columns="_best")
-
-
-def area_counts(episodes: pd.DataFrame, area: Any, by: Sequence[str], categories: Mapping[str, Sequence[Any]],
-                totals: Sequence[str] = (), district_detail: int | None = None) -> pd.DataFrame:
-    """Counts of rows for the area and each district, by ``by``, on a full grid (absent cells are 0).
-
-    Args:
-        episodes: record rows with ``district_code`` and the ``by`` columns.
-        area: the Area; its districts are the children of its total.
-        by: the breakdown columns.
-        categories: every value each ``by`` column may take (so zeros are shown, not missing).
-        totals: the ``by`` columns that also get an ``ALL`` row (their margin).
-        district_detail: at most this many ``totals`` columns broken down in a district's rows (None:
-            all). With 1, a district shows each breakdown on its own (routes; substance groups) but
-            not crossed, which small areas cannot publish (see ``district_detail``).
-
-    Returns:
-        Columns ``area_code``, ``area_name``, the ``by`` columns and ``count``.
-    """
-    codes = [area.code, *area.district_codes]
-    names = {area.code: area.name, **area.district_names()}
-    levels = {col: [*categories[col], *([ALL] if col in totals else [])] for col in by}
-    grid = pd.MultiIndex.from_product([codes, *levels.values()], names=["area_code", *by]).to_frame(index=False)
-    frames = []
-    keys = [c for c in by]
-    # the finest counts once, then each margin summed from them (not from the records again)
-    finest = episodes.groupby(["district_code", *keys], dropna=False, observed=True).size().rename("count").reset_index()
-    for level_code in ("area", "district"):
-        for subset in _total_subsets(keys, totals):
-            grouped = finest.assign(**{c: ALL for c in subset})
-            key = ["district_code", *keys] if level_code == "district" else keys
-            counted = grouped.groupby(key, dropna=False, observed=True)["count"].sum().reset_index()
-            if level_code == "district":
-                counted = counted.rename(columns={"district_code": "area_code"})
-            else:
-                counted.insert(0, "area_code", area.code)
-            frames.append(counted)
-    counted = pd.concat(frames, ignore_index=True) if len(episodes) else grid.iloc[0:0].assign(count=0.0)
-    counted = counted[counted["area_code"].isin(codes)]
-    out = grid.merge(counted, on=["area_code", *by], how="left")
-    out["count"] = out["count"].fillna(0).astype(float)
-    out["area_name"] = out["area_code"].map(names)
-    if district_detail is not None and totals:
-        broken = (out[list(totals)] != ALL).sum(axis=1)
-        out = out[(out["area_code"] == area.code) | (broken <= district_detail)].reset_index(drop=True)
-    return out[["area_code", "area_name", *by, "count"]]
-
-
-def district_detail(area: Any) -> int | None:
-    """How many breakdowns a district's table may cross: all for a county's districts, one for wards or MSOAs.
-
-    A ward or MSOA has a few dozen people in treatment a year, so a crossed table (substance group by
-    referral route) is nearly all suppressed and slow to protect; each breakdown on its own is shown.
-    Fixed per area, so every filter of an app sees the same protected table.
-    """
-    return None if area.is_county else 1
-
-
-def _total_subsets(keys: Sequence[str], totals: Sequence[str]) -> list[tuple[str, ...]]:
-    """Every combination of the total columns (none, each, pairs...), for the margins."""
-    from itertools import combinations
-
-    found: list[tuple[str, ...]] = []
-    for size in range(len(totals) + 1):
-        found.extend(combinations([k for k in keys if k in totals], size))
-    return found
-
-
-def protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals: Sequence[str] = (), rule_name: str = NDTMS,
-                   margins: Mapping[str, Sequence[tuple[Any, Sequence[Any]]]] | None = None,
-                   hidden: Any = None, fixed: Any = None) -> Protected:
-    """Disclosure control for an ``area_counts`` table: area over districts, ``ALL`` over each category.
-
-    Args:
-        counts: from ``area_counts``.
-        area: the Area (its code is the margin of its district codes).
-        dims: the breakdown columns (besides ``area_code``).
-        totals: the breakdown columns that have an ``ALL`` margin.
-        rule_name: the source's rule (NDTMS by default).
-        margins: a column's margins spelt out as ``(total, children)`` pairs, in place of an ``ALL``
-            total of all its other values (``suna.views.cohorts``: one total with several breakdowns).
-        hidden, fixed: cells another table of the same figures hid and showed (``protect_table``).
-    """
-    key = (area.code, tuple(dims), tuple(totals), rule_name,
-           tuple((col, tuple((t, tuple(kids)) for t, kids in pairs)) for col, pairs in (margins or {}).items()),
-           int(pd.util.hash_pandas_object(counts, index=True).sum()), tuple(counts.columns),
-           *(None if m is None else bytes(np.packbits(np.asarray(m, dtype=bool))) for m in (hidden, fixed)))
-    if key not in _PROTECTED:
-        if len(_PROTECTED) >= 64:
-            _PROTECTED.pop(next(iter(_PROTECTED)))
-        _PROTECTED[key] = _protect_counts(counts, area, dims, totals, rule_name, margins or {}, hidden, fixed)
-    return _PROTECTED[key]
-
-
-# Protected tables by content: the same table is protected once, so an app switching district (the same
-# table, other rows shown) answers at once. Small, oldest dropped first.
-_PROTECTED: dict[tuple[Any, ...], Protected] = {}
-
-
-def _protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals: Sequence[str], rule_name: str,
-                    spelt_out: Mapping[str, Sequence[tuple[Any, Sequence[Any]]]], hidden: Any = None, fixed: Any = None) -> Protected:
-    margins: dict[str, Any] = {"area_code": {area.code: area.district_codes}}
-    margins.update({col: ALL for col in totals})
-    margins.update({col: [(total, list(kids)) for total, kids in pairs] for col, pairs in spelt_out.items()})
-    # the whole-area headline (every category at its total) stays shown wherever the table allows
-    headline = (counts["area_code"] == area.code).to_numpy().copy()
-    for col in [*totals, *spelt_out]:
-        headline &= (counts[col] == ALL).to_numpy()
-    return disclosure.protect_table(counts, "count", rule_name, dims=["area_code", *dims], margins=margins, hidden=hidden,
-                                    fixed=fixed, keep=headline)
 
 
 def add_shares(table: pd.DataFrame, within: Sequence[str], category: str, share: str = "share_pct") -> pd.DataFrame:
@@ -817,7 +704,7 @@ def indicator_map(data: AreaData, indicator_id: str | None, what: str, *, distri
 
 
 def too_small(title: str, what: str, selection: Selection, data: Any, record: pd.DataFrame | None = None) -> View:
-    """The view for a ward or MSOA whose crossed breakdown is not published (see ``district_detail``)."""
+    """The view for a ward or MSOA whose crossed breakdown is not published (see ``suna.disclosure_counts.district_detail``)."""
     choices = [c for c, chosen in (("the whole area", selection.district_code), ("all substance groups", selection.substance_group)) if chosen]
     advice = f" Choose {' or '.join(choices)}." if choices else ""
     return View(

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from suna import formatting as fmt
-from suna import national, reference, sparklines, targets
+from suna import disclosure_counts, national, reference, sparklines, targets
 from suna.errors import SunaError
 from suna.views import View
 from suna.views import common, overview
@@ -72,7 +72,7 @@ def crime_years(crime: pd.DataFrame, area: Any) -> pd.DataFrame:
 def protected_crime(data: AreaData) -> Any:
     """The crime years through disclosure control (the police rule; the area is the margin of its districts)."""
     years = crime_years(data.tables.get("crime"), data.area)
-    return common.protect_counts(years, data.area, dims=["measure", "period"], rule_name=POLICE)
+    return disclosure_counts.protect_counts(years, data.area, dims=["measure", "period"], rule_name=POLICE)
 
 
 # --------------------------------------------------------------------------------------------------

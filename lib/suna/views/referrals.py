@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from suna import charts, narrative, reference, stats
+from suna import charts, disclosure_counts, narrative, reference, stats
 from suna import formatting as fmt
+from suna.disclosure_cohorts import NOT_RECORDED
 from suna.views import View
 from suna.views import cohorts
 from suna.views import common as c
@@ -137,14 +138,14 @@ def referral_sources_by_sex(data: Any, *, district: str | None = None, period: s
 
 def _routes_by_sex(data: Any, sel: c.Selection, cohort: Any, title: str, noun: str, extra: str) -> View:
     """Route shares by sex; one substance group's for the whole area only (a district's, nearly all
-    suppressed, would be slow to protect: ``groups_in_districts`` of ``cohorts.Breakdown``)."""
+    suppressed, would be slow to protect: ``groups_in_districts`` of ``disclosure_cohorts.Breakdown``)."""
     if sel.district_code and sel.substance_group:
         return c.too_small(title, "Referral routes by sex for one substance group", sel, data)
     counts, protected = cohort(data, sel.period).rows(["sex", "route"], sel.substance_group)
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, noun, sel, data)
     shown = c.pick_area(c.add_shares(protected.table, ["area_code", "sex"], "route"), sel)
-    shown = shown if sel.district_code is None or c.district_detail(data.area) is None else shown[shown["sex"] == c.ALL]
+    shown = shown if sel.district_code is None or disclosure_counts.district_detail(data.area) is None else shown[shown["sex"] == c.ALL]
     shown = shown.replace({"sex": {c.ALL: "Persons"}}).assign(series=sel.place, period=sel.period)
     england = pd.concat([_england_shares(data, s).assign(sex=s) for s in ("Male", "Female", "Persons")], ignore_index=True) \
         if sel.substance_group is None and noun == "new presentations" else pd.DataFrame()
@@ -257,7 +258,7 @@ def waiting_times(data: Any, *, district: str | None = None, period: str | None 
     sel = c.select(data, district, period, substance_group)
     title = f"Waiting times from referral to treatment: {sel.place}, {fmt.format_period(sel.period)}"
     counts, protected = cohorts.new_presentations(data, sel.period).rows(["wait"])
-    bands = [b[0] for b in WAIT_BANDS] + ([cohorts.NOT_RECORDED] if (counts["wait"] == cohorts.NOT_RECORDED).any() else [])
+    bands = [b[0] for b in WAIT_BANDS] + ([NOT_RECORDED] if (counts["wait"] == NOT_RECORDED).any() else [])
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, "new presentations", sel, data)
     shares = c.pick_area(c.add_shares(protected.table, ["area_code", "substance_group"], "wait"), sel)
