@@ -537,7 +537,7 @@ def view_group_recoveries(view_fn: Any, data: Any, groups: Sequence[str], **choi
     """Hidden cells of a view that its substance-group filter gives away.
 
     The view is called for all groups and for each group, and every table it protects (through
-    ``suna.disclosure_counts.protect_counts``, the cohorts built afresh, not read from memory or disk) is recorded. The n-th table of each call is one version:
+    ``suna.disclosure.counts.protect_counts``, the cohorts built afresh, not read from memory or disk) is recorded. The n-th table of each call is one version:
     the chosen group's rows (all of it when counted from that group's records alone), with every
     district and the whole area (the district filter shows them all). The versions are attacked as
     one table, with the ``All`` group as the sum of the groups besides the table's own margins.
@@ -545,7 +545,7 @@ def view_group_recoveries(view_fn: Any, data: Any, groups: Sequence[str], **choi
     import inspect
     from unittest import mock
 
-    from suna import disclosure_counts
+    from suna.disclosure import counts as disclosure_counts
     from suna.views import cohorts
 
     real = disclosure_counts.protect_counts

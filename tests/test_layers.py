@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("sources", ("sources",)),
     ("figures", ("indicators", "national", "published_indicators", "shapes", "localities", "area_registry", "result_cache",
                  "targets")),
-    ("disclosure", ("disclosure", "secondary", "optimal_suppression", "disclosure_counts", "disclosure_cohorts")),
+    ("disclosure", ("disclosure", "secondary", "optimal_suppression")),
     ("presentation", ("charts", "narrative", "maps", "responsive", "sparklines")),
     ("pipeline", ("pipeline",)),
     ("views", ("views",)),

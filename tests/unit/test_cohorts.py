@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 import attack
-from suna import areas, disclosure, disclosure_cohorts, disclosure_counts, pipeline, secondary
+from suna import areas, disclosure, pipeline, secondary
+from suna.disclosure import cohorts as disclosure_cohorts
+from suna.disclosure import counts as disclosure_counts
 from suna.views import cohorts, common, indicator_cells, treatment
 from suna.periods import financial_years
 
@@ -69,9 +71,9 @@ def test_a_merged_category_is_the_margin_of_the_categories_it_merges():
     hiding one hides enough of the other that neither can be worked out."""
     data = pipeline.load_area_data("worcestershire")
     built = cohorts.exits(data, data.period)
-    equations = {m for m, _ in disclosure._equations(
-        disclosure._cell_keys(built.protected.table, list(built.protected.dims), "t"), list(built.protected.dims),
-        disclosure._normalise_margins(built.protected.table, list(built.protected.dims), built.protected.margins))}
+    equations = {m for m, _ in disclosure.cells._equations(
+        disclosure.cells._cell_keys(built.protected.table, list(built.protected.dims), "t"), list(built.protected.dims),
+        disclosure.cells._normalise_margins(built.protected.table, list(built.protected.dims), built.protected.margins))}
     other = built.protected.table.index[(built.counts["exit_group"] == cohorts.OTHER_EXIT) & (built.counts["route"] == common.ALL)]
     assert set(other) <= equations  # every merged "Other" cell is a margin of the reasons it merges
     merged = built.counts.loc[other].set_index(["area_code", "substance_group"])["count"]

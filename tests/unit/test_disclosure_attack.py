@@ -202,7 +202,7 @@ def test_attacker_recovers_a_count_from_overlapping_periods_protected_one_at_a_t
     hidden district counts away (the gap the engine's overlapping-periods check closes)."""
     data = _area_data("worcestershire")
     raw = _deaths_only(data.raw_indicators, data.area)
-    monkeypatch.setattr(disclosure, "_protect_overlapping_periods", lambda frame, *args: np.zeros(len(frame), dtype=bool))
+    monkeypatch.setattr(disclosure.indicator_table, "_protect_overlapping_periods", lambda frame, *args: np.zeros(len(frame), dtype=bool))
     one_at_a_time = disclosure.protect_indicators(raw).table
     found = attack.attack_pooled_periods(raw, one_at_a_time, data.area)
     assert found, "periods protected one at a time should leak through their shared years"

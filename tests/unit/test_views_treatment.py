@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 import attack
-from suna import disclosure_counts, pipeline
+from suna import pipeline
+from suna.disclosure import counts as disclosure_counts
 from suna.views import REGISTRY, View, common, treatment
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`

@@ -4,7 +4,7 @@ Views of one group of people (a cohort) share figures. Adults in treatment by su
 the totals of the age-by-sex pyramid, the ethnic-group shares and the cascade; new presentations are
 those of the referral routes, the waits, the criminal-justice trend and the district referral mix;
 exits are those of time in treatment, exit reasons and the referral-to-exit flow. This module says
-who is in each cohort and which breakdowns the views show; ``suna.disclosure_cohorts`` protects the
+who is in each cohort and which breakdowns the views show; ``suna.disclosure.cohorts`` protects the
 cohort's breakdowns as one table, so a cell hidden in one view is hidden in every view, for every
 filter. Each view then takes its own rows (``Cohort.rows``). The treatment figures of the indicators
 table are cells of these tables too (by sex, successful completion, referral source), and that table
@@ -28,7 +28,7 @@ import pandas as pd
 
 from suna import indicators, reference, result_cache
 from suna.disclosure import Protected
-from suna.disclosure_cohorts import Breakdown, Cohort, protect_cohort
+from suna.disclosure.cohorts import Breakdown, Cohort, protect_cohort
 from suna.periods import year_end, year_start
 from suna.views import common as c
 

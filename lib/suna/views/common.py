@@ -3,7 +3,7 @@
 Every view answers for the whole area or one district, for one financial year (or the ten years to
 it), for every substance group or one. The tables it shows are counted and protected whole (the
 upper-tier area and every district, every category and its total, every substance group and all
-groups) by ``suna.disclosure_counts`` and ``suna.disclosure_cohorts``; the view then picks its rows:
+groups) by ``suna.disclosure.counts`` and ``suna.disclosure.cohorts``; the view then picks its rows:
 a count hidden for a district or a group can then not be worked out from the whole-area or all-groups
 figure another filter of an app shows (the views contract in suna.views).
 """
@@ -21,7 +21,7 @@ import pandas as pd
 
 from suna import disclosure, indicators, narrative, reference
 from suna import formatting as fmt
-from suna.disclosure_counts import ALL, NDTMS  # the total's label and the treatment rule, as the views name them
+from suna.disclosure.counts import ALL, NDTMS  # the total's label and the treatment rule, as the views name them
 from suna.periods import end_year, start_year, year_end, year_start
 from suna.views import View
 
@@ -704,7 +704,7 @@ def indicator_map(data: AreaData, indicator_id: str | None, what: str, *, distri
 
 
 def too_small(title: str, what: str, selection: Selection, data: Any, record: pd.DataFrame | None = None) -> View:
-    """The view for a ward or MSOA whose crossed breakdown is not published (see ``suna.disclosure_counts.district_detail``)."""
+    """The view for a ward or MSOA whose crossed breakdown is not published (see ``suna.disclosure.counts.district_detail``)."""
     choices = [c for c, chosen in (("the whole area", selection.district_code), ("all substance groups", selection.substance_group)) if chosen]
     advice = f" Choose {' or '.join(choices)}." if choices else ""
     return View(

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from suna import formatting as fmt
-from suna import disclosure_counts, national, reference, sparklines, targets
+from suna import national, reference, sparklines, targets
+from suna.disclosure import counts as disclosure_counts
 from suna.errors import SunaError
 from suna.views import View
 from suna.views import common, overview

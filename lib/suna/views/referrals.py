@@ -15,9 +15,10 @@ from typing import Any
 
 import pandas as pd
 
-from suna import charts, disclosure_counts, narrative, reference, stats
+from suna import charts, narrative, reference, stats
+from suna.disclosure import counts as disclosure_counts
 from suna import formatting as fmt
-from suna.disclosure_cohorts import NOT_RECORDED
+from suna.disclosure.cohorts import NOT_RECORDED
 from suna.views import View
 from suna.views import cohorts
 from suna.views import common as c
@@ -138,7 +139,7 @@ def referral_sources_by_sex(data: Any, *, district: str | None = None, period: s
 
 def _routes_by_sex(data: Any, sel: c.Selection, cohort: Any, title: str, noun: str, extra: str) -> View:
     """Route shares by sex; one substance group's for the whole area only (a district's, nearly all
-    suppressed, would be slow to protect: ``groups_in_districts`` of ``disclosure_cohorts.Breakdown``)."""
+    suppressed, would be slow to protect: ``groups_in_districts`` of ``suna.disclosure.cohorts.Breakdown``)."""
     if sel.district_code and sel.substance_group:
         return c.too_small(title, "Referral routes by sex for one substance group", sel, data)
     counts, protected = cohort(data, sel.period).rows(["sex", "route"], sel.substance_group)

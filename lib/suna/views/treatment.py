@@ -100,7 +100,7 @@ def age_sex_profile(data: Any, *, district: str | None = None, period: str | Non
     """Adults in treatment in the year by age band and sex (a population pyramid).
 
     One substance group's pyramid is shown for the whole area only: a district's, nearly all
-    suppressed, would be slow to protect (``groups_in_districts`` of ``disclosure_cohorts.Breakdown``).
+    suppressed, would be slow to protect (``groups_in_districts`` of ``suna.disclosure.cohorts.Breakdown``).
     """
     sel = c.select(data, district, period, substance_group)
     title = f"Adults in treatment by age and sex: {sel.place}, {fmt.format_period(sel.period)}"
@@ -150,7 +150,7 @@ def ethnicity_profile(data: Any, *, district: str | None = None, period: str | N
     Assessment, 2023, Figures 6, 11 and 17, compares them).
 
     One substance group's shares are shown for the whole area only: a district's, nearly all
-    suppressed, would be slow to protect (``groups_in_districts`` of ``disclosure_cohorts.Breakdown``).
+    suppressed, would be slow to protect (``groups_in_districts`` of ``suna.disclosure.cohorts.Breakdown``).
     """
     sel = c.select(data, district, period, substance_group)
     title = f"Ethnic group of adults in treatment: {sel.place}, {fmt.format_period(sel.period)}"

@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from suna import disclosure, disclosure_counts, reference
+from suna import disclosure, reference
+from suna.disclosure import counts as disclosure_counts
 from suna.disclosure import Protected
-from suna.disclosure_counts import ALL, district_detail
+from suna.disclosure.counts import ALL, district_detail
 
 GROUPS = tuple(reference.category_codes("substance_groups"))
 NOT_RECORDED = "Not recorded"  # the category of a breakdown column left blank in a record
