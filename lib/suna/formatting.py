@@ -12,12 +12,11 @@ import logging
 import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from suna import periods
-
-if TYPE_CHECKING:
-    from suna.areas import Area
+from suna.areas import ENGLAND_CODE, ENGLAND_NAME, Area
+from suna.errors import UnknownAreaError
 
 log = logging.getLogger(__name__)
 
@@ -189,9 +188,6 @@ def area_label(code: str, area: Area | None = None) -> str:
     Raises:
         UnknownAreaError: the code is not in the area's hierarchy (or, with no area, is not England).
     """
-    from suna.areas import ENGLAND_CODE, ENGLAND_NAME
-    from suna.errors import UnknownAreaError
-
     key = str(code).strip()
     if key == ENGLAND_CODE:
         return ENGLAND_NAME

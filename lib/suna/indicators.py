@@ -32,8 +32,8 @@ import pandas as pd
 import yaml
 
 from suna import formatting as fmt
-from suna import paths, reference, stats
-from suna.areas import ENGLAND_CODE, ENGLAND_NAME, Area
+from suna import paths, reference, schemas, stats
+from suna.areas import Area, ENGLAND_CODE, ENGLAND_NAME
 from suna.errors import ParametersError, ValidationError
 from suna.periods import financial_year_numbers, period_label, start_year
 
@@ -852,8 +852,6 @@ def _trends(table: pd.DataFrame, cat: dict[str, dict[str, Any]]) -> pd.DataFrame
 
 
 def _finish(table: pd.DataFrame) -> pd.DataFrame:
-    from suna import schemas
-
     columns = [*schemas.INDICATOR_COLUMNS, *EXTRA_COLUMNS]
     for col in columns:
         if col not in table.columns:

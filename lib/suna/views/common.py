@@ -19,9 +19,10 @@ from typing import Any
 
 import pandas as pd
 
-from suna import disclosure, indicators, narrative, reference
+from suna import charts, disclosure, indicators, maps, narrative, reference, schemas, shapes, stats
 from suna import formatting as fmt
 from suna.disclosure.counts import ALL, NDTMS  # the total's label and the treatment rule, as the views name them
+from suna.errors import ParametersError
 from suna.periods import end_year, start_year, year_end, year_start
 from suna.views import View
 
@@ -69,8 +70,6 @@ def check_substance_group(substance_group: str | None) -> None:
     Raises:
         ParametersError: the code is unknown (the message lists the codes).
     """
-    from suna.errors import ParametersError
-
     codes = reference.category_codes("substance_groups")
     if substance_group is not None and substance_group not in codes:
         raise ParametersError("view", "substance_group", f"is {substance_group!r}; expected one of {', '.join(codes)}")
@@ -208,8 +207,6 @@ def no_figures(title: str, what: str, selection: Selection, data: Any) -> View:
 
 def count_text(row: Mapping[str, Any] | pd.Series) -> str:
     """A protected count as a sentence shows it ("fewer than 5" is never said: the number is "not shown")."""
-    from suna import formatting as fmt
-
     display = row.get("count_display")
     if display == disclosure.SUPPRESSED or fmt.is_missing(row.get("count")):
         return "a number (not shown, to protect privacy) of"
@@ -218,15 +215,11 @@ def count_text(row: Mapping[str, Any] | pd.Series) -> str:
 
 def share_text(value: Any) -> str:
     """A percentage for a sentence, or "suppressed"."""
-    from suna import formatting as fmt
-
     return fmt.SUPPRESSED if fmt.is_missing(value) else fmt.format_value(value, "proportion")
 
 
 def treatment_records(data: Any) -> pd.DataFrame:
     """The area's treatment table (empty with the canonical columns when there is none)."""
-    from suna import schemas
-
     table = data.tables.get("treatment")
     if table is None:
         return pd.DataFrame(columns=list(schemas.schema("treatment").columns))
@@ -281,8 +274,6 @@ def _change_sentence(place_rows: pd.DataFrame, name: str, place: str) -> str | N
 def indicator_trend(data: AreaData, indicator_id: str | None, what: str, *, district: str | None = None,
                     period: str | None = None) -> View:
     """The indicator over time for the area (or a district) with 95% CIs, against England and the region."""
-    from suna import charts
-
     code, place = resolve_place(data, district)
     title = f"{what} over time: {place}"
     rows = headline(indicator_rows(data, indicator_id)) if indicator_id else pd.DataFrame()
@@ -363,8 +354,6 @@ def _district_period(data: AreaData, indicator_id: str | None, period: str | Non
 def indicator_ranked(data: AreaData, indicator_id: str | None, what: str, *, district: str | None = None,
                      period: str | None = None) -> View:
     """The area's districts ranked, bars coloured by significance against England, with the area itself."""
-    from suna import charts
-
     code, place = resolve_place(data, district)
     title = f"{what} by {data.area.district_type.split('(')[0].strip() or 'district'}: {data.area.name}"
     rows, chosen = _district_period(data, indicator_id, period, with_area=True)
@@ -399,8 +388,6 @@ def indicator_funnel(data: AreaData, indicator_id: str | None, what: str, *, dis
                      period: str | None = None) -> View:
     """A funnel plot of the districts: each district's value against its number of events, inside 95%
     and 99.8% control limits around the districts' average (PHStatsMethods, Fingertips method)."""
-    from suna import charts, stats
-
     code, place = resolve_place(data, district)
     title = f"{what}: funnel plot of {data.area.name}'s districts"
     rows, chosen = _district_period(data, indicator_id, period)
@@ -462,8 +449,6 @@ def indicator_breakdown(data: AreaData, indicator_id: str | None, what: str, *, 
                         period: str | None = None) -> View:
     """The indicator by sex (and age where the table holds age groups) for the area or a district,
     beside England's figures for the same groups; bars coloured by significance against England."""
-    from suna import charts
-
     code, place = resolve_place(data, district)
     title = f"{what} by sex and age: {place}"
     rows = indicator_rows(data, indicator_id) if indicator_id else pd.DataFrame()
@@ -507,8 +492,6 @@ def resolve_place(data: AreaData, district: str | None) -> tuple[str, str]:
     Raises:
         UnknownAreaError: ``district`` is not one of the area's districts (the message lists them).
     """
-    from suna import formatting as fmt
-
     if district is None or fmt.is_missing(district):
         return data.area.code, data.area.name
     found = data.area.district(str(district))
@@ -549,15 +532,11 @@ def choose_period(rows: pd.DataFrame, period: str | None) -> str | None:
 
 def headline(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows with no category breakdown, and persons where sexes are split (narrative's rule)."""
-    from suna import narrative
-
     return narrative.headline_rows(rows) if not rows.empty else rows
 
 
 def outcome_text(compared: Any, polarity: Any) -> str:
     """A comparison cell in words, with the indicator's polarity ("Worse", "Similar", "Not compared")."""
-    from suna import narrative
-
     outcome = narrative.comparison_outcome(compared, polarity)
     return "" if outcome is None else outcome.capitalize()
 
@@ -567,9 +546,6 @@ def display_table(rows: pd.DataFrame, area_label: str = "Area") -> pd.DataFrame:
 
     Suppressed values read "suppressed", never zero; nothing here changes a figure.
     """
-    from suna import formatting as fmt
-    from suna import narrative
-
     records = rows.to_dict("records")
 
     def text(value: Any) -> str:
@@ -647,8 +623,6 @@ def rows_footnote(data: AreaData, rows: pd.DataFrame, *extra: str) -> str:
 
 def no_indicator_figures(title: str, what: str, place: str, period: Any, data: AreaData, reason: str = "") -> View:
     """An indicator view's answer to a valid choice with nothing to show: no chart, one finding."""
-    from suna import formatting as fmt
-
     when = f" in {fmt.format_period(period)}" if not fmt.is_missing(period) else ""
     because = f" ({reason.strip().rstrip('.')})" if reason else ""
     return View(title=title, chart=None, table=pd.DataFrame(), footnote=view_footnote(data, source=source_text(pd.DataFrame(), data)),
@@ -658,8 +632,6 @@ def no_indicator_figures(title: str, what: str, place: str, period: Any, data: A
 def as_bars(rows: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
     """Breakdown rows (by sex or age) relabelled as separate "areas" so a compare-areas chart ranks
     them with their CIs and significance colours; England's persons row keeps its code (the benchmark)."""
-    from suna import narrative
-
     out = rows.copy()
     sexes = out["sex"].astype(str) if "sex" in out.columns else pd.Series("Persons", index=out.index)
     england_total = (out["area_code"] == narrative.ENGLAND_CODE) & sexes.eq("Persons")
@@ -675,8 +647,6 @@ def indicator_map(data: AreaData, indicator_id: str | None, what: str, *, distri
     district with no comparison with England still says how high it is), significance against England
     as an outline; suppressed districts hatched and labelled "not shown", never drawn as zero; the chosen
     district outlined in black."""
-    from suna import maps, shapes
-
     code, place = resolve_place(data, district)
     title = f"{what}: map of {data.area.name}"
     rows, chosen = _district_period(data, indicator_id, period)
@@ -729,8 +699,6 @@ def about_data(data: Any) -> View:
 
 def indicator_findings(data: Any, indicator_ids: Sequence[str], selection: Selection, title: str) -> View:
     """suna.narrative's plain-English findings for some indicators of the area (or a district), in the period."""
-    from suna import narrative
-
     table = data.table
     rows = meaningful(table[table["indicator_id"].isin(list(indicator_ids))]) if len(table) and "indicator_id" in table.columns else table
     if rows is None or rows.empty or ((rows["area_code"] == selection.area_code) & (rows["period"] == selection.period)).sum() == 0:

@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from suna import charts, narrative, national, published_indicators, stats
 from suna import formatting as fmt
-from suna import narrative
-from suna.views import View
-from suna.views import common
 from suna.periods import end_year
+from suna.views import common, View
 
 if TYPE_CHECKING:
     from suna.pipeline import AreaData
@@ -52,8 +51,6 @@ def spine(data: AreaData, *, district: str | None = None, period: str | None = N
     """Area profile: one row per indicator, the area's value against England and, where published figures
     give it, the spread of England's authorities of its tier (a district choice shows the district
     against England only: the published spread is of whole authorities)."""
-    from suna import charts, published_indicators
-
     code, place = common.resolve_place(data, district)
     title = f"Area profile: {place} compared with England"
     table = _comparable(_up_to_period(data, period))
@@ -102,8 +99,6 @@ def rug(data: AreaData, *, district: str | None = None, period: str | None = Non
         substance_group: str | None = None) -> View:
     """Tartan rug: every indicator (rows) for England, the region, the area and each district (columns),
     cells coloured by significance against England; suppressed cells marked "*"."""
-    from suna import charts
-
     _, place = common.resolve_place(data, district)
     title = f"Overview: {data.area.name} and its districts compared with England"
     table = _comparable(_up_to_period(data, period))
@@ -159,8 +154,6 @@ def similar_authorities(data: AreaData, *, district: str | None = None, period: 
 
     Whole authorities only: a district choice still shows the authority, and says so.
     """
-    from suna import charts, national, published_indicators, stats
-
     area = data.area
     title = f"{area.name} and similar authorities: deaths related to drug poisoning"
     raw, neighbours = published_indicators.similar_rows(area, period or data.period)

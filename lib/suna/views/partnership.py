@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from suna import formatting as fmt
-from suna import national, reference, sparklines, targets
+from suna import narrative, national, reference, sparklines, targets
 from suna.disclosure import counts as disclosure_counts
 from suna.errors import SunaError
-from suna.views import View
-from suna.views import common, overview
 from suna.periods import end_year, financial_year_of, year_end, year_start
+from suna.views import common, overview, View
 
 if TYPE_CHECKING:
     from suna.pipeline import AreaData
@@ -122,8 +121,6 @@ def _indicator_row(data: AreaData, metric: Mapping[str, Any], period: str) -> di
 
 def _shown(row: pd.Series) -> str:
     """A protected value for display; "suppressed" where disclosure control hid it (narrative's wording)."""
-    from suna import narrative
-
     return narrative.value_text(row)
 
 

@@ -16,13 +16,13 @@ from typing import Any
 import pandas as pd
 
 from suna import charts, narrative, reference, stats
-from suna.disclosure import counts as disclosure_counts
 from suna import formatting as fmt
+from suna.disclosure import counts as disclosure_counts
 from suna.disclosure.cohorts import NOT_RECORDED
-from suna.views import View
-from suna.views import cohorts
-from suna.views import common as c
 from suna.periods import financial_years
+from suna.views import cohorts, View
+from suna.views import common as c
+from suna.views.treatment import _category_rows, _narrative
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +277,6 @@ def waiting_times(data: Any, *, district: str | None = None, period: str | None 
     rows = c.indicator_rows(data, "waiting_within_3_weeks")
     if len(rows):
         rows = rows[rows["period"] == sel.period]
-        from suna.views.treatment import _category_rows, _narrative
 
         findings += _narrative(_category_rows(rows, sel.substance_group), sel)
     else:

@@ -18,13 +18,12 @@ from typing import Any
 
 import pandas as pd
 
-from suna import charts, narrative, reference
-from suna.disclosure import SUPPRESSED, Protected
+from suna import charts, narrative, population, reference, stats
 from suna import formatting as fmt
-from suna.views import View
-from suna.views import cohorts
-from suna.views import common as c
+from suna.disclosure import SUPPRESSED
 from suna.periods import financial_years
+from suna.views import cohorts, View
+from suna.views import common as c
 
 log = logging.getLogger(__name__)
 
@@ -198,8 +197,6 @@ RESIDENTS = "Residents (Census 2021)"
 
 def _resident_shares(data: Any, sel: c.Selection) -> pd.DataFrame | None:
     """The chosen place's usual residents by ethnic group as chart rows, or None without the table."""
-    from suna import population
-
     table = data.tables.get("population_ethnicity")
     if table is None or table.empty:
         return None
@@ -216,8 +213,6 @@ def _ethnicity_finding(cohort: str, counts: pd.DataFrame, residents: pd.DataFram
     Worked from shown counts only (all, White, not stated): a hidden one means no finding rather
     than a figure that could give it away.
     """
-    from suna import stats
-
     labels = reference.category_labels("ethnic_groups")
     by_group = dict(zip(counts["ethnic_group"], counts["count"]))
     total, white, unstated = (by_group.get(k) for k in (c.ALL, labels["white"], labels["not_stated"]))
