@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 import attack
-from suna import pipeline
 from suna.disclosure import counts as disclosure_counts
 from suna.views import REGISTRY, View, common, treatment
 
@@ -23,16 +22,6 @@ TREATMENT_VIEWS = {name: fn for name, fn in REGISTRY.items() if name.startswith(
 # Views whose substance-group filter picks rows of a breakdown that is not itself by substance group.
 BY_GROUP = [treatment.age_sex_profile, treatment.ethnicity_profile, treatment.time_in_treatment, treatment.unmet_need_cascade]
 FUTURE = "2040/41"  # after the sample's records end: every view must answer "no figures", not crash
-
-
-@pytest.fixture(scope="module")
-def halton():
-    return pipeline.load_area_data("halton")
-
-
-@pytest.fixture(scope="module")
-def essex():
-    return pipeline.load_area_data("essex")
 
 
 def _adults_in_treatment(records: pd.DataFrame, start: str, end: str) -> pd.DataFrame:

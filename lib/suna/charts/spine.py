@@ -29,6 +29,16 @@ SPREAD_COLUMNS = ("tier_p5", "tier_q25", "tier_q75", "tier_p95")  # England's sp
 _ROW_UNITS = {"proportion": "%", "crude_rate": "per 100,000", "dsr": "per 100,000, age-standardised"}
 
 
+def _headline_rows(indicators: pd.DataFrame, rule: str | None, indicator_ids: Sequence[Any] | None) -> pd.DataFrame:
+    """The protected table's headline rows (no breakdown; persons) of the indicators asked for (all by default)."""
+    assert_protected(indicators, rule)
+    _require_columns(indicators, ("indicator_id", "indicator_name", "area_code", "period", "value"), "indicators")
+    table = narrative.headline_rows(indicators)
+    if indicator_ids is not None:
+        table = table[table["indicator_id"].astype(str).isin([str(i) for i in indicator_ids])]
+    return table
+
+
 def _row_label(name: Any, period_label: str, measure: Any) -> str:
     """A spine or rug row's label: the indicator, then its period and unit ("Deaths (2021 to 2023, per 100,000)")."""
     unit = _ROW_UNITS.get(str(measure).strip().lower()) if not fmt.is_missing(measure) else None
@@ -86,11 +96,7 @@ def spine_chart(
     significance against England. ``district_codes`` is kept for callers; the districts are the rug's.
     """
     alt = _alt()
-    assert_protected(indicators, rule)
-    _require_columns(indicators, ("indicator_id", "indicator_name", "area_code", "period", "value"), "indicators")
-    table = narrative.headline_rows(indicators)
-    if indicator_ids is not None:
-        table = table[table["indicator_id"].astype(str).isin([str(i) for i in indicator_ids])]
+    table = _headline_rows(indicators, rule, indicator_ids)
     if area_code not in set(table["area_code"]):
         raise UnknownAreaError(area_code, sorted(table["area_code"].astype(str).unique()), kind="area code in the indicators table")
     rows = []
@@ -248,11 +254,7 @@ def overview_rug(
     Suppressed cells show "*" (explained in the caption and tooltip); cells with no value "n/a".
     """
     alt = _alt()
-    assert_protected(indicators, rule)
-    _require_columns(indicators, ("indicator_id", "indicator_name", "area_code", "period", "value"), "indicators")
-    table = narrative.headline_rows(indicators)
-    if indicator_ids is not None:
-        table = table[table["indicator_id"].astype(str).isin([str(i) for i in indicator_ids])]
+    table = _headline_rows(indicators, rule, indicator_ids)
     if area_codes is None:
         codes = table["area_code"].astype(str)
         area_codes = list(dict.fromkeys(codes[codes != ENGLAND_CODE]))
