@@ -85,13 +85,15 @@ def _summary(data: pipeline.AreaData, table: pd.DataFrame, record: pd.DataFrame,
 
 def _engine_before() -> Callable[[], None]:
     """Switch the engine to its earlier choices; returns the function that switches back."""
-    saved = (disclosure._keep_shown, disclosure.whole_area_cost, secondary.PRUNE_AT_MOST)
-    disclosure._keep_shown = lambda frame, tables: np.zeros(len(frame), dtype=bool)
-    disclosure.whole_area_cost = lambda frame, *a, **k: np.zeros(len(frame))
+    tables, indicator_table = disclosure.tables, disclosure.indicator_table
+    saved = (indicator_table._keep_shown, tables.whole_area_cost, indicator_table.whole_area_cost, secondary.PRUNE_AT_MOST)
+    indicator_table._keep_shown = lambda frame, tables: np.zeros(len(frame), dtype=bool)
+    tables.whole_area_cost = indicator_table.whole_area_cost = lambda frame, *a, **k: np.zeros(len(frame))
     secondary.PRUNE_AT_MOST = 0
 
     def restore() -> None:
-        disclosure._keep_shown, disclosure.whole_area_cost, secondary.PRUNE_AT_MOST = saved
+        (indicator_table._keep_shown, tables.whole_area_cost, indicator_table.whole_area_cost,
+         secondary.PRUNE_AT_MOST) = saved
     return restore
 
 

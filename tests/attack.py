@@ -537,7 +537,7 @@ def view_group_recoveries(view_fn: Any, data: Any, groups: Sequence[str], **choi
     """Hidden cells of a view that its substance-group filter gives away.
 
     The view is called for all groups and for each group, and every table it protects (through
-    ``suna.views.common.protect_counts``, the cohorts built afresh, not read from memory or disk) is recorded. The n-th table of each call is one version:
+    ``suna.disclosure.counts.protect_counts``, the cohorts built afresh, not read from memory or disk) is recorded. The n-th table of each call is one version:
     the chosen group's rows (all of it when counted from that group's records alone), with every
     district and the whole area (the district filter shows them all). The versions are attacked as
     one table, with the ``All`` group as the sum of the groups besides the table's own margins.
@@ -545,9 +545,10 @@ def view_group_recoveries(view_fn: Any, data: Any, groups: Sequence[str], **choi
     import inspect
     from unittest import mock
 
-    from suna.views import cohorts, common
+    from suna.disclosure import counts as disclosure_counts
+    from suna.views import cohorts
 
-    real = common.protect_counts
+    real = disclosure_counts.protect_counts
     signature = inspect.signature(real)
     tables: dict[int, list[tuple[str, Any, Any]]] = {}
     for group in [None, *groups]:
@@ -561,10 +562,10 @@ def view_group_recoveries(view_fn: Any, data: Any, groups: Sequence[str], **choi
             return protected
 
         built_afresh = mock.patch.object(cohorts, "_saved_or_built", lambda build, data, period: build(data, period))
-        with mock.patch.object(common, "protect_counts", spy), mock.patch.object(cohorts, "_BUILT", {}), built_afresh:
+        with mock.patch.object(disclosure_counts, "protect_counts", spy), mock.patch.object(cohorts, "_BUILT", {}), built_afresh:
             view_fn(data, substance_group=group, **choice)
         for n, (arguments, protected) in enumerate(calls):
-            tables.setdefault(n, []).append((group or common.ALL, arguments, protected))
+            tables.setdefault(n, []).append((group or disclosure_counts.ALL, arguments, protected))
     if not tables:
         raise AssertionError("the view protected no table: nothing to attack")
     found: list[Recovery] = []
@@ -572,8 +573,8 @@ def view_group_recoveries(view_fn: Any, data: Any, groups: Sequence[str], **choi
         arguments = versions[0][1]
         area = arguments["area"]
         dims = ["area_code", "substance_group", *[d for d in arguments["dims"] if d != "substance_group"]]
-        margins = {"area_code": {area.code: list(area.district_codes)}, "substance_group": common.ALL,
-                   **{t: common.ALL for t in arguments["totals"]}, **dict(arguments["margins"] or {})}
+        margins = {"area_code": {area.code: list(area.district_codes)}, "substance_group": disclosure_counts.ALL,
+                   **{t: disclosure_counts.ALL for t in arguments["totals"]}, **dict(arguments["margins"] or {})}
         pairs = []
         for group, args, protected in versions:
             counts, table = args["counts"], protected.table

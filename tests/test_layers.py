@@ -17,7 +17,7 @@ NOTEBOOKS = LIB.parents[1] / "notebooks"
 
 # Bottom to top: the data flow from parameters and published tables to what a reader sees.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("core", ("suna", "errors", "paths", "reference", "fingerprint", "areas", "schemas", "stats", "formatting",
+    ("core", ("suna", "errors", "paths", "reference", "fingerprint", "periods", "areas", "schemas", "stats", "formatting",
               "population", "outputs")),
     ("sources", ("sources",)),
     ("figures", ("indicators", "national", "published_indicators", "shapes", "localities", "area_registry", "result_cache",

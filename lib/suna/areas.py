@@ -16,6 +16,7 @@ import yaml
 
 from suna import paths
 from suna.errors import ParametersError, UnknownAreaError
+from suna.periods import start_year
 
 ENGLAND_CODE = "E92000001"
 ENGLAND_NAME = "England"
@@ -184,8 +185,7 @@ def area_from_params(raw: dict[str, Any], source: str = "parameters") -> Area:
     if dupes:
         raise ParametersError(source, "area_definition.districts", f"lists {', '.join(dupes)} more than once")
     period = str(raw.get("period", "2023/24"))
-    if not _is_financial_year(period):
-        raise ParametersError(source, "period", f"is {period!r}; expected a financial year like '2023/24'")
+    start_year(period, source)  # a financial year, or the message naming the params file
     return Area(
         slug=str(raw["area"]),
         code=str(definition["code"]),
@@ -199,14 +199,6 @@ def area_from_params(raw: dict[str, Any], source: str = "parameters") -> Area:
         period=period,
         data_dir=str(raw.get("data_dir") or ""),
         localities=_localities(definition.get("localities"), source, parsed),
-    )
-
-
-def _is_financial_year(period: str) -> bool:
-    parts = period.split("/")
-    return (
-        len(parts) == 2 and len(parts[0]) == 4 and len(parts[1]) == 2 and parts[0].isdigit() and parts[1].isdigit()
-        and (int(parts[0]) + 1) % 100 == int(parts[1])
     )
 
 

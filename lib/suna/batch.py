@@ -35,9 +35,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from suna import paths
-from suna.fingerprint import folder_signature, lib_signature
+from suna import __version__, board_pack, paths, publish
+from suna.areas import area_from_params, read_params
 from suna.errors import ParametersError, SunaError, UnknownAreaError
+from suna.fingerprint import folder_signature, lib_signature
+from suna.publish import atomic_write_text
 
 logger = logging.getLogger(__name__)
 
@@ -207,8 +209,6 @@ def read_job_parameters(params_path: Path, data_dir: str | None = None) -> tuple
     Raises:
         ParametersError: the file is not YAML, not a mapping, or not a valid area definition.
     """
-    from suna.areas import area_from_params, read_params
-
     raw = read_params(params_path)
     area = area_from_params(raw, source=str(params_path))
     if area.slug != params_path.stem:
@@ -282,9 +282,6 @@ def is_up_to_date(spec: JobSpec) -> dict[str, Any] | None:
 
 
 def _write_stamp(spec: JobSpec, result: JobResult) -> None:
-    from suna import __version__
-    from suna.publish import atomic_write_text
-
     stamp = {"inputs_hash": spec.inputs_hash, "suna_version": __version__, "result": result.to_record()}
     atomic_write_text(spec.stamp_path, json.dumps(stamp, indent=2, default=str))
 
@@ -455,8 +452,6 @@ def run_job(spec: JobSpec, kernel: WarmKernel | None = None) -> JobResult:
     the previous good report. A failed run keeps its executed notebook as ``<notebook>.failed.ipynb``.
     With ``kernel``, the notebook runs in that warm kernel; otherwise in a fresh one.
     """
-    from suna import publish
-
     started = time.perf_counter()
     spec.area_dir.mkdir(parents=True, exist_ok=True)
     tmp_ipynb = publish.temporary_path(spec.ipynb_path)
@@ -623,8 +618,6 @@ def run_batch(
         UnknownAreaError: an area in ``areas`` has no params file.
         ParametersError: ``jobs`` is below 1 or a notebook in ``notebooks`` does not exist.
     """
-    from suna import publish
-
     started_at = datetime.now().astimezone()
     t0 = time.perf_counter()
     out_dir = Path(out_dir) if out_dir else paths.reports_dir()
@@ -729,8 +722,6 @@ def make_board_packs(jobs: Sequence[JobResult], out_dir: Path) -> dict[str, Any]
     Returns:
         Area -> the ``BoardPack`` made, or a sentence saying why there is none.
     """
-    from suna import board_pack
-
     made: dict[str, Any] = {}
     whole: dict[str, list[JobResult]] = {}
     for area in sorted({job.area for job in jobs}):
@@ -757,7 +748,6 @@ def _source_title(notebook: Path) -> str:
     """The report title (first H1) of a notebook, read before it runs so failures are named too."""
     import nbformat
 
-    from suna import publish
 
     try:
         return publish.notebook_title(nbformat.read(str(notebook), as_version=4), default=notebook.stem)

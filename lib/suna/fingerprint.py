@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from suna import paths
+import suna
 
 
 def lib_signature() -> str:
@@ -25,8 +26,6 @@ def lib_signature() -> str:
 
 @lru_cache(maxsize=None)
 def _signature(reference_dir: Path) -> str:
-    import suna
-
     digest = hashlib.sha256()
     roots = [Path(suna.__file__).resolve().parent, reference_dir, reference_dir.parent / "published"]
     for root in roots:

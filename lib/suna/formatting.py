@@ -12,10 +12,11 @@ import logging
 import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from suna.areas import Area
+from suna import periods
+from suna.areas import ENGLAND_CODE, ENGLAND_NAME, Area
+from suna.errors import UnknownAreaError
 
 log = logging.getLogger(__name__)
 
@@ -142,9 +143,6 @@ def format_count(count: Any, count_display: Any = None) -> str:
     return format_number(count, 0)
 
 
-_FINANCIAL = re.compile(r"^(\d{4})/(\d{2})$")
-_POOLED_YEARS = re.compile(r"^(\d{4})\s*[-–—]\s*(\d{2}|\d{4})$")
-_POOLED_FINANCIAL = re.compile(r"^(\d{4}/\d{2})\s*[-–—]\s*(\d{2,4})/(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4}/\d{2}|\d{4})\s*Q([1-4])$", re.IGNORECASE)
 
 
@@ -160,18 +158,12 @@ def format_period(period: Any) -> str:
     if isinstance(period, float) and period.is_integer():
         period = int(period)
     text = str(period).strip()
-    if _FINANCIAL.match(text) or re.fullmatch(r"\d{4}", text):
+    if periods.FINANCIAL_YEAR.match(text) or re.fullmatch(r"\d{4}", text):
         return text
-    if m := _POOLED_YEARS.match(text):
-        start, end = m.group(1), m.group(2)
-        if len(end) == 2:
-            end = start[:2] + end if int(end) >= int(start[2:]) else str(int(start[:2]) + 1) + end
-        return f"{start} to {end}"
-    if m := _POOLED_FINANCIAL.match(text):
-        first, end_start, end_end = m.group(1), m.group(2), m.group(3)
-        if len(end_start) == 2:
-            end_start = first[:2] + end_start
-        return f"{first} to {end_start}/{end_end}"
+    if span := periods.pooled_span(text):
+        if periods.POOLED_YEARS.match(text):
+            return f"{span[0]} to {span[-1]}"
+        return f"{text[:7]} to {span[-1]}/{text[-2:]}"
     if m := _QUARTER.match(text):
         return f"{m.group(1)}, quarter {m.group(2)}"
     return text
@@ -179,12 +171,8 @@ def format_period(period: Any) -> str:
 
 def pooled_years(period: Any) -> int | None:
     """How many calendar or financial years a pooled period spans ("2021 - 23" -> 3), else None."""
-    shown = format_period(period)
-    m = re.fullmatch(r"(\d{4})(?:/\d{2})? to (\d{4})(?:/\d{2})?", shown)
-    if not m:
-        return None
-    years = int(m.group(2)) - int(m.group(1)) + 1
-    return years if years > 1 else None
+    span = None if is_missing(period) else periods.pooled_span(period)
+    return len(span) if span and len(span) > 1 else None
 
 
 def period_phrase(period: Any) -> str:
@@ -200,9 +188,6 @@ def area_label(code: str, area: Area | None = None) -> str:
     Raises:
         UnknownAreaError: the code is not in the area's hierarchy (or, with no area, is not England).
     """
-    from suna.areas import ENGLAND_CODE, ENGLAND_NAME
-    from suna.errors import UnknownAreaError
-
     key = str(code).strip()
     if key == ENGLAND_CODE:
         return ENGLAND_NAME

@@ -32,9 +32,10 @@ import pandas as pd
 import yaml
 
 from suna import formatting as fmt
-from suna import paths, reference, stats
-from suna.areas import ENGLAND_CODE, ENGLAND_NAME, Area
+from suna import paths, reference, schemas, stats
+from suna.areas import Area, ENGLAND_CODE, ENGLAND_NAME
 from suna.errors import ParametersError, ValidationError
+from suna.periods import financial_year_numbers, period_label, start_year
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,6 @@ PRISON_RELEASES = "prison_releases"  # catalogue ``table`` of continuity of care
 DIED = "died"  # the exit reason of a death in treatment (data/reference/categories.yaml)
 # Records whose district is not one of the area's count in the area's rows under this key, never as a district.
 NO_DISTRICT = "(district not known)"
-_FY = re.compile(r"^(\d{4})/(\d{2})$")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -187,45 +187,6 @@ def benchmarks() -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------------
-# Periods
-# --------------------------------------------------------------------------------------------------
-
-
-def financial_year_label(year: int) -> str:
-    """2023 -> "2023/24"."""
-    return f"{year}/{(year + 1) % 100:02d}"
-
-
-def period_label(last_year: int, pooling_years: int, period_type: str) -> str:
-    """Fingertips period wording: "2023/24", "2021/22 - 23/24", "2023", "2021 - 23"."""
-    first = last_year - pooling_years + 1
-    if period_type == "financial_year":
-        if pooling_years == 1:
-            return financial_year_label(last_year)
-        return f"{financial_year_label(first)} - {financial_year_label(last_year)[2:]}"
-    if pooling_years == 1:
-        return str(last_year)
-    return f"{first} - {last_year % 100:02d}"
-
-
-def period_year(period: str) -> int:
-    """The year a financial-year period starts ("2023/24" -> 2023), for the ``period`` parameter."""
-    m = _FY.match(str(period).strip())
-    if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-        raise ParametersError("compute_indicators", "period", f"is {period!r}; expected a financial year like 2023/24")
-    return int(m.group(1))
-
-
-def _fy_of(dates: pd.Series) -> np.ndarray:
-    """Financial year (named by its first calendar year) of each date; -1 where missing."""
-    d = pd.to_datetime(dates)
-    year = d.dt.year.to_numpy(dtype=float, na_value=np.nan)
-    month = d.dt.month.to_numpy(dtype=float, na_value=np.nan)
-    fy = np.where(month >= 4, year, year - 1)
-    return np.where(np.isnan(fy), -1, fy).astype(np.int64)
-
-
-# --------------------------------------------------------------------------------------------------
 # Event tables (district x period x sex [x category] [x age band], complete grids)
 # --------------------------------------------------------------------------------------------------
 
@@ -271,7 +232,7 @@ class _Treatment:
         t["group_rank"] = t["substance_group"].map(rank).astype(int)
         t = t.sort_values(["client_id", "start_date", "episode_id"], kind="stable").reset_index(drop=True)
         t["represented"] = represented(t)
-        t["start_fy"], t["end_fy"] = _fy_of(t["start_date"]), _fy_of(t["discharge_date"])
+        t["start_fy"], t["end_fy"] = financial_year_numbers(t["start_date"]), financial_year_numbers(t["discharge_date"])
         t["is_success"] = t["exit_reason"].isin(reference.successful_exit_reasons())
         t["is_ocu"] = t["substance_group"].eq("opiate") | t["substances"].fillna("").str.contains("crack")
         t["is_alcohol"] = t["substance_group"].isin(["alcohol_only", "non_opiate_and_alcohol"])
@@ -313,7 +274,7 @@ class _Treatment:
         self.exits = exits.assign(period_year=exits["end_fy"])
         # Years whose exits all have 6 months of data after them end before this one.
         data_end = max(treatment["start_date"].max(), treatment["discharge_date"].max())
-        self.follow_up_complete_before = int(_fy_of(pd.Series([data_end - pd.Timedelta(days=REPRESENTATION_DAYS)]))[0])
+        self.follow_up_complete_before = int(financial_year_numbers(pd.Series([data_end - pd.Timedelta(days=REPRESENTATION_DAYS)]))[0])
 
 
 def represented(episodes: pd.DataFrame) -> pd.Series:
@@ -338,11 +299,11 @@ def _treatment_years(treatment: pd.DataFrame) -> list[int]:
 
     An extract holds the episodes open at or after its start, so earlier years are incomplete.
     """
-    first = _fy_of(treatment["discharge_date"].dropna().nsmallest(1))
+    first = financial_year_numbers(treatment["discharge_date"].dropna().nsmallest(1))
     if not len(first):
-        first = _fy_of(treatment["start_date"].nsmallest(1))
+        first = financial_year_numbers(treatment["start_date"].nsmallest(1))
     last_date = max(treatment["start_date"].max(), treatment["discharge_date"].max())
-    last = int(_fy_of(pd.Series([last_date]))[0])
+    last = int(financial_year_numbers(pd.Series([last_date]))[0])
     return list(range(int(first[0]), last + 1))
 
 
@@ -495,7 +456,7 @@ def _record_events(spec: dict[str, Any], tables: dict[str, pd.DataFrame], distri
     frame = tables[table]
     if table == "admissions":
         hit = _code_match(frame, spec["code_list"], spec.get("diagnosis", "primary"))
-        year = _fy_of(frame["admission_date"])
+        year = financial_year_numbers(frame["admission_date"])
     else:
         hit = reference.icd10_matches(frame["underlying_cause"], spec["code_list"])
         if spec.get("poisoning_code_list"):
@@ -558,7 +519,7 @@ def _prison_release_events(spec: dict[str, Any], releases: pd.DataFrame, distric
     treatment contact is within 3 weeks (0 to 21 days) of release (PHOF C20)."""
     adults = releases.loc[releases["age_years"].fillna(-1).astype(int) >= ADULT_AGE]
     days = (adults["first_community_contact_date"] - adults["release_date"]).dt.days
-    year = _fy_of(adults["release_date"])
+    year = financial_year_numbers(adults["release_date"])
     known = year[year >= 0]
     years = list(range(int(known.min()), int(known.max()) + 1)) if len(known) else []
     events = pd.DataFrame({
@@ -571,7 +532,7 @@ def _prison_release_events(spec: dict[str, Any], releases: pd.DataFrame, distric
 def _record_years(spec: dict[str, Any], tables: dict[str, pd.DataFrame]) -> list[int]:
     frame = tables[spec["table"]]
     if spec["table"] == "admissions":
-        fy = _fy_of(frame["admission_date"])
+        fy = financial_year_numbers(frame["admission_date"])
         return list(range(int(fy.min()), int(fy.max()) + 1))
     year = frame["registration_date"].dt.year
     return list(range(int(year.min()), int(year.max()) + 1))
@@ -657,7 +618,7 @@ def compute_indicators(area: Area, tables: dict[str, pd.DataFrame], period: str 
     missing = [t for t in {cat[i]["table"] for i in wanted} | {"population"} if t not in tables]
     if missing:
         raise ParametersError("compute_indicators", "tables", f"lacks {', '.join(sorted(missing))}; expected the canonical tables from suna.sources.store.load_tables")
-    last_year = period_year(period) if period else None
+    last_year = start_year(period, "compute_indicators") if period else None
     districts = area.district_codes
     population = tables["population"]
 
@@ -891,8 +852,6 @@ def _trends(table: pd.DataFrame, cat: dict[str, dict[str, Any]]) -> pd.DataFrame
 
 
 def _finish(table: pd.DataFrame) -> pd.DataFrame:
-    from suna import schemas
-
     columns = [*schemas.INDICATOR_COLUMNS, *EXTRA_COLUMNS]
     for col in columns:
         if col not in table.columns:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from suna import charts
+from suna.charts import base as chart_base  # its helpers; `base` is a chart layer here
 from suna import formatting as fmt
 from suna.errors import SunaError, UnknownAreaError
 
@@ -84,23 +85,23 @@ def district_map(
         SunaError: a district of the area (or of the table) is not on the layer, or a district has
             more than one row.
     """
-    alt = charts._alt()
+    alt = chart_base._alt()
     charts.assert_protected(indicators, rule)
     if colour_by not in ("significance", "value"):
         raise SunaError(f"colour_by is {colour_by!r}; expected 'significance' or 'value'.")
     _check_layer(layer)
     codes = layer["district_code"].astype(str).tolist()
-    rows = charts._indicator_rows(indicators, indicator_id)
+    rows = chart_base._indicator_rows(indicators, indicator_id)
     on_map = rows[rows["area_code"].astype(str).isin(codes)]
     if period is None:
-        period = charts._latest_period(on_map if len(on_map) else rows)
+        period = chart_base._latest_period(on_map if len(on_map) else rows)
     on_map = on_map[on_map["period"].astype(str) == str(period)]
     _check_districts(on_map, rows, codes, area)
-    shown = _joined(layer, charts._display_frame(on_map, area) if len(on_map) else None, area)
+    shown = _joined(layer, chart_base._display_frame(on_map, area) if len(on_map) else None, area)
     chosen = _highlight_code(layer, highlight)
 
     name = str(rows["indicator_name"].iloc[0])
-    tips = charts._tooltip(("area_label", "District"), ("period_label", "Period"), ("value_label", "Value"),
+    tips = chart_base._tooltip(("area_label", "District"), ("period_label", "Period"), ("value_label", "Value"),
                            ("ci_label", "Confidence interval"), ("count_label", "Count"), ("outcome", "Compared with England"))
     select = alt.selection_point(fields=["district_code"], name=SELECTION, on="click", clear="dblclick")
     base = alt.Chart(shown)
@@ -116,7 +117,7 @@ def district_map(
         # named for screen readers (and the app's map clicks) only when drawn: an empty layer would be an unnamed image
         valued = base.transform_filter("isValid(datum.value)").mark_geoshape(stroke=charts.OUTLINE, aria=valued_count > 0).encode(
             fill=alt.Fill("value:Q", scale=alt.Scale(type="quantile", range=CLASS_COLOURS[:classes] if classes > 1 else CLASS_COLOURS[2:3]),
-                          title=f"{charts._measure_title(rows)}: {CLASS_WORDS.get(classes, f'{classes} classes')} of the districts",
+                          title=f"{chart_base._measure_title(rows)}: {CLASS_WORDS.get(classes, f'{classes} classes')} of the districts",
                           legend=alt.Legend(format=",.1f", symbolType="square", symbolStrokeColor=charts.OUTLINE,
                                             symbolStrokeWidth=1)),
             strokeWidth=outline, tooltip=tips,
@@ -151,16 +152,16 @@ def district_map(
     chart = alt.layer(*layers).project(type="mercator").properties(width=width, height=height)
     if colour_by == "value":
         chart = chart.resolve_scale(fill="independent", stroke="independent")
-    foot = footnote if footnote is not None else charts._default_footnote(shown[shown["fill_label"] != NOT_AVAILABLE_LABEL])
+    foot = footnote if footnote is not None else chart_base._default_footnote(shown[shown["fill_label"] != NOT_AVAILABLE_LABEL])
     boundary = layer.attrs.get("credit")
-    caption = charts._caption(source, fmt.format_period(period), foot)
+    caption = chart_base._caption(source, fmt.format_period(period), foot)
     if boundary:
         caption.append(f"Boundaries: {boundary}.")
     where = f"districts of {area.name}" if area is not None else "by district"
     coloured = "compared with England" if colour_by == "significance" else "by value"
     describe = (f"Map of {len(shown)} districts coloured {coloured}" + ("; hatched districts are not shown to protect privacy"
                 if (shown["fill_label"] == SUPPRESSED_LABEL).any() else "") + "; the figures are in the table below.")
-    return charts._finish(chart, title or f"{name}: {where}, {fmt.format_period(period)}", caption, describe)
+    return chart_base._finish(chart, title or f"{name}: {where}, {fmt.format_period(period)}", caption, describe)
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -223,14 +224,14 @@ def _fitted_size(layer: gpd.GeoDataFrame, width: int) -> tuple[int, int]:
 
 
 def _legend() -> Any:
-    return charts._alt().Legend(symbolType="square", symbolStrokeColor=charts.OUTLINE, symbolStrokeWidth=1,
+    return chart_base._alt().Legend(symbolType="square", symbolStrokeColor=charts.OUTLINE, symbolStrokeWidth=1,
                                 labelExpr=f"datum.label == '{SUPPRESSED_LABEL}' ? '{SUPPRESSED_LEGEND}' : datum.label")
 
 
 def _significance_scale(labels: pd.Series, palette: str) -> Any:
-    colours = {**charts._palette(palette), NOT_AVAILABLE_LABEL: NOT_AVAILABLE_COLOUR}
+    colours = {**chart_base._palette(palette), NOT_AVAILABLE_LABEL: NOT_AVAILABLE_COLOUR}
     present = [label for label in colours if label in set(labels)]
-    return charts._alt().Scale(domain=present, range=[colours[label] for label in present])
+    return chart_base._alt().Scale(domain=present, range=[colours[label] for label in present])
 
 
 def _status_scale(labels: pd.Series) -> Any:
@@ -266,7 +267,7 @@ def _hatching(suppressed: gpd.GeoDataFrame, everything: gpd.GeoDataFrame) -> gpd
 
 def _name_labels(shown: gpd.GeoDataFrame) -> list[Any]:
     """District names at a point inside each district: a white halo under black text."""
-    alt = charts._alt()
+    alt = chart_base._alt()
     points = shown.geometry.representative_point()
     names = pd.DataFrame({"area_label": shown["area_label"], "longitude": points.x, "latitude": points.y})
     text = alt.Chart(names).encode(longitude="longitude:Q", latitude="latitude:Q", text="area_label:N")

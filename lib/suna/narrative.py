@@ -14,7 +14,9 @@ from typing import Any
 
 import pandas as pd
 
+from suna import disclosure
 from suna import formatting as fmt
+from suna.errors import UnknownAreaError
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +275,6 @@ def _counts_text(row: pd.Series) -> str:
         if denominator in (fmt.SUPPRESSED, fmt.NOT_AVAILABLE):
             return ""
         return f" ({count} out of {denominator})"
-    from suna import disclosure  # the rule knows what it counts: people, admissions or deaths
 
     rule_name = row.get("disclosure_rule")
     noun = disclosure.rule(str(rule_name)).noun if not fmt.is_missing(rule_name) else "events"
@@ -354,8 +355,6 @@ def findings(indicators: pd.DataFrame, area_code: str, period: str | None = None
     Raises:
         UnknownAreaError: the area has no rows in the table.
     """
-    from suna.errors import UnknownAreaError
-
     area_rows = indicators[indicators["area_code"] == area_code]
     if area_rows.empty:
         known = sorted(indicators["area_code"].dropna().astype(str).unique())

@@ -22,7 +22,7 @@ import pandas as pd
 from suna import reference, schemas, stats
 from suna.areas import ENGLAND_CODE, ENGLAND_NAME
 from suna.errors import ParametersError, UnknownAreaError, ValidationError
-from suna.indicators import period_label
+from suna.periods import period_label
 from suna.sources import published
 
 log = logging.getLogger(__name__)

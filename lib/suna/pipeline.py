@@ -15,8 +15,10 @@ from typing import Any
 
 import pandas as pd
 
-from suna import areas, localities, paths
+from suna import areas, disclosure, formatting, indicators, localities, paths, published_indicators, result_cache
 from suna.areas import Area
+from suna.errors import DataSourceError
+from suna.sources import extracts, published, sample, store
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +47,7 @@ class AreaData:
 
     @property
     def synthetic_notice(self) -> str:
-        from suna.sources.sample import SYNTHETIC_NOTICE
-
-        return SYNTHETIC_NOTICE if self.is_synthetic else ""
+        return sample.SYNTHETIC_NOTICE if self.is_synthetic else ""
 
 
 def load_area_data(
@@ -79,8 +79,6 @@ def data_fingerprint(area: str | Area, period: str | None = None, data_dir: str 
     The app uses it to find what it drew for these data before (``suna.widgets``), so a viewer's kernel
     need not load an area whose every view is already drawn.
     """
-    from suna import result_cache
-
     if not isinstance(area, Area):
         area = areas.load_area(area, definition=area_definition or None)
     return result_cache.cache_key(area, period or area.period, Path(data_dir) if data_dir else paths.sample_dir())
@@ -88,9 +86,6 @@ def data_fingerprint(area: str | Area, period: str | None = None, data_dir: str 
 
 @lru_cache(maxsize=8)
 def _load_cached(area: Area, period: str, data_dir: str) -> AreaData:
-    from suna import disclosure, result_cache
-    from suna.sources import sample
-
     folder = Path(data_dir) if data_dir else None
     # An authority the synthetic sample does not cover, with no extracts of its own, is reported from
     # published figures alone: never from invented records.
@@ -126,9 +121,6 @@ def _load_cached(area: Area, period: str, data_dir: str) -> AreaData:
 
 def _check_published(area: Area) -> None:
     """An authority reported from published figures alone must be one the ONS tables know."""
-    from suna.errors import DataSourceError
-    from suna.sources import published
-
     known = set(published.upper_tiers()["code"])
     if area.code not in known:
         raise DataSourceError(
@@ -143,8 +135,6 @@ def raw_indicators(area: Area, tables: dict[str, pd.DataFrame], period: str) -> 
     An indicator whose records are absent is left out (the views say what to supply); published
     figures are added for every authority (``suna.published_indicators``).
     """
-    from suna import indicators, published_indicators
-
     frames = []
     if tables.get("population") is not None:
         wanted = [i for i, spec in indicators.catalogue().items() if spec["table"] in tables]  # no table is "published"
@@ -156,12 +146,8 @@ def raw_indicators(area: Area, tables: dict[str, pd.DataFrame], period: str) -> 
 
 
 def _load_tables(area: Area, folder: Path | None) -> dict[str, pd.DataFrame]:
-    from suna.sources import store
-
     if folder is None or (any(folder.glob("*.parquet")) and not _has_extracts(folder)):
         return store.load_tables(area, folder)
-    from suna.sources import extracts
-
     return extracts.load_extracts(area, folder)
 
 
@@ -176,8 +162,6 @@ def area_indicators(area: str, period: str | None = None, data_dir: str | None =
 
 def summary_text(data: AreaData) -> str:
     """A plain table of the area's latest indicators, for the terminal."""
-    from suna import formatting
-
     table = data.table
     upper = table[(table["area_code"] == data.area.code) & table["category_type"].isna() & (table["sex"] == "Persons")]
     latest = upper.sort_values("period_sortable").groupby("indicator_id", sort=False).tail(1)

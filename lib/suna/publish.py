@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from suna import paths
+from suna import __version__, paths, responsive
 
 logger = logging.getLogger(__name__)
 
@@ -339,7 +339,6 @@ def _narrow_form(spec: Mapping[str, Any], mode: str) -> tuple[Mapping[str, Any],
     form without the datasets it shares with the wide one (the page joins them)."""
     if mode != "vega-lite":
         return spec, None
-    from suna import responsive
 
     narrow = responsive.narrow_spec(dict(spec))
     shared = spec.get("datasets") or {}
@@ -394,8 +393,6 @@ def write_index(results: Any, out_dir: Path) -> Path:
     Returns:
         The path of the index page (written atomically).
     """
-    from suna import __version__
-
     out_dir = Path(out_dir)
     jobs = list(results.jobs)
     started = getattr(results, "started_at", None) or datetime.now().astimezone()

@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from suna import indicators, national, schemas
+from suna import indicators, national, periods, schemas
 from suna.areas import ENGLAND_CODE, ENGLAND_NAME, Area
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def ranks(area: Area) -> pd.DataFrame:
 
 def _up_to(rows: pd.DataFrame, period: str | None) -> pd.DataFrame:
     """Pooled periods ending no later than the reported financial year's first calendar year."""
-    return rows.loc[rows["end_year"] <= indicators.period_year(period)] if period else rows
+    return rows.loc[rows["end_year"] <= periods.start_year(period, "published_indicators")] if period else rows
 
 
 def _layout(rows: pd.DataFrame) -> pd.DataFrame:

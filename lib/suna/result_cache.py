@@ -21,6 +21,7 @@ import pandas as pd
 from suna import paths
 from suna.areas import Area
 from suna.fingerprint import folder_signature, lib_signature
+from suna.sources.store import write_table, write_text
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,6 @@ def load(area: Area, key: str) -> dict[str, pd.DataFrame] | None:
 
 def save(area: Area, key: str, frames: dict[str, pd.DataFrame]) -> None:
     """Save the three tables; a failure only costs the next run a recomputation."""
-    from suna.sources.store import write_table, write_text
-
     folder = _folder(area, key)
     try:
         folder.mkdir(parents=True, exist_ok=True)

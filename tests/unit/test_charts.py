@@ -329,7 +329,7 @@ def test_accessible_colours_text_and_outlines_meet_wcag() -> None:
     # WCAG 2.1: 3:1 for graphics (the mark outline against the white page), 4.5:1 for text on a fill.
     assert _contrast(charts.OUTLINE, "#FFFFFF") >= 3
     for label, fill in charts.PALETTES["accessible"].items():
-        text = charts._text_colour(fill)
+        text = charts.base._text_colour(fill)
         assert _contrast(text, fill) >= 4.5, (label, fill, text)
     # Every significance colour distinct from its neighbours in the legend.
     colours = list(charts.PALETTES["accessible"].values())

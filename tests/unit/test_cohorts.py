@@ -8,7 +8,10 @@ import pytest
 
 import attack
 from suna import areas, disclosure, pipeline, secondary
+from suna.disclosure import cohorts as disclosure_cohorts
+from suna.disclosure import counts as disclosure_counts
 from suna.views import cohorts, common, indicator_cells, treatment
+from suna.periods import financial_years
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
 
@@ -28,14 +31,15 @@ def _tiny_people(area):
     """Hand-made people: a few districts, every group, a small cell or two."""
     rng = np.random.default_rng(7)
     n = 400
-    return _people(list(zip(rng.choice(area.district_codes, n), rng.choice(list(cohorts.GROUPS), n, p=[0.2, 0.1, 0.1, 0.6]),
+    return _people(list(zip(rng.choice(area.district_codes, n), rng.choice(list(disclosure_cohorts.GROUPS), n, p=[0.2, 0.1, 0.1, 0.6]),
                             rng.choice(cohorts.routes(), n, p=[0.6, 0.15, 0.15, 0.05, 0.05]), rng.choice(["Male", "Female"], n))))
 
 
 def test_a_total_two_breakdowns_share_is_one_cell_hidden_or_shown_in_both():
     area = _tiny_area()
-    built = cohorts.protect_cohort(_tiny_people(area), area, [cohorts.Breakdown(("route",)), cohorts.Breakdown(("sex",))],
-                                   {"route": cohorts.routes(), "sex": ["Male", "Female"]})
+    built = disclosure_cohorts.protect_cohort(_tiny_people(area), area,
+                                              [disclosure_cohorts.Breakdown(("route",)), disclosure_cohorts.Breakdown(("sex",))],
+                                              {"route": cohorts.routes(), "sex": ["Male", "Female"]})
     by_route, route_table = built.rows(["route"])
     by_sex, sex_table = built.rows(["sex"])
     key = ["area_code", "substance_group"]
@@ -52,14 +56,14 @@ def test_blanks_are_a_category_of_their_own_and_unknown_values_are_refused():
     area = _tiny_area()
     people = _tiny_people(area)
     people.loc[:9, "route"] = None
-    built = cohorts.protect_cohort(people, area, [cohorts.Breakdown(("route",))], {"route": cohorts.routes()})
+    built = disclosure_cohorts.protect_cohort(people, area, [disclosure_cohorts.Breakdown(("route",))], {"route": cohorts.routes()})
     counts, _ = built.rows(["route"], None)
     whole = counts[counts["area_code"] == area.code].set_index("route")["count"]
-    assert whole[cohorts.NOT_RECORDED] == 10
+    assert whole[disclosure_cohorts.NOT_RECORDED] == 10
     assert whole[common.ALL] == whole.drop(common.ALL).sum() == len(people)
     people.loc[0, "route"] = "Carrier pigeon"
     with pytest.raises(ValueError, match="route holds Carrier pigeon"):
-        cohorts.protect_cohort(people, area, [cohorts.Breakdown(("route",))], {"route": cohorts.routes()})
+        disclosure_cohorts.protect_cohort(people, area, [disclosure_cohorts.Breakdown(("route",))], {"route": cohorts.routes()})
 
 
 def test_a_merged_category_is_the_margin_of_the_categories_it_merges():
@@ -67,9 +71,9 @@ def test_a_merged_category_is_the_margin_of_the_categories_it_merges():
     hiding one hides enough of the other that neither can be worked out."""
     data = pipeline.load_area_data("worcestershire")
     built = cohorts.exits(data, data.period)
-    equations = {m for m, _ in disclosure._equations(
-        disclosure._cell_keys(built.protected.table, list(built.protected.dims), "t"), list(built.protected.dims),
-        disclosure._normalise_margins(built.protected.table, list(built.protected.dims), built.protected.margins))}
+    equations = {m for m, _ in disclosure.cells._equations(
+        disclosure.cells._cell_keys(built.protected.table, list(built.protected.dims), "t"), list(built.protected.dims),
+        disclosure.cells._normalise_margins(built.protected.table, list(built.protected.dims), built.protected.margins))}
     other = built.protected.table.index[(built.counts["exit_group"] == cohorts.OTHER_EXIT) & (built.counts["route"] == common.ALL)]
     assert set(other) <= equations  # every merged "Other" cell is a margin of the reasons it merges
     merged = built.counts.loc[other].set_index(["area_code", "substance_group"])["count"]
@@ -94,8 +98,8 @@ def test_breakdowns_protected_in_turn_hide_no_total_that_the_totals_alone_show()
     data = pipeline.load_area_data("essex")
     built = cohorts.new_presentations(data, data.period)
     totals = (built.counts[list(built.columns)] == common.ALL).all(axis=1)
-    alone = common.protect_counts(built.counts[totals].drop(columns=list(built.columns)), data.area, ["substance_group"],
-                                  totals=["substance_group"])
+    alone = disclosure_counts.protect_counts(built.counts[totals].drop(columns=list(built.columns)), data.area, ["substance_group"],
+                                             totals=["substance_group"])
     assert ((built.protected.table.loc[totals, "count_display"] == "*").to_numpy()
             == (alone.table["count_display"] == "*").to_numpy()).all()
     assert (built.protected.table["count_display"] == "*").mean() < 0.7
@@ -163,7 +167,7 @@ def test_every_treatment_figure_the_indicators_table_shows_is_a_cell_its_cohort_
     """So the indicators table and the views together show one audited table (protected apart, together
     they gave 72 of Worcestershire's hidden new-presentation cells away)."""
     data = pipeline.load_area_data(slug)
-    for period in (data.period, common.financial_years(data.period, 5)[0]):
+    for period in (data.period, financial_years(data.period, 5)[0]):
         built, shown = _indicator_cells(data, name, period)
         assert len(shown) > 0
         assert (shown["at"] >= 0).all(), shown[shown["at"] < 0].head()

@@ -444,7 +444,7 @@ def test_a_figure_hidden_in_one_indicator_is_hidden_where_another_shows_the_same
     counts = np.array([8, 30, 38, 8, 30, 38, 8, 31, 39], dtype=float)  # "other" differs in B: not linked
     hidden = np.array([True, True, False] + [False] * 6)
     none = np.zeros(9, dtype=bool)
-    sec_c, sec_d = disclosure._hide_same_quantities(frame, counts, np.full(9, np.nan), hidden.copy(), none.copy(), none.copy(), none.copy())
+    sec_c, sec_d = disclosure.indicator_table._hide_same_quantities(frame, counts, np.full(9, np.nan), hidden.copy(), none.copy(), none.copy(), none.copy())
     assert sec_c.tolist() == [False, False, False, True, True, False, False, False, False]
     assert not sec_d.any()
 
@@ -467,7 +467,7 @@ def test_published_figures_and_whole_area_headlines_are_the_figures_kept_shown()
     })
     cost = disclosure.whole_area_cost(frame, {"E10000012": ["E07000066"]})
     assert cost.tolist() == [0, 1, 1, 1, 0]
-    keep = disclosure._keep_shown(frame, [(np.arange(5), None, False, "", cost)])
+    keep = disclosure.indicator_table._keep_shown(frame, [(np.arange(5), None, False, "", cost)])
     # the ONS-published district count; the whole county's headline; not its sexes, ages or districts
     assert keep.tolist() == [True, True, False, False, False]
 

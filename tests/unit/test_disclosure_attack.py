@@ -202,7 +202,7 @@ def test_attacker_recovers_a_count_from_overlapping_periods_protected_one_at_a_t
     hidden district counts away (the gap the engine's overlapping-periods check closes)."""
     data = _area_data("worcestershire")
     raw = _deaths_only(data.raw_indicators, data.area)
-    monkeypatch.setattr(disclosure, "_protect_overlapping_periods", lambda frame, *args: np.zeros(len(frame), dtype=bool))
+    monkeypatch.setattr(disclosure.indicator_table, "_protect_overlapping_periods", lambda frame, *args: np.zeros(len(frame), dtype=bool))
     one_at_a_time = disclosure.protect_indicators(raw).table
     found = attack.attack_pooled_periods(raw, one_at_a_time, data.area)
     assert found, "periods protected one at a time should leak through their shared years"
@@ -216,13 +216,6 @@ def test_overlapping_pooled_periods_give_no_hidden_count_away(slug: str) -> None
     data = _area_data(slug)
     found = attack.attack_pooled_periods(data.raw_indicators, data.table, data.area)
     assert [str(r) for r in found] == []
-
-
-def test_pooled_years_of_calendar_and_financial_periods() -> None:
-    assert disclosure.pooled_years("2019 - 21") == (2019, 2020, 2021)
-    assert disclosure.pooled_years("2021/22 - 23/24") == (2021, 2022, 2023)
-    assert disclosure.pooled_years("1998 - 00") == (1998, 1999, 2000)
-    assert disclosure.pooled_years("2023/24") is None and disclosure.pooled_years("2019") is None
 
 
 @pytest.mark.parametrize("slug", SAMPLE_AREAS)

@@ -31,11 +31,6 @@ def test_every_view_is_registered():
     assert {f"deaths.{fn.__name__}" for fn in VIEWS} <= set(REGISTRY)
 
 
-@pytest.fixture(scope="module")
-def sefton():
-    return pipeline.load_area_data("sefton")
-
-
 @pytest.mark.parametrize("area", ["data", "sefton"])
 def test_map_has_every_district_and_suppressed_ones_are_labelled(area, request):
     data = request.getfixturevalue(area)

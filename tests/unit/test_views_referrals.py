@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import attack
-from suna import pipeline, reference
+from suna import reference
 from suna.views import REGISTRY, View, referrals
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
@@ -16,16 +16,6 @@ REFERRAL_VIEWS = {name: fn for name, fn in REGISTRY.items() if name.startswith("
 BY_GROUP = [referrals.referral_sources_by_sex, referrals.young_people_routes, referrals.criminal_justice_trend,
             referrals.referral_mix_by_district]
 FUTURE = "2040/41"
-
-
-@pytest.fixture(scope="module")
-def halton():
-    return pipeline.load_area_data("halton")
-
-
-@pytest.fixture(scope="module")
-def essex():
-    return pipeline.load_area_data("essex")
 
 
 def _new_adults(records: pd.DataFrame, young: bool = False) -> pd.DataFrame:

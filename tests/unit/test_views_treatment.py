@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import attack
-from suna import pipeline
+from suna.disclosure import counts as disclosure_counts
 from suna.views import REGISTRY, View, common, treatment
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
@@ -22,16 +22,6 @@ TREATMENT_VIEWS = {name: fn for name, fn in REGISTRY.items() if name.startswith(
 # Views whose substance-group filter picks rows of a breakdown that is not itself by substance group.
 BY_GROUP = [treatment.age_sex_profile, treatment.ethnicity_profile, treatment.time_in_treatment, treatment.unmet_need_cascade]
 FUTURE = "2040/41"  # after the sample's records end: every view must answer "no figures", not crash
-
-
-@pytest.fixture(scope="module")
-def halton():
-    return pipeline.load_area_data("halton")
-
-
-@pytest.fixture(scope="module")
-def essex():
-    return pipeline.load_area_data("essex")
 
 
 def _adults_in_treatment(records: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
@@ -121,9 +111,9 @@ def test_a_county_hidden_count_cannot_be_worked_out_by_switching_substance_group
 @pytest.mark.parametrize("view", BY_GROUP, ids=lambda view: view.__name__)
 def test_switching_substance_group_protects_nothing_again(halton, view, monkeypatch):
     """Every group is picked from one protected table, so a group switch in the app answers at once."""
-    monkeypatch.setattr(common, "_PROTECTED", {})  # nothing protected by earlier tests
+    monkeypatch.setattr(disclosure_counts, "_PROTECTED", {})  # nothing protected by earlier tests
     view(halton)
-    with mock.patch.object(common, "_protect_counts", wraps=common._protect_counts) as protecting:
+    with mock.patch.object(disclosure_counts, "_protect_counts", wraps=disclosure_counts._protect_counts) as protecting:
         for group in treatment.GROUPS:
             view(halton, substance_group=group)
     assert protecting.call_count == 0

@@ -40,6 +40,7 @@ import pandas as pd
 from suna import reference, schemas
 from suna.areas import ENGLAND_CODE, Area
 from suna.errors import DataSourceError, ValidationError
+from suna.periods import full_year, period_label
 from suna.population import ethnicity_gaps
 from suna.sources.reading import normalise_name, read_raw_table
 
@@ -84,9 +85,7 @@ def _period(text: str) -> tuple[str, int | None] | None:
         return None
     if m.group(2) is None:
         return str(start), start
-    end = int(m.group(2))
-    if end < 100:
-        end = start - start % 100 + end
+    end = full_year(start, m.group(2))
     return f"{start}-{end}", None
 
 
@@ -602,7 +601,7 @@ def published_deaths_indicators(
             raise DataSourceError(f"No {pooled_years} consecutive registration years have both deaths and populations for every district of {area.name}.")
         end = candidates[0]
     span = list(range(end - pooled_years + 1, end + 1))
-    label = f"{span[0]} - {str(end)[-2:]}" if pooled_years > 1 else str(end)
+    label = period_label(end, pooled_years, "calendar_year")
 
     def pop_of(code: str) -> float | None:
         got = pop_years[(pop_years["area_code"] == code) & pop_years["year"].isin(span)]

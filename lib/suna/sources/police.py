@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from suna import paths, schemas
+from suna import paths, periods, schemas
 from suna.areas import Area
 from suna.errors import DataSourceError, ValidationError
 from suna.sources import http
@@ -44,7 +44,6 @@ OFFENCE_SUBGROUPS = {"possession of drugs": "drug_possession_offences", "traffic
 STREET_MEASURE = "drug_offences"
 LSOA_PATTERN = re.compile(r"^[EW]01\d{6}$")
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-FINANCIAL_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
 # Layout -> column -> the headings it is published under (matched ignoring case, spaces and punctuation).
 LAYOUTS: dict[str, dict[str, tuple[str, ...]]] = {
     "csp": {
@@ -161,15 +160,14 @@ def csp_offences(path: Path | str, area: Area, source: str | None = None, max_mb
 
 def _quarter_start(row: Any, year: str, quarter: str, problems: list[dict]) -> pd.Timestamp | None:
     """Financial year "2023/24" and quarter 1-4 ("Q1" too) -> the quarter's first day."""
-    m = FINANCIAL_YEAR.match(year)
-    if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
+    if not periods.is_financial_year(year):
         problems.append({"row": row, "column": "Financial Year", "value": year, "expected": "a financial year like 2023/24"})
         return None
     q = quarter.upper().removeprefix("Q")
     if q not in ("1", "2", "3", "4"):
         problems.append({"row": row, "column": "Financial Quarter", "value": quarter, "expected": "a quarter 1, 2, 3 or 4"})
         return None
-    first = pd.Timestamp(int(m.group(1)), 4, 1)
+    first = periods.year_start(year)
     return first + pd.DateOffset(months=3 * (int(q) - 1))
 
 

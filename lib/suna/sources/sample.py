@@ -34,6 +34,7 @@ import yaml
 from suna import __version__, areas, paths, reference, schemas
 from suna.areas import Area
 from suna.errors import DataSourceError, SunaError
+from suna.periods import financial_year_numbers
 from suna.sources import store
 
 log = logging.getLogger(__name__)
@@ -349,10 +350,7 @@ def _day(year: int, month: int = 4, day: int = 1) -> int:
 
 def _fy_of(days: np.ndarray) -> np.ndarray:
     """Financial year (named by its first calendar year) of each day number."""
-    dates = days.astype("datetime64[D]")
-    year = dates.astype("datetime64[Y]").astype(int) + 1970
-    month = (dates.astype("datetime64[M]").astype(int) % 12) + 1
-    return np.where(month >= 4, year, year - 1)
+    return financial_year_numbers(days.astype("datetime64[D]"))
 
 
 def _to_datetime(days: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:

@@ -14,6 +14,8 @@ import pandas as pd
 
 from suna.areas import Area
 from suna.errors import SunaError, ValidationError
+from suna.sources.extracts import read_extract
+from suna.sources.fingertips import import_fingertips_csv
 
 log = logging.getLogger(__name__)
 
@@ -183,13 +185,9 @@ def validate_file(path: Path | str, kind: str, area: Area | None = None, max_mb:
     else:
         try:
             if kind == "indicators":
-                from suna.sources.fingertips import import_fingertips_csv
-
                 table = import_fingertips_csv(path, max_mb=max_mb)
                 warnings = list(table.attrs.get("notes", []))
             else:
-                from suna.sources.extracts import read_extract
-
                 result = read_extract(path, kind, area=area, max_mb=max_mb)
                 table, warnings = result.table, list(result.notes)
             rows = len(table)

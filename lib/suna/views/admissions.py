@@ -17,8 +17,8 @@ import pandas as pd
 
 from suna import charts, indicators, narrative, reference, stats
 from suna import formatting as fmt
-from suna.views import View
-from suna.views import common
+from suna.errors import UnknownAreaError
+from suna.views import common, View
 
 if TYPE_CHECKING:
     from suna.pipeline import AreaData
@@ -36,8 +36,6 @@ ALL_AGES_COMPARISON = "Compared with all ages"
 
 def _what(indicator: str) -> str:
     if indicator not in INDICATORS:
-        from suna.errors import UnknownAreaError
-
         raise UnknownAreaError(indicator, list(INDICATORS), kind="admissions indicator")
     return INDICATORS[indicator]
 

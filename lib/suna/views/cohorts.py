@@ -3,14 +3,13 @@
 Views of one group of people (a cohort) share figures. Adults in treatment by substance group are
 the totals of the age-by-sex pyramid, the ethnic-group shares and the cascade; new presentations are
 those of the referral routes, the waits, the criminal-justice trend and the district referral mix;
-exits are those of time in treatment, exit reasons and the referral-to-exit flow. Protected apart,
-one view hid a total another showed (Worcestershire 2023/24: 41 of 745 shared totals), and a cell
-hidden to protect a small count could be worked out again. Here a cohort's breakdowns are one table,
-each column with its ``ALL`` margin, its breakdowns protected in turn (``_protect_in_turn``), so a cell
-hidden in one view is hidden in every view, for every filter. Each view then takes its own rows
-(``Cohort.rows``). The treatment figures of the indicators table are cells of these tables too (by
-sex, successful completion, referral source), and that table shows them as these decide
-(``suna.views.indicator_cells``), so the views and the indicators table together show one audited table.
+exits are those of time in treatment, exit reasons and the referral-to-exit flow. This module says
+who is in each cohort and which breakdowns the views show; ``suna.disclosure.cohorts`` protects the
+cohort's breakdowns as one table, so a cell hidden in one view is hidden in every view, for every
+filter. Each view then takes its own rows (``Cohort.rows``). The treatment figures of the indicators
+table are cells of these tables too (by sex, successful completion, referral source), and that table
+shows them as these decide (``suna.views.indicator_cells``), so the views and the indicators table
+together show one audited table.
 The indicators' breakdowns come last: protected first, their crossings by sex left the views' own
 breakdowns nothing they could protect, and every cell was hidden (Essex new presentations).
 
@@ -20,21 +19,20 @@ ten-year trends read each year's cohort.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from suna import disclosure, indicators, reference
+from suna import indicators, reference, result_cache
 from suna.disclosure import Protected
+from suna.disclosure.cohorts import Breakdown, Cohort, protect_cohort
+from suna.periods import year_end, year_start
 from suna.views import common as c
 
 
-GROUPS = tuple(reference.category_codes("substance_groups"))
-NOT_RECORDED = "Not recorded"  # the category of a breakdown column left blank in a record
-_GROUPED = "grouped:"  # a grouped category stored in its detailed column (see ``protect_cohort``)
 
 # Age bands of the OHID adult commissioning support packs' age profile (as in the Essex Drug and Alcohol Needs
 # Assessment, 2023, Figure 5: 18-29 ... 70-79);
@@ -56,169 +54,9 @@ FLOW_EXITS = {"successful_completion": "Successful completion", "dropped_out": "
 OTHER_EXIT = "Other"
 
 
-@dataclass(frozen=True)
-class Breakdown:
-    """Columns one view crosses with substance group, each with an ``ALL`` margin.
-
-    ``groups_in_districts`` False breaks the substance group down for the whole area only, a
-    district's rows being for all groups: for small categories (age by sex, ethnic group, route by
-    sex) a district's cells by group are nearly all suppressed and slow to protect (Essex: age by
-    sex 17 s with them, 0.1 s without). ``most_crossed`` caps how many of substance group and the
-    columns are broken down at once (the referral-to-exit flow shows two-way tables only).
-    """
-
-    columns: tuple[str, ...]
-    groups_in_districts: bool = True
-    most_crossed: int | None = None
-
-
-@dataclass(frozen=True)
-class Cohort:
-    """A cohort's true counts and their protected table: one row per cell, ``ALL`` where not broken down."""
-
-    counts: pd.DataFrame
-    protected: Protected
-    columns: tuple[str, ...]
-
-    def rows(self, columns: Sequence[str] = (), substance_group: str | None | type[Ellipsis] = ...) -> tuple[pd.DataFrame, Protected]:
-        """One view's cells: those broken down by ``columns`` (and substance group) only.
-
-        With ``substance_group`` given (None for all groups), that group's rows without the
-        ``substance_group`` column; with it left out, every group's rows. Returns the true counts and
-        the protected rows on the same index, the record cut to those rows.
-        """
-        others = [col for col in self.columns if col not in columns]
-        mask = (self.counts[others] == c.ALL).all(axis=1) if others else pd.Series(True, index=self.counts.index)
-        drop = others
-        if substance_group is not ...:
-            mask &= self.counts["substance_group"] == (substance_group or c.ALL)
-            drop = [*others, "substance_group"]
-        counts = self.counts[mask].drop(columns=drop)
-        table = self.protected.table[mask].drop(columns=drop)
-        dims = tuple(d for d in ("area_code", "substance_group", *columns) if d not in drop)
-        return counts, replace(self.protected, table=table, record=self.protected.record[self.protected.record["row"].isin(table.index)],
-                               dims=dims, margins=None)
-
-
 def _band(values: pd.Series, bands: tuple[tuple[str, int, int], ...]) -> pd.Series:
     edges = [b[1] for b in bands] + [bands[-1][2]]
     return pd.cut(values.astype(float), bins=edges, right=False, labels=[b[0] for b in bands]).astype("string")
-
-
-def _categories(people: pd.DataFrame, column: str, known: Sequence[Any]) -> tuple[pd.DataFrame, list[Any]]:
-    """The column's categories, with ``NOT_RECORDED`` for blanks (so its total still adds up)."""
-    known = list(known)
-    values = people[column]
-    if values.isna().any():
-        people = people.assign(**{column: values.astype(object).where(values.notna(), NOT_RECORDED)})
-        known.append(NOT_RECORDED)
-    unknown = sorted(set(map(str, people[column].dropna())) - set(map(str, known)))
-    if unknown:
-        raise ValueError(f"{column} holds {', '.join(unknown[:5])}, which no category of its breakdown covers: "
-                         "its total would not add up.")
-    return people, known
-
-
-def protect_cohort(people: pd.DataFrame, area: Any, breakdowns: Sequence[Breakdown], categories: Mapping[str, Sequence[Any]],
-                   groupings: Mapping[str, tuple[str, Callable[[Any], Any]]] | None = None) -> Cohort:
-    """Every breakdown of one cohort counted and protected as one table.
-
-    Args:
-        people: one row per person (or episode) with ``district_code``, ``substance_group`` and the
-            breakdown columns.
-        area: the Area.
-        breakdowns: what the views show; cells two breakdowns share (their totals) are one row.
-        categories: every value each breakdown column may take (blanks become ``NOT_RECORDED``).
-        groupings: a column made by merging another's categories (``{"exit_group": ("exit_reason",
-            fn)}``): each merged cell is the margin of the detailed cells it merges, so a flow of
-            merged exit reasons cannot be differenced against the detailed ones. Several columns may
-            merge one (the flow's exits and successful or not, both of exit reason).
-    """
-    groupings = dict(groupings or {})
-    breakdowns = [Breakdown(()), *breakdowns]  # the substance-group totals, in every district
-    columns = list(dict.fromkeys(col for b in breakdowns for col in b.columns))
-    cats: dict[str, list[Any]] = {"substance_group": list(GROUPS)}
-    for col in dict.fromkeys([*columns, *(detail for detail, _ in groupings.values())]):
-        if col in groupings:
-            continue
-        people, cats[col] = _categories(people, col, categories[col])
-    for col, (detail, merge) in groupings.items():
-        people = people.assign(**{col: [merge(v) for v in people[detail]]})
-        cats[col] = list(dict.fromkeys(merge(v) for v in cats[detail]))
-    detail_level = c.district_detail(area)
-    parts = []
-    for i, b in enumerate(breakdowns):
-        by = ["substance_group", *b.columns]
-        counted = c.area_counts(people, area, by, {k: cats[k] for k in by}, totals=by, district_detail=detail_level)
-        if not b.groups_in_districts:
-            counted = counted[(counted["area_code"] == area.code) | (counted["substance_group"] == c.ALL)]
-        if b.most_crossed is not None:
-            counted = counted[(counted[by] != c.ALL).sum(axis=1) <= b.most_crossed]
-        parts.append(counted.assign(_breakdown=i, **{col: c.ALL for col in columns if col not in b.columns}))
-    keys = ["area_code", "substance_group", *columns]
-    every = pd.concat(parts, ignore_index=True)
-    counts = every.drop_duplicates(keys, ignore_index=True)[["area_code", "area_name", *keys[1:], "count"]]
-    first = pd.MultiIndex.from_frame(counts[keys]).get_indexer(pd.MultiIndex.from_frame(every[keys]))
-    frame, dims, margins = _linked(counts, columns, cats, groupings)
-    return Cohort(counts=counts, protected=_protect_in_turn(frame, area, dims, margins, first, every["_breakdown"].to_numpy(),
-                                                            len(breakdowns)), columns=tuple(columns))
-
-
-def _protect_in_turn(frame: pd.DataFrame, area: Any, dims: list[str], margins: dict[str, list[Any]], cell: np.ndarray,
-                     breakdown: np.ndarray, n: int) -> Protected:
-    """Protect the breakdowns one after another, each with every cell before it as it was decided.
-
-    Protected in one go, a cohort's breakdowns hid far more than each alone (Essex new presentations:
-    834 of 956 cells, the whole-area totals among them), because the greedy choice of cells to hide
-    spreads along the shared totals. In turn, each breakdown hides only its own cells and takes the
-    earlier ones as they are (shown cells stay shown, hidden ones hidden), while the audit covers
-    every relation among all the cells so far: the last step checks the whole table at once. When a
-    breakdown cannot protect itself without hiding an earlier cell, that cell is hidden from the start
-    and the breakdowns are protected again.
-    """
-    forced = np.zeros(len(frame), dtype=bool)
-    for _ in range(len(frame) + 1):
-        decided = np.zeros(len(frame), dtype=bool)
-        hidden = forced.copy()
-        protected = None
-        for i in range(n):
-            rows = np.unique(cell[breakdown <= i])
-            part = frame.iloc[rows]
-            try:
-                protected = c.protect_counts(part, area, dims, margins=margins, hidden=hidden[rows],
-                                             fixed=decided[rows] & ~hidden[rows])
-            except disclosure.DisclosureError:  # an earlier cell must go: hide it from the start
-                protected = c.protect_counts(part, area, dims, margins=margins, hidden=hidden[rows])
-                now = (protected.table["count_display"] == disclosure.SUPPRESSED).to_numpy()
-                forced[rows[now & decided[rows] & ~hidden[rows]]] = True
-                break
-            hidden[rows] = (protected.table["count_display"] == disclosure.SUPPRESSED).to_numpy()
-            decided[rows] = True
-        else:
-            return protected
-    raise disclosure.DisclosureError("the cohort's breakdowns could not be protected together")  # pragma: no cover
-
-
-def _linked(counts: pd.DataFrame, columns: Sequence[str], cats: Mapping[str, Sequence[Any]],
-            groupings: Mapping[str, tuple[str, Callable[[Any], Any]]]) -> tuple[pd.DataFrame, list[str], dict[str, list[Any]]]:
-    """The table as the disclosure engine sees it: each column's ``ALL`` margin, merged categories as margins.
-
-    A merged category (a flow's "Other" exit) is stored in its detailed column, as the margin of the
-    detailed categories it merges, so that both sit on one dimension and add up there.
-    """
-    frame = counts.copy()
-    dims = ["substance_group", *[col for col in columns if col not in groupings]]
-    margins: dict[str, list[Any]] = {col: [(c.ALL, list(cats[col]))] for col in dims}
-    for col, (detail, merge) in groupings.items():
-        label = f"{_GROUPED}{col}:"  # two columns may merge one (the flow's exits, successful or not)
-        merged = frame[col] != c.ALL
-        frame[detail] = np.where(merged, label + frame[col].astype(str), frame[detail])
-        if detail not in margins:  # the detailed column shown by no breakdown of its own
-            dims.append(detail)
-            margins[detail] = []
-        margins[detail].append((c.ALL, [label + str(g) for g in cats[col]]))
-        margins[detail] += [(label + str(g), [v for v in cats[detail] if merge(v) == g]) for g in cats[col]]
-    return frame, dims, margins
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,8 +109,6 @@ def _saved_or_built(build: Callable[[Any, str], Cohort], data: Any, period: str)
     Every notebook kernel of a batch and every app kernel needs the same cohorts; built once, they
     are read by the others (``suna.result_cache``: the indicators' key, so never stale).
     """
-    from suna import result_cache
-
     key = getattr(data, "fingerprint", "")
     records = c.treatment_records(data)
     # the records themselves are in the name too: an AreaData given other records keeps its fingerprint
@@ -321,7 +157,7 @@ def adults_in_treatment(data: Any, period: str) -> Cohort:
     residential rehabilitation (the indicators' figures, by district for all groups)."""
     adults = c.adults(c.treatment_records(data))
     episodes = c.in_treatment(adults, period)
-    ended = (episodes["discharge_date"] >= c.fy_start(period)) & (episodes["discharge_date"] <= c.fy_end(period))
+    ended = (episodes["discharge_date"] >= year_start(period)) & (episodes["discharge_date"] <= year_end(period))
     done = ended & (episodes["exit_reason"] == SUCCESSFUL) & ~indicators.represented(adults).reindex(episodes.index).fillna(False).astype(bool)
     people = c.one_per_person(episodes)
     completed = done.groupby(episodes["client_id"]).any()

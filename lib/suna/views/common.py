@@ -1,11 +1,11 @@
-"""Shared pieces of the views: choosing the area and period, counting records, protecting the counts.
+"""Shared pieces of the views: choosing the area and period, selecting records, showing protected tables.
 
 Every view answers for the whole area or one district, for one financial year (or the ten years to
-it), for every substance group or one. The counting helpers here always build the whole table (the
+it), for every substance group or one. The tables it shows are counted and protected whole (the
 upper-tier area and every district, every category and its total, every substance group and all
-groups) and protect it in one go, then the view picks its rows: a count hidden for a district or a
-group can then not be worked out from the whole-area or all-groups figure another filter of an app
-shows (the views contract in suna.views).
+groups) by ``suna.disclosure.counts`` and ``suna.disclosure.cohorts``; the view then picks its rows:
+a count hidden for a district or a group can then not be worked out from the whole-area or all-groups
+figure another filter of an app shows (the views contract in suna.views).
 """
 
 from __future__ import annotations
@@ -17,19 +17,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from suna import disclosure, indicators, narrative, reference
+from suna import charts, disclosure, indicators, maps, narrative, reference, schemas, shapes, stats
 from suna import formatting as fmt
-from suna.disclosure import Protected
+from suna.disclosure.counts import ALL, NDTMS  # the total's label and the treatment rule, as the views name them
+from suna.errors import ParametersError
+from suna.periods import end_year, start_year, year_end, year_start
 from suna.views import View
 
 log = logging.getLogger(__name__)
 ENGLAND_CODE = narrative.ENGLAND_CODE
 
-ALL = "All"  # the label of a category total (all substance groups, all referral routes, persons...)
-NDTMS = "ndtms"
 TREATMENT_SOURCE = "NDTMS-style treatment records"
 
 
@@ -55,7 +54,7 @@ def select(data: Any, district: str | None = None, period: str | None = None,
     """
     area = data.area
     chosen = period or data.period
-    fy_start(chosen)  # validates
+    start_year(chosen)  # a financial year, or SUNA's own message
     check_substance_group(substance_group)
     labels = reference.category_labels("substance_groups")
     group_label = labels[substance_group] if substance_group else "all substance groups"
@@ -71,44 +70,9 @@ def check_substance_group(substance_group: str | None) -> None:
     Raises:
         ParametersError: the code is unknown (the message lists the codes).
     """
-    from suna.errors import ParametersError
-
     codes = reference.category_codes("substance_groups")
     if substance_group is not None and substance_group not in codes:
         raise ParametersError("view", "substance_group", f"is {substance_group!r}; expected one of {', '.join(codes)}")
-
-
-def fy_start(period: str) -> pd.Timestamp:
-    """1 April of a financial year "2023/24".
-
-    Raises:
-        ParametersError: the text is not a financial year.
-    """
-    from suna.errors import ParametersError
-
-    text = str(period).strip()
-    ok = len(text) == 7 and text[4] == "/" and text[:4].isdigit() and text[5:].isdigit()
-    if not ok or (int(text[:4]) + 1) % 100 != int(text[5:]):
-        raise ParametersError("view", "period", f"is {period!r}; expected a financial year such as '2023/24'")
-    return pd.Timestamp(int(text[:4]), 4, 1)
-
-
-def fy_end(period: str) -> pd.Timestamp:
-    """31 March that ends a financial year."""
-    return fy_start(period) + pd.DateOffset(years=1) - pd.Timedelta(days=1)
-
-
-def financial_years(period: str, n: int = 10) -> list[str]:
-    """The ``n`` financial years ending with ``period``, oldest first."""
-    first = fy_start(period).year
-    return [f"{y}/{(y + 1) % 100:02d}" for y in range(first - n + 1, first + 1)]
-
-
-def financial_year_of(dates: pd.Series) -> pd.Series:
-    """The financial year ("2023/24") each date falls in (missing stays missing)."""
-    start = dates.dt.year - (dates.dt.month < 4).astype("Int64")
-    text = start.astype("Int64").astype("string") + "/" + ((start + 1) % 100).astype("Int64").astype("string").str.zfill(2)
-    return text.where(dates.notna())
 
 
 def adults(treatment: pd.DataFrame) -> pd.DataFrame:
@@ -118,7 +82,7 @@ def adults(treatment: pd.DataFrame) -> pd.DataFrame:
 
 def in_treatment(treatment: pd.DataFrame, period: str) -> pd.DataFrame:
     """Episodes open at any time in the financial year (started by its end, not discharged before its start)."""
-    start, end = fy_start(period), fy_end(period)
+    start, end = year_start(period), year_end(period)
     if treatment.empty or max(treatment["start_date"].max(), treatment["discharge_date"].max()) < start:
         return treatment.iloc[0:0]  # the records end before this year: nobody is known to be in treatment
     open_ = (treatment["start_date"] <= end) & (treatment["discharge_date"].isna() | (treatment["discharge_date"] >= start))
@@ -127,13 +91,13 @@ def in_treatment(treatment: pd.DataFrame, period: str) -> pd.DataFrame:
 
 def started_in(treatment: pd.DataFrame, period: str) -> pd.DataFrame:
     """Episodes that started in the financial year (new presentations)."""
-    return treatment[(treatment["start_date"] >= fy_start(period)) & (treatment["start_date"] <= fy_end(period))]
+    return treatment[(treatment["start_date"] >= year_start(period)) & (treatment["start_date"] <= year_end(period))]
 
 
 def exited_in(treatment: pd.DataFrame, period: str) -> pd.DataFrame:
     """Episodes discharged in the financial year (treatment exits)."""
     d = treatment["discharge_date"]
-    return treatment[(d >= fy_start(period)) & (d <= fy_end(period))]
+    return treatment[(d >= year_start(period)) & (d <= year_end(period))]
 
 
 def one_per_person(episodes: pd.DataFrame) -> pd.DataFrame:
@@ -146,116 +110,6 @@ def one_per_person(episodes: pd.DataFrame) -> pd.DataFrame:
     latest = episodes.assign(_best=best).sort_values(order, kind="stable").drop_duplicates("client_id", keep="last")
     group = latest["_best"].map(lambda i: codes[int(i)] if i < len(codes) else None)
     return latest.assign(substance_group=group.where(group.notna(), latest["substance_group"])).drop(columns="_best")
-
-
-def area_counts(episodes: pd.DataFrame, area: Any, by: Sequence[str], categories: Mapping[str, Sequence[Any]],
-                totals: Sequence[str] = (), district_detail: int | None = None) -> pd.DataFrame:
-    """Counts of rows for the area and each district, by ``by``, on a full grid (absent cells are 0).
-
-    Args:
-        episodes: record rows with ``district_code`` and the ``by`` columns.
-        area: the Area; its districts are the children of its total.
-        by: the breakdown columns.
-        categories: every value each ``by`` column may take (so zeros are shown, not missing).
-        totals: the ``by`` columns that also get an ``ALL`` row (their margin).
-        district_detail: at most this many ``totals`` columns broken down in a district's rows (None:
-            all). With 1, a district shows each breakdown on its own (routes; substance groups) but
-            not crossed, which small areas cannot publish (see ``district_detail``).
-
-    Returns:
-        Columns ``area_code``, ``area_name``, the ``by`` columns and ``count``.
-    """
-    codes = [area.code, *area.district_codes]
-    names = {area.code: area.name, **area.district_names()}
-    levels = {col: [*categories[col], *([ALL] if col in totals else [])] for col in by}
-    grid = pd.MultiIndex.from_product([codes, *levels.values()], names=["area_code", *by]).to_frame(index=False)
-    frames = []
-    keys = [c for c in by]
-    # the finest counts once, then each margin summed from them (not from the records again)
-    finest = episodes.groupby(["district_code", *keys], dropna=False, observed=True).size().rename("count").reset_index()
-    for level_code in ("area", "district"):
-        for subset in _total_subsets(keys, totals):
-            grouped = finest.assign(**{c: ALL for c in subset})
-            key = ["district_code", *keys] if level_code == "district" else keys
-            counted = grouped.groupby(key, dropna=False, observed=True)["count"].sum().reset_index()
-            if level_code == "district":
-                counted = counted.rename(columns={"district_code": "area_code"})
-            else:
-                counted.insert(0, "area_code", area.code)
-            frames.append(counted)
-    counted = pd.concat(frames, ignore_index=True) if len(episodes) else grid.iloc[0:0].assign(count=0.0)
-    counted = counted[counted["area_code"].isin(codes)]
-    out = grid.merge(counted, on=["area_code", *by], how="left")
-    out["count"] = out["count"].fillna(0).astype(float)
-    out["area_name"] = out["area_code"].map(names)
-    if district_detail is not None and totals:
-        broken = (out[list(totals)] != ALL).sum(axis=1)
-        out = out[(out["area_code"] == area.code) | (broken <= district_detail)].reset_index(drop=True)
-    return out[["area_code", "area_name", *by, "count"]]
-
-
-def district_detail(area: Any) -> int | None:
-    """How many breakdowns a district's table may cross: all for a county's districts, one for wards or MSOAs.
-
-    A ward or MSOA has a few dozen people in treatment a year, so a crossed table (substance group by
-    referral route) is nearly all suppressed and slow to protect; each breakdown on its own is shown.
-    Fixed per area, so every filter of an app sees the same protected table.
-    """
-    return None if area.is_county else 1
-
-
-def _total_subsets(keys: Sequence[str], totals: Sequence[str]) -> list[tuple[str, ...]]:
-    """Every combination of the total columns (none, each, pairs...), for the margins."""
-    from itertools import combinations
-
-    found: list[tuple[str, ...]] = []
-    for size in range(len(totals) + 1):
-        found.extend(combinations([k for k in keys if k in totals], size))
-    return found
-
-
-def protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals: Sequence[str] = (), rule_name: str = NDTMS,
-                   margins: Mapping[str, Sequence[tuple[Any, Sequence[Any]]]] | None = None,
-                   hidden: Any = None, fixed: Any = None) -> Protected:
-    """Disclosure control for an ``area_counts`` table: area over districts, ``ALL`` over each category.
-
-    Args:
-        counts: from ``area_counts``.
-        area: the Area (its code is the margin of its district codes).
-        dims: the breakdown columns (besides ``area_code``).
-        totals: the breakdown columns that have an ``ALL`` margin.
-        rule_name: the source's rule (NDTMS by default).
-        margins: a column's margins spelt out as ``(total, children)`` pairs, in place of an ``ALL``
-            total of all its other values (``suna.views.cohorts``: one total with several breakdowns).
-        hidden, fixed: cells another table of the same figures hid and showed (``protect_table``).
-    """
-    key = (area.code, tuple(dims), tuple(totals), rule_name,
-           tuple((col, tuple((t, tuple(kids)) for t, kids in pairs)) for col, pairs in (margins or {}).items()),
-           int(pd.util.hash_pandas_object(counts, index=True).sum()), tuple(counts.columns),
-           *(None if m is None else bytes(np.packbits(np.asarray(m, dtype=bool))) for m in (hidden, fixed)))
-    if key not in _PROTECTED:
-        if len(_PROTECTED) >= 64:
-            _PROTECTED.pop(next(iter(_PROTECTED)))
-        _PROTECTED[key] = _protect_counts(counts, area, dims, totals, rule_name, margins or {}, hidden, fixed)
-    return _PROTECTED[key]
-
-
-# Protected tables by content: the same table is protected once, so an app switching district (the same
-# table, other rows shown) answers at once. Small, oldest dropped first.
-_PROTECTED: dict[tuple[Any, ...], Protected] = {}
-
-
-def _protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals: Sequence[str], rule_name: str,
-                    spelt_out: Mapping[str, Sequence[tuple[Any, Sequence[Any]]]], hidden: Any = None, fixed: Any = None) -> Protected:
-    margins: dict[str, Any] = {"area_code": {area.code: area.district_codes}}
-    margins.update({col: ALL for col in totals})
-    margins.update({col: [(total, list(kids)) for total, kids in pairs] for col, pairs in spelt_out.items()})
-    # the whole-area headline (every category at its total) stays shown wherever the table allows
-    headline = (counts["area_code"] == area.code).to_numpy().copy()
-    for col in [*totals, *spelt_out]:
-        headline &= (counts[col] == ALL).to_numpy()
-    return disclosure.protect_table(counts, "count", rule_name, dims=["area_code", *dims], margins=margins, hidden=hidden,
-                                    fixed=fixed, keep=headline)
 
 
 def add_shares(table: pd.DataFrame, within: Sequence[str], category: str, share: str = "share_pct") -> pd.DataFrame:
@@ -309,7 +163,7 @@ def needs_records(table: str, title: str | None = None) -> Callable[[Callable[..
                 return view(data, *args, **kwargs)
             # the choices given are still checked (the data's own period may be a published one, "2018 - 20")
             if kwargs.get("period") is not None:
-                fy_start(kwargs["period"])
+                start_year(kwargs["period"])
             check_substance_group(kwargs.get("substance_group"))
             _, place = resolve_place(data, kwargs.get("district"))
             return missing_records(heading, table, place, data)
@@ -353,8 +207,6 @@ def no_figures(title: str, what: str, selection: Selection, data: Any) -> View:
 
 def count_text(row: Mapping[str, Any] | pd.Series) -> str:
     """A protected count as a sentence shows it ("fewer than 5" is never said: the number is "not shown")."""
-    from suna import formatting as fmt
-
     display = row.get("count_display")
     if display == disclosure.SUPPRESSED or fmt.is_missing(row.get("count")):
         return "a number (not shown, to protect privacy) of"
@@ -363,15 +215,11 @@ def count_text(row: Mapping[str, Any] | pd.Series) -> str:
 
 def share_text(value: Any) -> str:
     """A percentage for a sentence, or "suppressed"."""
-    from suna import formatting as fmt
-
     return fmt.SUPPRESSED if fmt.is_missing(value) else fmt.format_value(value, "proportion")
 
 
 def treatment_records(data: Any) -> pd.DataFrame:
     """The area's treatment table (empty with the canonical columns when there is none)."""
-    from suna import schemas
-
     table = data.tables.get("treatment")
     if table is None:
         return pd.DataFrame(columns=list(schemas.schema("treatment").columns))
@@ -397,8 +245,8 @@ def indicator_rows(data: Any, indicator_id: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------
 def _up_to(rows: pd.DataFrame, chosen: str) -> pd.DataFrame:
     """Rows whose period ends no later than ``chosen`` (a trend stops at the period asked for)."""
-    limit = period_end_year(chosen)
-    ends = rows["period"].map(period_end_year)
+    limit = end_year(chosen)
+    ends = rows["period"].map(end_year)
     return rows[ends.fillna(0) <= (limit or 0)]
 
 
@@ -413,7 +261,7 @@ def _place_row(rows: pd.DataFrame, code: str, period: str) -> pd.Series | None:
 
 def _change_sentence(place_rows: pd.DataFrame, name: str, place: str) -> str | None:
     """"Between 2019/20 and 2023/24 ... went from a to b", from the first and last shown values."""
-    key = place_rows["period"].map(period_end_year)
+    key = place_rows["period"].map(end_year)
     ordered = place_rows.assign(_k=key.to_numpy()).sort_values("_k", kind="stable")
     shown = [r for r in ordered.to_dict("records") if not narrative.is_suppressed(r) and not fmt.is_missing(r.get("value"))]
     if len(shown) < 2:
@@ -426,8 +274,6 @@ def _change_sentence(place_rows: pd.DataFrame, name: str, place: str) -> str | N
 def indicator_trend(data: AreaData, indicator_id: str | None, what: str, *, district: str | None = None,
                     period: str | None = None) -> View:
     """The indicator over time for the area (or a district) with 95% CIs, against England and the region."""
-    from suna import charts
-
     code, place = resolve_place(data, district)
     title = f"{what} over time: {place}"
     rows = headline(indicator_rows(data, indicator_id)) if indicator_id else pd.DataFrame()
@@ -442,7 +288,7 @@ def indicator_trend(data: AreaData, indicator_id: str | None, what: str, *, dist
     chart = charts.trend_chart(shown, indicator_id, code, comparators=comparators, area=data.area,
                                title=f"{name}: {place}", source=source_text(shown, data))
     order = {c: i for i, c in enumerate([code, *comparators])}
-    shown_sorted = shown.assign(_a=shown["area_code"].map(order), _k=shown["period"].map(period_end_year)).sort_values(["_k", "_a"], kind="stable")
+    shown_sorted = shown.assign(_a=shown["area_code"].map(order), _k=shown["period"].map(end_year)).sort_values(["_k", "_a"], kind="stable")
     findings: list[str] = []
     latest = _place_row(shown, code, chosen)
     if latest is not None:
@@ -508,8 +354,6 @@ def _district_period(data: AreaData, indicator_id: str | None, period: str | Non
 def indicator_ranked(data: AreaData, indicator_id: str | None, what: str, *, district: str | None = None,
                      period: str | None = None) -> View:
     """The area's districts ranked, bars coloured by significance against England, with the area itself."""
-    from suna import charts
-
     code, place = resolve_place(data, district)
     title = f"{what} by {data.area.district_type.split('(')[0].strip() or 'district'}: {data.area.name}"
     rows, chosen = _district_period(data, indicator_id, period, with_area=True)
@@ -544,8 +388,6 @@ def indicator_funnel(data: AreaData, indicator_id: str | None, what: str, *, dis
                      period: str | None = None) -> View:
     """A funnel plot of the districts: each district's value against its number of events, inside 95%
     and 99.8% control limits around the districts' average (PHStatsMethods, Fingertips method)."""
-    from suna import charts, stats
-
     code, place = resolve_place(data, district)
     title = f"{what}: funnel plot of {data.area.name}'s districts"
     rows, chosen = _district_period(data, indicator_id, period)
@@ -607,8 +449,6 @@ def indicator_breakdown(data: AreaData, indicator_id: str | None, what: str, *, 
                         period: str | None = None) -> View:
     """The indicator by sex (and age where the table holds age groups) for the area or a district,
     beside England's figures for the same groups; bars coloured by significance against England."""
-    from suna import charts
-
     code, place = resolve_place(data, district)
     title = f"{what} by sex and age: {place}"
     rows = indicator_rows(data, indicator_id) if indicator_id else pd.DataFrame()
@@ -652,8 +492,6 @@ def resolve_place(data: AreaData, district: str | None) -> tuple[str, str]:
     Raises:
         UnknownAreaError: ``district`` is not one of the area's districts (the message lists them).
     """
-    from suna import formatting as fmt
-
     if district is None or fmt.is_missing(district):
         return data.area.code, data.area.name
     found = data.area.district(str(district))
@@ -674,19 +512,6 @@ def first_present(data: AreaData, indicator_ids: Sequence[str], contains: str | 
     return None
 
 
-def period_end_year(period: Any) -> int | None:
-    """The year a period ends in, comparable across layouts: "2023/24" -> 2023, "2021 - 23" -> 2023,
-    "2021/22 - 23/24" -> 2023, "2023" -> 2023 (a financial year counts by the calendar year it starts in)."""
-    import re
-
-    from suna import formatting as fmt
-
-    if fmt.is_missing(period):
-        return None
-    years = re.findall(r"(\d{4})(?:/\d{2})?", fmt.format_period(period))
-    return int(years[-1]) if years else None
-
-
 def choose_period(rows: pd.DataFrame, period: str | None) -> str | None:
     """The period of ``rows`` to show for a requested period.
 
@@ -695,27 +520,23 @@ def choose_period(rows: pd.DataFrame, period: str | None) -> str | None:
     """
     if rows is None or rows.empty:
         return None
-    periods = sorted(dict.fromkeys(rows["period"].astype(str)), key=lambda p: (period_end_year(p) or 0, p))
+    periods = sorted(dict.fromkeys(rows["period"].astype(str)), key=lambda p: (end_year(p) or 0, p))
     if period is None:
         return periods[-1]
     if str(period) in periods:
         return str(period)
-    wanted = period_end_year(period)
-    earlier = [p for p in periods if wanted is not None and (period_end_year(p) or 0) <= wanted]
+    wanted = end_year(period)
+    earlier = [p for p in periods if wanted is not None and (end_year(p) or 0) <= wanted]
     return earlier[-1] if earlier else None
 
 
 def headline(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows with no category breakdown, and persons where sexes are split (narrative's rule)."""
-    from suna import narrative
-
     return narrative.headline_rows(rows) if not rows.empty else rows
 
 
 def outcome_text(compared: Any, polarity: Any) -> str:
     """A comparison cell in words, with the indicator's polarity ("Worse", "Similar", "Not compared")."""
-    from suna import narrative
-
     outcome = narrative.comparison_outcome(compared, polarity)
     return "" if outcome is None else outcome.capitalize()
 
@@ -725,9 +546,6 @@ def display_table(rows: pd.DataFrame, area_label: str = "Area") -> pd.DataFrame:
 
     Suppressed values read "suppressed", never zero; nothing here changes a figure.
     """
-    from suna import formatting as fmt
-    from suna import narrative
-
     records = rows.to_dict("records")
 
     def text(value: Any) -> str:
@@ -805,8 +623,6 @@ def rows_footnote(data: AreaData, rows: pd.DataFrame, *extra: str) -> str:
 
 def no_indicator_figures(title: str, what: str, place: str, period: Any, data: AreaData, reason: str = "") -> View:
     """An indicator view's answer to a valid choice with nothing to show: no chart, one finding."""
-    from suna import formatting as fmt
-
     when = f" in {fmt.format_period(period)}" if not fmt.is_missing(period) else ""
     because = f" ({reason.strip().rstrip('.')})" if reason else ""
     return View(title=title, chart=None, table=pd.DataFrame(), footnote=view_footnote(data, source=source_text(pd.DataFrame(), data)),
@@ -816,8 +632,6 @@ def no_indicator_figures(title: str, what: str, place: str, period: Any, data: A
 def as_bars(rows: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
     """Breakdown rows (by sex or age) relabelled as separate "areas" so a compare-areas chart ranks
     them with their CIs and significance colours; England's persons row keeps its code (the benchmark)."""
-    from suna import narrative
-
     out = rows.copy()
     sexes = out["sex"].astype(str) if "sex" in out.columns else pd.Series("Persons", index=out.index)
     england_total = (out["area_code"] == narrative.ENGLAND_CODE) & sexes.eq("Persons")
@@ -833,8 +647,6 @@ def indicator_map(data: AreaData, indicator_id: str | None, what: str, *, distri
     district with no comparison with England still says how high it is), significance against England
     as an outline; suppressed districts hatched and labelled "not shown", never drawn as zero; the chosen
     district outlined in black."""
-    from suna import maps, shapes
-
     code, place = resolve_place(data, district)
     title = f"{what}: map of {data.area.name}"
     rows, chosen = _district_period(data, indicator_id, period)
@@ -862,7 +674,7 @@ def indicator_map(data: AreaData, indicator_id: str | None, what: str, *, distri
 
 
 def too_small(title: str, what: str, selection: Selection, data: Any, record: pd.DataFrame | None = None) -> View:
-    """The view for a ward or MSOA whose crossed breakdown is not published (see ``district_detail``)."""
+    """The view for a ward or MSOA whose crossed breakdown is not published (see ``suna.disclosure.counts.district_detail``)."""
     choices = [c for c, chosen in (("the whole area", selection.district_code), ("all substance groups", selection.substance_group)) if chosen]
     advice = f" Choose {' or '.join(choices)}." if choices else ""
     return View(
@@ -887,8 +699,6 @@ def about_data(data: Any) -> View:
 
 def indicator_findings(data: Any, indicator_ids: Sequence[str], selection: Selection, title: str) -> View:
     """suna.narrative's plain-English findings for some indicators of the area (or a district), in the period."""
-    from suna import narrative
-
     table = data.table
     rows = meaningful(table[table["indicator_id"].isin(list(indicator_ids))]) if len(table) and "indicator_id" in table.columns else table
     if rows is None or rows.empty or ((rows["area_code"] == selection.area_code) & (rows["period"] == selection.period)).sum() == 0:

@@ -15,17 +15,19 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
+from suna import charts, disclosure, maps, narrative, national, reference, shapes, stats
 from suna import formatting as fmt
-from suna.views import View
-from suna.views import common
-
-if TYPE_CHECKING:
-    from suna.areas import Area
-    from suna.pipeline import AreaData
+from suna import published_indicators as published_figures  # this module has its own published_indicators()
+from suna.areas import Area, District
+from suna.errors import DataSourceError, UnknownAreaError
+from suna.periods import end_year
+from suna.pipeline import AreaData
+from suna.sources import ons
+from suna.views import common, View
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +68,6 @@ def _indicator(data: AreaData, indicator: str | None) -> tuple[str | None, str]:
     """The deaths indicator to show: the one asked for, else the first the data hold (published data
     carry one measure only), with its words for titles."""
     if indicator is not None and indicator not in INDICATORS:
-        from suna.errors import UnknownAreaError
-
         raise UnknownAreaError(indicator, list(INDICATORS), kind="deaths indicator")
     wanted = [indicator] if indicator else list(INDICATORS)
     found = common.first_present(data, wanted)
@@ -128,13 +128,10 @@ def region_map(data: AreaData, *, district: str | None = None, period: str | Non
     ONS publishes these deaths for whole authorities only, so this is the map of what is published
     for an authority with no districts (a county's map shows its districts instead).
     """
-    from suna import maps, national, published_indicators, shapes
-    from suna.areas import Area, District
-
     area = data.area
     what = INDICATORS[PUBLISHED_INDICATOR]
     title = f"{what}: {area.name} among the authorities of {area.region_name}"
-    rows = published_indicators.region_rows(area, period or data.period)
+    rows = published_figures.region_rows(area, period or data.period)
     if rows.empty:
         return common.no_indicator_figures(title, "deaths related to drug poisoning", area.name, period or data.period, data)
     at, latest = common.latest_protected(rows)
@@ -186,12 +183,10 @@ def registration_delay(data: AreaData, *, district: str | None = None, period: s
     The counts (each delay band and the year's total) pass through the ONS rule with secondary
     suppression before anything is shown.
     """
-    from suna import charts, disclosure, reference
-
     place = data.area.name
     title = f"Registration delay of drug poisoning deaths: {place}"
     deaths = data.tables.get("deaths") if data.tables else None
-    end = common.period_end_year(period or data.period)
+    end = end_year(period or data.period)
     if deaths is None or deaths.empty or end is None:
         return common.no_indicator_figures(title, "dates of death and registration", place, period or data.period, data,
                                            reason="they need record-level deaths; published tables count registrations only")
@@ -255,12 +250,8 @@ def published_indicators(area: Area, deaths_counts: pd.DataFrame, population: pd
     Raises:
         DataSourceError: the tables cannot give even the latest period (the message says why).
     """
-    from suna import narrative, stats
-    from suna.errors import DataSourceError
-    from suna.sources import ons
-
     latest = ons.published_deaths_indicators(area, deaths_counts, population, period=period, measure=measure)
-    end = common.period_end_year(latest["period"].iloc[0])
+    end = end_year(latest["period"].iloc[0])
     frames = [latest]
     for back in range(1, max(periods, 1)):
         try:
@@ -297,9 +288,6 @@ def published_data(area: Area, deaths_counts: pd.DataFrame, population: pd.DataF
 
     Disclosure control is the same as for record-level data (``disclosure.protect_indicators``).
     """
-    from suna import disclosure
-    from suna.pipeline import AreaData
-
     raw = published_indicators(area, deaths_counts, population, period=period, measure=measure, periods=periods)
     latest = str(raw.loc[raw["period_sortable"].idxmax(), "period"])
     return AreaData(area=area, period=latest, tables={}, raw_indicators=raw, protected=disclosure.protect_indicators(raw),

@@ -9,7 +9,7 @@ referral source): hidden there, hidden here; shown there, shown here
 (``disclosure.protect_indicators(decided=...)``). What both show is then one audited table.
 
 A figure that is no cell of a cohort table is hidden: a ward's figures crossed finer than its table
-breaks wards down (``common.district_detail``), waits and referral sources by sex (crossed into the
+breaks wards down (``suna.disclosure.counts.district_detail``), waits and referral sources by sex (crossed into the
 cohort tables they left nothing protectable), a figure counted another way. One count has no cell:
 successful completions not re-presenting (splitting the exits table by re-presentation hid nearly all
 of it); the indicators table protects it around its denominator, hidden where that is hidden.

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from suna import charts, narrative, national, published_indicators, stats
 from suna import formatting as fmt
-from suna import narrative
-from suna.views import View
-from suna.views import common
+from suna.periods import end_year
+from suna.views import common, View
 
 if TYPE_CHECKING:
     from suna.pipeline import AreaData
@@ -32,10 +32,10 @@ REPORTS: dict[str, str] = {
 def _up_to_period(data: AreaData, period: str | None) -> pd.DataFrame:
     """The protected table with only the periods that end no later than the one asked for."""
     table = data.table
-    wanted = common.period_end_year(period or data.period)
+    wanted = end_year(period or data.period)
     if wanted is None or table.empty:
         return table
-    return table[table["period"].map(common.period_end_year).fillna(0) <= wanted]
+    return table[table["period"].map(end_year).fillna(0) <= wanted]
 
 
 def _comparable(table: pd.DataFrame) -> pd.DataFrame:
@@ -51,8 +51,6 @@ def spine(data: AreaData, *, district: str | None = None, period: str | None = N
     """Area profile: one row per indicator, the area's value against England and, where published figures
     give it, the spread of England's authorities of its tier (a district choice shows the district
     against England only: the published spread is of whole authorities)."""
-    from suna import charts, published_indicators
-
     code, place = common.resolve_place(data, district)
     title = f"Area profile: {place} compared with England"
     table = _comparable(_up_to_period(data, period))
@@ -69,7 +67,7 @@ def spine(data: AreaData, *, district: str | None = None, period: str | None = N
 
 
 def _latest_each(rows: pd.DataFrame) -> pd.DataFrame:
-    key = rows["period"].map(common.period_end_year).fillna(0)
+    key = rows["period"].map(end_year).fillna(0)
     ordered = rows.assign(_k=key.to_numpy()).sort_values("_k", kind="stable")
     return ordered.groupby("indicator_id", sort=False).tail(1).drop(columns="_k")
 
@@ -101,8 +99,6 @@ def rug(data: AreaData, *, district: str | None = None, period: str | None = Non
         substance_group: str | None = None) -> View:
     """Tartan rug: every indicator (rows) for England, the region, the area and each district (columns),
     cells coloured by significance against England; suppressed cells marked "*"."""
-    from suna import charts
-
     _, place = common.resolve_place(data, district)
     title = f"Overview: {data.area.name} and its districts compared with England"
     table = _comparable(_up_to_period(data, period))
@@ -158,8 +154,6 @@ def similar_authorities(data: AreaData, *, district: str | None = None, period: 
 
     Whole authorities only: a district choice still shows the authority, and says so.
     """
-    from suna import charts, national, published_indicators, stats
-
     area = data.area
     title = f"{area.name} and similar authorities: deaths related to drug poisoning"
     raw, neighbours = published_indicators.similar_rows(area, period or data.period)

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from suna import formatting as fmt
-from suna import national, reference, sparklines, targets
+from suna import narrative, national, reference, sparklines, targets
+from suna.disclosure import counts as disclosure_counts
 from suna.errors import SunaError
-from suna.views import View
-from suna.views import common, overview
+from suna.periods import end_year, financial_year_of, year_end, year_start
+from suna.views import common, overview, View
 
 if TYPE_CHECKING:
     from suna.pipeline import AreaData
@@ -53,13 +54,13 @@ def crime_years(crime: pd.DataFrame, area: Any) -> pd.DataFrame:
     columns = ["area_code", "measure", "period", "count"]
     if crime is None or crime.empty:
         return pd.DataFrame(columns=columns)
-    t = crime.assign(period=common.financial_year_of(crime["period_start_date"]),
+    t = crime.assign(period=financial_year_of(crime["period_start_date"]),
                      area_code=crime["district_code"].where(crime["district_code"].notna(), area.code))
-    t = t.loc[t["period"].eq(common.financial_year_of(crime["period_end_date"]))]  # a period across two years is in neither
+    t = t.loc[t["period"].eq(financial_year_of(crime["period_end_date"]))]  # a period across two years is in neither
     keys = ["area_code", "measure", "period"]
     days = (t["period_end_date"] - t["period_start_date"]).dt.days + 1
     covered = t.assign(days=days).groupby(keys).agg(count=("count", "sum"), days=("days", "sum")).reset_index()
-    whole_year = covered["period"].map(lambda p: (common.fy_end(p) - common.fy_start(p)).days + 1)
+    whole_year = covered["period"].map(lambda p: (year_end(p) - year_start(p)).days + 1)
     years = covered.loc[covered["days"] >= whole_year, columns]
     districts = years.loc[years["area_code"].ne(area.code)]
     own = set(years.loc[years["area_code"].eq(area.code), "measure"])
@@ -71,7 +72,7 @@ def crime_years(crime: pd.DataFrame, area: Any) -> pd.DataFrame:
 def protected_crime(data: AreaData) -> Any:
     """The crime years through disclosure control (the police rule; the area is the margin of its districts)."""
     years = crime_years(data.tables.get("crime"), data.area)
-    return common.protect_counts(years, data.area, dims=["measure", "period"], rule_name=POLICE)
+    return disclosure_counts.protect_counts(years, data.area, dims=["measure", "period"], rule_name=POLICE)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -79,13 +80,13 @@ def protected_crime(data: AreaData) -> Any:
 # --------------------------------------------------------------------------------------------------
 
 def _up_to(rows: pd.DataFrame, period: str) -> pd.DataFrame:
-    limit = common.period_end_year(period) or 0
-    return rows[rows["period"].map(common.period_end_year).fillna(0) <= limit]
+    limit = end_year(period) or 0
+    return rows[rows["period"].map(end_year).fillna(0) <= limit]
 
 
 def _series(rows: pd.DataFrame, value: str) -> tuple[list[str], list[float | None]]:
     """The last TREND_PERIODS periods and values (None where hidden or missing), oldest first."""
-    order = rows.assign(_end=rows["period"].map(common.period_end_year)).sort_values("_end").tail(TREND_PERIODS)
+    order = rows.assign(_end=rows["period"].map(end_year)).sort_values("_end").tail(TREND_PERIODS)
     values = [None if fmt.is_missing(v) else float(v) for v in order[value]]
     return [str(p) for p in order["period"]], values
 
@@ -120,8 +121,6 @@ def _indicator_row(data: AreaData, metric: Mapping[str, Any], period: str) -> di
 
 def _shown(row: pd.Series) -> str:
     """A protected value for display; "suppressed" where disclosure control hid it (narrative's wording)."""
-    from suna import narrative
-
     return narrative.value_text(row)
 
 
@@ -174,7 +173,7 @@ def dashboard_table(data: AreaData, *, period: str | None = None,
         ParametersError: a target in the parameters is malformed (the key is named).
     """
     period = period or data.period
-    common.fy_start(period)  # a financial year, or SUNA's own message
+    year_start(period)  # a financial year, or SUNA's own message
     spec = reference.partnership_metrics()
     wanted = _targets(data, area_definition)
     years = protected_crime(data).table
@@ -333,7 +332,7 @@ def district_breakdown(data: AreaData, *, district: str | None = None, period: s
     common.check_substance_group(substance_group)
     common.resolve_place(data, district)
     period = period or data.period
-    common.fy_start(period)
+    year_start(period)
     labels = reference.category_labels("crime_measures")
     if measure not in labels:
         raise SunaError(f"Unknown crime measure {measure!r}; expected one of {', '.join(labels)}.")

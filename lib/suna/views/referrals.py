@@ -17,9 +17,12 @@ import pandas as pd
 
 from suna import charts, narrative, reference, stats
 from suna import formatting as fmt
-from suna.views import View
-from suna.views import cohorts
+from suna.disclosure import counts as disclosure_counts
+from suna.disclosure.cohorts import NOT_RECORDED
+from suna.periods import financial_years
+from suna.views import cohorts, View
 from suna.views import common as c
+from suna.views.treatment import _category_rows, _narrative
 
 log = logging.getLogger(__name__)
 
@@ -136,14 +139,14 @@ def referral_sources_by_sex(data: Any, *, district: str | None = None, period: s
 
 def _routes_by_sex(data: Any, sel: c.Selection, cohort: Any, title: str, noun: str, extra: str) -> View:
     """Route shares by sex; one substance group's for the whole area only (a district's, nearly all
-    suppressed, would be slow to protect: ``groups_in_districts`` of ``cohorts.Breakdown``)."""
+    suppressed, would be slow to protect: ``groups_in_districts`` of ``suna.disclosure.cohorts.Breakdown``)."""
     if sel.district_code and sel.substance_group:
         return c.too_small(title, "Referral routes by sex for one substance group", sel, data)
     counts, protected = cohort(data, sel.period).rows(["sex", "route"], sel.substance_group)
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, noun, sel, data)
     shown = c.pick_area(c.add_shares(protected.table, ["area_code", "sex"], "route"), sel)
-    shown = shown if sel.district_code is None or c.district_detail(data.area) is None else shown[shown["sex"] == c.ALL]
+    shown = shown if sel.district_code is None or disclosure_counts.district_detail(data.area) is None else shown[shown["sex"] == c.ALL]
     shown = shown.replace({"sex": {c.ALL: "Persons"}}).assign(series=sel.place, period=sel.period)
     england = pd.concat([_england_shares(data, s).assign(sex=s) for s in ("Male", "Female", "Persons")], ignore_index=True) \
         if sel.substance_group is None and noun == "new presentations" else pd.DataFrame()
@@ -181,7 +184,7 @@ def criminal_justice_trend(data: Any, *, district: str | None = None, period: st
     """Share of new presentations referred by criminal justice, over ten years, with 95% confidence intervals."""
     sel = c.select(data, district, period, substance_group)
     title = f"New presentations referred by criminal justice: {sel.place}"
-    years = c.financial_years(sel.period)
+    years = financial_years(sel.period)
     counts, protected = cohorts.over_years(cohorts.new_presentations, data, years, ["route"], sel.substance_group)
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, "new presentations", sel, data)
@@ -256,7 +259,7 @@ def waiting_times(data: Any, *, district: str | None = None, period: str | None 
     sel = c.select(data, district, period, substance_group)
     title = f"Waiting times from referral to treatment: {sel.place}, {fmt.format_period(sel.period)}"
     counts, protected = cohorts.new_presentations(data, sel.period).rows(["wait"])
-    bands = [b[0] for b in WAIT_BANDS] + ([cohorts.NOT_RECORDED] if (counts["wait"] == cohorts.NOT_RECORDED).any() else [])
+    bands = [b[0] for b in WAIT_BANDS] + ([NOT_RECORDED] if (counts["wait"] == NOT_RECORDED).any() else [])
     if c.pick_area(counts, sel)["count"].sum() == 0:
         return c.no_figures(title, "new presentations", sel, data)
     shares = c.pick_area(c.add_shares(protected.table, ["area_code", "substance_group"], "wait"), sel)
@@ -274,7 +277,6 @@ def waiting_times(data: Any, *, district: str | None = None, period: str | None 
     rows = c.indicator_rows(data, "waiting_within_3_weeks")
     if len(rows):
         rows = rows[rows["period"] == sel.period]
-        from suna.views.treatment import _category_rows, _narrative
 
         findings += _narrative(_category_rows(rows, sel.substance_group), sel)
     else:

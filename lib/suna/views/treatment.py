@@ -18,11 +18,11 @@ from typing import Any
 
 import pandas as pd
 
-from suna import charts, narrative, reference
-from suna.disclosure import SUPPRESSED, Protected
+from suna import charts, narrative, population, reference, stats
 from suna import formatting as fmt
-from suna.views import View
-from suna.views import cohorts
+from suna.disclosure import SUPPRESSED
+from suna.periods import financial_years
+from suna.views import cohorts, View
 from suna.views import common as c
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ GROUPS = tuple(reference.category_codes("substance_groups"))
 
 def _people_by_group_over_years(data: Any, sel: c.Selection, cohort: Any, title: str, noun: str) -> View:
     """Adults counted once a year by substance group over the ten years to the period (each year's cohort totals)."""
-    years = c.financial_years(sel.period)
+    years = financial_years(sel.period)
     counts, protected = cohorts.over_years(cohort, data, years)
     mine_raw = c.pick_area(counts, sel)
     if mine_raw["count"].sum() == 0:
@@ -99,7 +99,7 @@ def age_sex_profile(data: Any, *, district: str | None = None, period: str | Non
     """Adults in treatment in the year by age band and sex (a population pyramid).
 
     One substance group's pyramid is shown for the whole area only: a district's, nearly all
-    suppressed, would be slow to protect (``groups_in_districts`` of ``cohorts.Breakdown``).
+    suppressed, would be slow to protect (``groups_in_districts`` of ``suna.disclosure.cohorts.Breakdown``).
     """
     sel = c.select(data, district, period, substance_group)
     title = f"Adults in treatment by age and sex: {sel.place}, {fmt.format_period(sel.period)}"
@@ -149,7 +149,7 @@ def ethnicity_profile(data: Any, *, district: str | None = None, period: str | N
     Assessment, 2023, Figures 6, 11 and 17, compares them).
 
     One substance group's shares are shown for the whole area only: a district's, nearly all
-    suppressed, would be slow to protect (``groups_in_districts`` of ``cohorts.Breakdown``).
+    suppressed, would be slow to protect (``groups_in_districts`` of ``suna.disclosure.cohorts.Breakdown``).
     """
     sel = c.select(data, district, period, substance_group)
     title = f"Ethnic group of adults in treatment: {sel.place}, {fmt.format_period(sel.period)}"
@@ -197,8 +197,6 @@ RESIDENTS = "Residents (Census 2021)"
 
 def _resident_shares(data: Any, sel: c.Selection) -> pd.DataFrame | None:
     """The chosen place's usual residents by ethnic group as chart rows, or None without the table."""
-    from suna import population
-
     table = data.tables.get("population_ethnicity")
     if table is None or table.empty:
         return None
@@ -215,8 +213,6 @@ def _ethnicity_finding(cohort: str, counts: pd.DataFrame, residents: pd.DataFram
     Worked from shown counts only (all, White, not stated): a hidden one means no finding rather
     than a figure that could give it away.
     """
-    from suna import stats
-
     labels = reference.category_labels("ethnic_groups")
     by_group = dict(zip(counts["ethnic_group"], counts["count"]))
     total, white, unstated = (by_group.get(k) for k in (c.ALL, labels["white"], labels["not_stated"]))
