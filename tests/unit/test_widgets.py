@@ -191,6 +191,30 @@ def test_only_the_open_section_is_drawn_and_a_stale_one_is_redrawn_when_opened(d
     assert all(choice["district"] == data.area.districts[0].code for _, _, choice in calls)
 
 
+def test_a_district_change_sends_only_the_outputs_that_changed(data):
+    names = [n for n in widgets.PANELS[0].views if n in REGISTRY]
+    app = widgets.DistrictExplorer(AREA, views=_views(names))
+    first, second = data.area.districts[0], data.area.districts[1]
+    app.district_choice.value = first.code
+    column = app.outputs["overview"]
+    sent: list = []
+    for slot in column.slots:
+        slot.observe(lambda change: sent.extend(change["new"]), names="outputs")
+    app.district_choice.value = second.code
+
+    charts = [o["data"]["text/plain"] for o in column.outputs if widgets.VEGALITE_MIME in o["data"]]
+    similar = [title for title in charts if "similar authorities" in title]
+    assert similar and any(second.name in title for title in charts), charts
+    sent_charts = [o["data"]["text/plain"] for o in sent if widgets.VEGALITE_MIME in o["data"]]
+    assert any(second.name in title for title in sent_charts), "the district's own chart is sent"
+    assert not set(similar) & set(sent_charts), "the whole authority's chart, the same for both districts, is not sent again"
+    assert second.name in _heading(app) and first.name not in _heading(app)
+
+    fresh = widgets.DistrictExplorer(AREA, views=_views(names))  # what a viewer arriving now is shown
+    fresh.district_choice.value = second.code
+    assert column.outputs == fresh.outputs["overview"].outputs
+
+
 def test_area_change_updates_districts_without_stale_updates():
     calls: list = []
     app = widgets.DistrictExplorer("worcestershire", views=_views(["overview.headline_findings"], calls))
