@@ -59,6 +59,13 @@ WHOLE_AREA = ""       # the district dropdown's value for the whole local author
 ALL_GROUPS = ""       # the substance group dropdown's value for every group
 VIEW_FAILED = "This view could not be drawn for this choice."
 _FINANCIAL_YEAR = re.compile(r"^\d{4}/\d{2}$")
+# Each chart's "image/png" form in the app: one transparent pixel (base64). JupyterLab's Vega renderer
+# (the one Voilà ships), after drawing a chart, draws it once more on a canvas to add a PNG of it to
+# the output, unless the output has one, and the output changing makes the page draw the chart again:
+# in every viewer's browser, several drawings of each chart where one is shown. The page never shows
+# this PNG (the Vega renderer comes first), so a pixel stands in for it. The notebooks' and reports'
+# charts (``suna.outputs.chart_output``) do not carry it.
+NO_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,8 @@ def view_outputs(view: Any, renderer: str = "vega", table_open: bool = False) ->
     if view.chart is not None:  # the chart carries the title (SUNA's charts title themselves)
         drawn = chart_output(view.chart, renderer)
         spec = drawn["data"].get(VEGALITE_MIME) or view.chart.to_dict()
+        if VEGALITE_MIME in drawn["data"]:
+            drawn["data"]["image/png"] = NO_PNG
         outputs.append(drawn)
     else:
         outputs.append(_html_output(f'<h3 class="suna-view-title">{html.escape(view.title)}</h3>'))

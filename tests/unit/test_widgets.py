@@ -107,6 +107,19 @@ def test_view_outputs_escape_text_and_carry_findings_table_and_footnote():
     assert widgets.VEGALITE_MIME in text
 
 
+def test_the_apps_charts_carry_a_png_so_the_browser_does_not_draw_them_again_to_make_one():
+    import base64
+    import struct
+
+    chart = widgets.view_outputs(View(title="Adults", chart=_bar()))[0]["data"]
+    assert set(chart) == {widgets.VEGALITE_MIME, "image/png", "text/plain"}
+    png = base64.b64decode(chart["image/png"], validate=True)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR" and struct.unpack(">II", png[16:24]) == (1, 1)
+    assert "image/png" not in widgets.chart_output(_bar())["data"], "the notebooks' and reports' charts are left as they are"
+    server_drawn = widgets.view_outputs(View(title="Adults", chart=_bar()), renderer="svg")[0]["data"]
+    assert "image/png" not in server_drawn
+
+
 def test_failure_outputs_say_only_the_short_message():
     text = _text(widgets.failure_outputs("Drug deaths"))
     assert widgets.VIEW_FAILED in text and "Drug deaths" in text
