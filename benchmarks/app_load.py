@@ -14,6 +14,10 @@ Prints:
 - page load (request to every chart of the open tab drawn) and district change (choice to the last
   visible change in the app, measured in the page: a MutationObserver on the explorer, settled when
   the charts are drawn and nothing has changed for ``--quiet`` ms), p50 / p95 / max;
+- choice to the first change of the page (the server's answer has arrived: the server's and the
+  kernels' share of a change, with the browser's delay in handling the message), p50 / p95;
+- where the CPU went while the viewers changed district: the Voilà server, the kernels, chromium, this
+  benchmark and other jobs on the machine, in CPU seconds, per change and as a share of the machine's;
 - errors: requests leaving 127.0.0.1, console and page errors, HTTP errors, error text in the page,
   viewers not drawn or changes not finished in time;
 - after the viewers leave (contexts closed without unloading, as a laptop lid closes): the time for
@@ -80,7 +84,7 @@ DRAWN_OR_REFUSED = """() => (window.__sunaLoad && window.__sunaLoad.drawn)
 # (their data-choice attributes; `compared` stays 0 for an app without them).
 CHANGE = """
 ({label, option, delay, quiet, timeout}) => {
-  const rec = window.__sunaChange = {state: 'waiting', t0: null, drawn: null, last: null, error: null,
+  const rec = window.__sunaChange = {state: 'waiting', t0: null, first: null, drawn: null, last: null, error: null,
                                      compared: 0, disagreed: 0};
   const agree = () => {
     const title = document.querySelector('.suna-title[data-choice]');
@@ -99,7 +103,7 @@ CHANGE = """
   const renders = () => Number((document.querySelector('.suna-rendered') || {dataset: {}}).dataset.renders || 0);
   setTimeout(() => {
     const before = renders();
-    const observer = new MutationObserver(() => { rec.last = performance.now(); agree(); });
+    const observer = new MutationObserver(() => { rec.last = performance.now(); rec.first = rec.first || rec.last; agree(); });
     observer.observe(explorer, {subtree: true, childList: true, attributes: true, characterData: true});
     rec.t0 = performance.now();
     rec.state = 'changing';
@@ -198,6 +202,47 @@ def server_memory(supervisor: psutil.Process) -> dict[str, Any]:
         except psutil.Error:
             pass
     return {"rss_mib": rss / MIB, "pss_mib": pss / MIB, "kernels": kernels}
+
+
+def cpu_seconds(supervisor: psutil.Process) -> dict[str, float]:
+    """CPU time used so far (user + system, s) by part: the Voilà server, the kernels, chromium, this
+    benchmark (Python and Playwright's driver), and the whole machine (every process, other jobs too)."""
+    used = {"server": 0.0, "kernels": 0.0, "chromium": 0.0, "benchmark": 0.0}
+
+    def add(part: str, process: psutil.Process) -> None:
+        try:
+            times = process.cpu_times()
+            used[part] += times.user + times.system
+        except psutil.Error:
+            pass
+
+    for p in supervisor.children(recursive=True):
+        try:
+            line = " ".join(p.cmdline())
+        except psutil.Error:
+            continue
+        if "ipykernel" in line:
+            add("kernels", p)
+        elif "suna.app_server" in line:
+            add("server", p)
+    me = psutil.Process()
+    add("benchmark", me)
+    for p in me.children(recursive=True):
+        try:
+            add("chromium" if "chrom" in p.name() else "benchmark", p)
+        except psutil.Error:
+            pass
+    machine = psutil.cpu_times()
+    used["machine"] = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
+    return used
+
+
+def cpu_split(before: dict[str, float], after: dict[str, float], changes: int) -> dict[str, Any]:
+    """Where the CPU went between two :func:`cpu_seconds`: seconds per part, per change, and share of the machine's."""
+    spent = {part: after[part] - before[part] for part in before}
+    spent["other jobs"] = max(0.0, spent["machine"] - sum(v for k, v in spent.items() if k != "machine"))
+    return {part: {"cpu_s": value, "per_change_s": value / max(1, changes),
+                   "share": value / spent["machine"] if spent["machine"] else float("nan")} for part, value in spent.items()}
 
 
 def chromium_memory() -> float:
@@ -347,7 +392,9 @@ def main() -> int:
 
             # each viewer changes district `changes` times; one round's changes spread over `spread` s
             last_visible: list[float] = []
+            first_change: list[float] = []  # choice -> first change of the page: the server's answer arrived
             drawn: list[float] = []
+            cpu_before, changes_started = cpu_seconds(supervisor), time.monotonic()
             compared = disagreed = 0  # page states checked after a mutation; those where heading and a section disagree
             current = {v.number: "Whole of Essex" for v in crowd}
             for round_number in range(args.changes):
@@ -368,12 +415,16 @@ def main() -> int:
                         viewer.problems.append(f"viewer {viewer.number} change {round_number + 1}: {result['state']} {result.get('error') or ''}")
                         continue
                     last_visible.append((result["last"] - result["t0"]) / 1000)
+                    if result.get("first"):
+                        first_change.append((result["first"] - result["t0"]) / 1000)
                     compared += result.get("compared") or 0
                     disagreed += result.get("disagreed") or 0
                     drawn.append((result["drawn"] - result["t0"]) / 1000)
                 print(f"round {round_number + 1}: {len(live)} changes, last visible change so far p50 "
                       f"{statistics.median(last_visible) * 1000 if last_visible else float('nan'):.0f} ms, "
                       f"p95 {percentile(last_visible, 0.95) * 1000:.0f} ms", flush=True)
+            report["cpu_during_changes"] = cpu_split(cpu_before, cpu_seconds(supervisor), len(last_visible))
+            report["changes_wall_s"] = time.monotonic() - changes_started
             for viewer in crowd:
                 viewer.check_text()
                 problems += viewer.problems
@@ -381,6 +432,8 @@ def main() -> int:
                                      "max": max(loads, default=None), "all_drawn_s": all_drawn}
             report["change_last_visible_ms"] = {"n": len(last_visible), "p50": statistics.median(last_visible) * 1000 if last_visible else None,
                                                 "p95": percentile(last_visible, 0.95) * 1000, "max": max(last_visible, default=0) * 1000}
+            report["change_first_visible_ms"] = {"p50": statistics.median(first_change) * 1000 if first_change else None,
+                                                 "p95": percentile(first_change, 0.95) * 1000}
             report["heading_and_section_states"] = {"compared": compared, "disagreed": disagreed}
             report["change_drawn_ms"] = {"p50": statistics.median(drawn) * 1000 if drawn else None,
                                          "p95": percentile(drawn, 0.95) * 1000, "max": max(drawn, default=0) * 1000}
@@ -419,6 +472,13 @@ def main() -> int:
     print(f"district change, choice to last visible change ({change['n']} changes): p50 {change['p50']:.0f} ms, "
           f"p95 {change['p95']:.0f} ms, max {change['max']:.0f} ms (target p95 <= 1000 ms; ratio {change['p95'] / 1000:.2f}); "
           f"to charts drawn: p50 {report['change_drawn_ms']['p50']:.0f} ms, p95 {report['change_drawn_ms']['p95']:.0f} ms")
+    print(f"choice to the first change of the page (the server's answer has arrived and drawing starts): "
+          f"p50 {report['change_first_visible_ms']['p50'] or float('nan'):.0f} ms, p95 {report['change_first_visible_ms']['p95']:.0f} ms")
+    split = report["cpu_during_changes"]
+    print(f"CPU while the viewers changed district ({report['changes_wall_s']:.0f} s, {psutil.cpu_count()} CPUs, "
+          f"{split['machine']['cpu_s']:.0f} CPU-s used by the machine): " +
+          ", ".join(f"{part} {v['cpu_s']:.0f} s ({v['share']:.0%}; {v['per_change_s'] * 1000:.0f} ms a change)"
+                    for part, v in split.items() if part != "machine"))
     states = report["heading_and_section_states"]
     print(f"page states after a change where the heading and the open section name different choices: "
           f"{states['disagreed']} of {states['compared']}" if states["compared"] else

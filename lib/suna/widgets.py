@@ -22,10 +22,14 @@ Why the app is built the way it is:
   only when it has a view left to draw: it shows the names, districts and years from the area's kept
   summary, which keeps fifty viewers' kernels small. A generation number stops warming as soon as
   the viewer moves on.
+- Only what changed is sent: each output of a section (heading, chart, caption, findings, table) has
+  an Output widget of its own (``suna.output_column``), and a choice re-sends only the outputs that
+  differ from those on the page, so the browsers redraw only the charts that changed (a chart of the
+  whole area stays as it is while the viewer moves between its districts).
 - Consistency: an update draws the open section first and only then changes the page, and the page's
-  heading (place, year, substance group) is the first output of the section itself, so the heading,
-  the section's line naming the choice and its charts arrive in one widget message: the page never
-  names one choice while showing another.
+  heading (place, year, substance group) is the first output of the section itself, in one output
+  with the section's line naming the choice. Every output that changes is taken off the page before
+  the new ones are sent, so the page never names one choice while showing another's outputs.
 - Each panel draws in its own ``try``: a failure shows a short message in that panel only, the real
   error goes to the server log, never a traceback or a file path to the viewer.
 - The local authority can only be one of ``params/``; the data folder is fixed when the app starts
@@ -47,6 +51,7 @@ from suna.outputs import VEGALITE_MIME, caption_html, caption_lines, chart_outpu
 from suna.outputs import html_output as _html_output
 from suna.errors import UnknownAreaError
 from suna.app_cache import OutputCache
+from suna.output_column import OutputColumn
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,13 @@ WHOLE_AREA = ""       # the district dropdown's value for the whole local author
 ALL_GROUPS = ""       # the substance group dropdown's value for every group
 VIEW_FAILED = "This view could not be drawn for this choice."
 _FINANCIAL_YEAR = re.compile(r"^\d{4}/\d{2}$")
+# Each chart's "image/png" form in the app: one transparent pixel (base64). JupyterLab's Vega renderer
+# (the one Voilà ships), after drawing a chart, draws it once more on a canvas to add a PNG of it to
+# the output, unless the output has one, and the output changing makes the page draw the chart again:
+# in every viewer's browser, several drawings of each chart where one is shown. The page never shows
+# this PNG (the Vega renderer comes first), so a pixel stands in for it. The notebooks' and reports'
+# charts (``suna.outputs.chart_output``) do not carry it.
+NO_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,8 @@ def view_outputs(view: Any, renderer: str = "vega", table_open: bool = False) ->
     if view.chart is not None:  # the chart carries the title (SUNA's charts title themselves)
         drawn = chart_output(view.chart, renderer)
         spec = drawn["data"].get(VEGALITE_MIME) or view.chart.to_dict()
+        if VEGALITE_MIME in drawn["data"]:
+            drawn["data"]["image/png"] = NO_PNG
         outputs.append(drawn)
     else:
         outputs.append(_html_output(f'<h3 class="suna-view-title">{html.escape(view.title)}</h3>'))
@@ -268,8 +282,8 @@ class DistrictExplorer:
         self.period_choice = w.Dropdown(options=[], description="Year", style=style, layout=w.Layout(width="auto"))
         self.substance_choice = w.Dropdown(options=substance_options(), description="Substance group", style=style, layout=wide)
         self.status = w.HTML()
-        self.outputs = {panel.key: w.Output(layout=w.Layout(width="100%")) for panel in PANELS}
-        self.sections = w.Tab(children=[self.outputs[panel.key] for panel in PANELS],
+        self.outputs = {panel.key: OutputColumn() for panel in PANELS}  # each output re-sent only when it changes
+        self.sections = w.Tab(children=[self.outputs[panel.key].widget for panel in PANELS],
                               titles=[panel.heading for panel in PANELS], selected_index=0)
         self._drawn_for: dict[str, int] = {}  # panel key -> the generation (choice) it shows
         self.notes = w.HTML()
@@ -430,11 +444,12 @@ class DistrictExplorer:
         """Show the current choice in the open section, heading and all, in one change of the page.
 
         The section is drawn (from the cache, usually) before anything on the page changes, and its
-        outputs start with the page's heading (place, year, substance group), so the heading, the
-        section's name for the choice and its charts reach the browser in one message: the page never
-        names one choice while showing another. Only the open section is drawn: a browser redrawing
-        every chart of every section after each change is what made a change slow; the others are
-        emptied and drawn when opened.
+        outputs start with the page's heading (place, year, substance group); the outputs that change
+        are taken off the page before any new one is sent (``OutputColumn.show``), so the page never
+        names one choice while showing another's, and the outputs that are the same for the new choice
+        are not sent again. Only the open section is drawn: a browser redrawing every chart of every
+        section after each change is what made a change slow; the others are emptied and drawn when
+        opened.
         """
         self.generation += 1
         choice, panel = self.choice, self.visible_panel
@@ -550,10 +565,10 @@ class DistrictExplorer:
         views are drawn once on the server, not once per viewer; a kernel that finds them all drawn
         remembers it and does not look again. It stops as soon as the viewer changes something.
         """
-        generation = self.generation
-        order, job = self._warm_order(self.choice), self._warm_job()
+        generation, job = self.generation, self._warm_job()
         if job in self._warmed:
             return
+        order = self._warm_order(self.choice)
         self._warmer = threading.Thread(target=self.draw_ahead, args=(order, job, lambda: generation != self.generation),
                                         name="suna-warm", daemon=True)
         self._warmer.start()
@@ -676,6 +691,7 @@ body .suna-explorer a:link, body .suna-explorer a:visited { text-decoration: und
 .suna-explorer .suna-table-toggle, .suna-explorer .suna-table-open { overflow-x: auto; }
 .suna-explorer .suna-panel-choice { color: #3D3D3D; margin: 0.2em 0 0.6em; }
 .suna-explorer .widget-dropdown { margin-right: 1em; }
+.suna-explorer .suna-output { margin: 0; }
 .suna-explorer select:focus-visible { outline: 3px solid #12436D !important; outline-offset: 1px; }  /* keyboard focus seen (WCAG 2.4.7) */
 .suna-explorer .suna-map-panel path[aria-roledescription="geoshape"] { cursor: pointer; }
 .suna-explorer table.suna-table { border-collapse: collapse; font-size: 0.9em; }

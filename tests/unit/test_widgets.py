@@ -109,6 +109,19 @@ def test_view_outputs_escape_text_and_carry_findings_table_and_footnote():
     assert widgets.VEGALITE_MIME in text
 
 
+def test_the_apps_charts_carry_a_png_so_the_browser_does_not_draw_them_again_to_make_one():
+    import base64
+    import struct
+
+    chart = widgets.view_outputs(View(title="Adults", chart=_bar()))[0]["data"]
+    assert set(chart) == {widgets.VEGALITE_MIME, "image/png", "text/plain"}
+    png = base64.b64decode(chart["image/png"], validate=True)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR" and struct.unpack(">II", png[16:24]) == (1, 1)
+    assert "image/png" not in widgets.chart_output(_bar())["data"], "the notebooks' and reports' charts are left as they are"
+    server_drawn = widgets.view_outputs(View(title="Adults", chart=_bar()), renderer="svg")[0]["data"]
+    assert "image/png" not in server_drawn
+
+
 def test_failure_outputs_say_only_the_short_message():
     text = _text(widgets.failure_outputs("Drug deaths"))
     assert widgets.VIEW_FAILED in text and "Drug deaths" in text
@@ -191,6 +204,30 @@ def test_only_the_open_section_is_drawn_and_a_stale_one_is_redrawn_when_opened(d
     _open(app, "overview")
     assert {name for name, _, _ in calls} == set(widgets.PANELS[0].views)
     assert all(choice["district"] == data.area.districts[0].code for _, _, choice in calls)
+
+
+def test_a_district_change_sends_only_the_outputs_that_changed(data):
+    names = [n for n in widgets.PANELS[0].views if n in REGISTRY]
+    app = widgets.DistrictExplorer(AREA, views=_views(names))
+    first, second = data.area.districts[0], data.area.districts[1]
+    app.district_choice.value = first.code
+    column = app.outputs["overview"]
+    sent: list = []
+    for slot in column.slots:
+        slot.observe(lambda change: sent.extend(change["new"]), names="outputs")
+    app.district_choice.value = second.code
+
+    charts = [o["data"]["text/plain"] for o in column.outputs if widgets.VEGALITE_MIME in o["data"]]
+    similar = [title for title in charts if "similar authorities" in title]
+    assert similar and any(second.name in title for title in charts), charts
+    sent_charts = [o["data"]["text/plain"] for o in sent if widgets.VEGALITE_MIME in o["data"]]
+    assert any(second.name in title for title in sent_charts), "the district's own chart is sent"
+    assert not set(similar) & set(sent_charts), "the whole authority's chart, the same for both districts, is not sent again"
+    assert second.name in _heading(app) and first.name not in _heading(app)
+
+    fresh = widgets.DistrictExplorer(AREA, views=_views(names))  # what a viewer arriving now is shown
+    fresh.district_choice.value = second.code
+    assert column.outputs == fresh.outputs["overview"].outputs
 
 
 def test_area_change_updates_districts_without_stale_updates():

@@ -98,6 +98,45 @@ def test_district_year_and_area_changes_show_the_right_figures(explorer):
     explorer.guarded.assert_clean()
 
 
+# Counts every drawing of a chart (Vega's root <svg class="marks">) from now on, by chart element, and
+# marks the charts on the page now, so that afterwards a chart left as it was can be told from a new one.
+COUNT_DRAWINGS = """() => {
+  const drawings = window.__sunaDrawings = new Map();
+  document.querySelectorAll('.suna-explorer .jp-RenderedVegaCommon5').forEach(c => { c.dataset.sunaBefore = '1'; });
+  new MutationObserver(records => {
+    for (const record of records) for (const node of record.addedNodes) {
+      if (node.nodeType !== 1) continue;
+      const svgs = node.matches('svg.marks') ? [node] : [...node.querySelectorAll('svg.marks')];
+      for (const svg of svgs) {
+        const chart = svg.closest('.jp-RenderedVegaCommon5');
+        if (chart) drawings.set(chart, (drawings.get(chart) || 0) + 1);
+      }
+    }
+  }).observe(document.querySelector('.suna-explorer'), {subtree: true, childList: true});
+}"""
+DRAWINGS = """() => [...document.querySelectorAll('.suna-explorer .jp-RenderedVegaCommon5')].map(c => ({
+  kept: c.dataset.sunaBefore === '1', drawn: window.__sunaDrawings.get(c) || 0,
+  label: (c.querySelector('svg.marks') || {getAttribute: () => ''}).getAttribute('aria-label') || ''}))"""
+
+
+def test_a_district_change_draws_each_changed_chart_once_and_leaves_the_others(explorer):
+    """Issue 18: a choice redraws only the charts that differ, each once (no redrawing to make a PNG of it)."""
+    page = explorer.page
+    explorer.choose("District", "Harlow")
+    page.wait_for_timeout(1500)  # let any late redrawing of Harlow's charts end before counting
+    page.evaluate(COUNT_DRAWINGS)
+    explorer.choose("District", "Tendring")
+    page.wait_for_timeout(1500)  # a redrawing after the first drawing (the PNG round trip) comes later
+    charts = page.evaluate(DRAWINGS)
+    new = [c for c in charts if not c["kept"]]
+    kept = [c for c in charts if c["kept"]]
+    assert new and all(c["drawn"] == 1 for c in new), f"each chart of Tendring drawn exactly once: {charts}"
+    assert kept and all(c["drawn"] == 0 for c in kept), f"the whole authority's chart, the same for both, stays: {charts}"
+    assert "Key findings: Tendring" in explorer.panel("overview").text_content()
+    explorer.assert_no_error_text()
+    explorer.guarded.assert_clean()
+
+
 def test_deaths_map_highlights_the_chosen_district_and_a_click_chooses_one(explorer):
     explorer.open_section("deaths")
     deaths = explorer.panel("deaths")
