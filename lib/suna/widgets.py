@@ -46,7 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from suna import app_pack, areas
+from suna import app_pack, areas, responsive
 from suna.outputs import VEGALITE_MIME, caption_html, caption_lines, chart_output, page_note_html, table_toggle_html
 from suna.outputs import html_output as _html_output
 from suna.errors import UnknownAreaError
@@ -65,6 +65,11 @@ _FINANCIAL_YEAR = re.compile(r"^\d{4}/\d{2}$")
 # in every viewer's browser, several drawings of each chart where one is shown. The page never shows
 # this PNG (the Vega renderer comes first), so a pixel stands in for it. The notebooks' and reports'
 # charts (``suna.outputs.chart_output``) do not carry it.
+# The chart form a viewer's screen takes (``DistrictExplorer.form_choice``, set by the page's own script from
+# its width): the designed charts on a page, their narrow form (suna.responsive) on a phone.
+PAGE, PHONE = "page", "phone"
+RENDERERS_BY_FORM = {PAGE: "vega", PHONE: "vega-phone"}
+PHONE_MAX_PX = 600  # the width below which the page asks for the phone form (the reports' own breakpoint)
 NO_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 
 
@@ -106,9 +111,12 @@ def view_outputs(view: Any, renderer: str = "vega", table_open: bool = False) ->
     outputs = []
     spec = None
     if view.chart is not None:  # the chart carries the title (SUNA's charts title themselves)
-        drawn = chart_output(view.chart, renderer)
+        drawn = chart_output(view.chart, "vega" if renderer in RENDERERS_BY_FORM.values() else renderer)
         spec = drawn["data"].get(VEGALITE_MIME) or view.chart.to_dict()
         if VEGALITE_MIME in drawn["data"]:
+            # the form for the viewer's screen: the chart's phone design, or the page's without it
+            phone = renderer == RENDERERS_BY_FORM[PHONE]
+            drawn["data"][VEGALITE_MIME] = responsive.narrow_spec(spec) if phone else responsive.without_narrow(spec)
             drawn["data"]["image/png"] = NO_PNG
         outputs.append(drawn)
     else:
@@ -294,7 +302,11 @@ class DistrictExplorer:
         self.pack_button.on_click(self._on_pack)
         self.marker = w.HTML()  # says "drawn" to tests and the benchmark, after every panel
         self.map_clicks = w.Output(layout=w.Layout(display="none"))
-        self.map_clicks.outputs = (_html_output(_MAP_CLICK_SCRIPT),)
+        self.map_clicks.outputs = (_html_output(_MAP_CLICK_SCRIPT + _SCREEN_FORM_SCRIPT),)
+        # the chart form for the viewer's screen, set by the page's script from its width (never shown)
+        self.form_choice = w.Dropdown(options=[("Page", PAGE), ("Phone", PHONE)], value=PAGE, description="Chart form",
+                                      layout=w.Layout(display="none"))
+        self.form_choice.add_class("suna-form-choice")
         for panel in PANELS:
             self.outputs[panel.key].add_class(f"suna-panel-{panel.key}")
             if any(name.endswith("map") for name in panel.views):
@@ -312,6 +324,7 @@ class DistrictExplorer:
                 self.notes,
                 self.marker,
                 self.map_clicks,
+                self.form_choice,
             ],
             layout=w.Layout(max_width="1100px"),
         )
@@ -322,6 +335,7 @@ class DistrictExplorer:
         for choice in (self.district_choice, self.period_choice, self.substance_choice):
             choice.observe(self._on_choice, names="value")
         self.sections.observe(self._on_section, names="selected_index")
+        self.form_choice.observe(self._on_form, names="value")
         self.update()
 
     # -- Jupyter display
@@ -420,6 +434,13 @@ class DistrictExplorer:
 
     def _on_choice(self, change: dict[str, Any]) -> None:
         if not self._busy:
+            self.update()
+
+    def _on_form(self, change: dict[str, Any]) -> None:
+        """The screen changed between a page and a phone: the charts redrawn in the form that fits it
+        (their kept drawings are per form); a server-drawn (svg) app keeps its one form."""
+        if self.renderer in RENDERERS_BY_FORM.values():
+            self.renderer = RENDERERS_BY_FORM[change["new"]]
             self.update()
 
     def _on_section(self, change: dict[str, Any]) -> None:
@@ -669,6 +690,29 @@ _MAP_CLICK_SCRIPT = """<script>
   });
 })();
 </script>"""
+
+# Tells the kernel whether the page is phone-wide (by the hidden "Chart form" choice), at load and on every
+# crossing of the breakpoint (a phone turned, a window narrowed).
+_SCREEN_FORM_SCRIPT = """<script>
+(function () {
+  if (window.sunaScreenForm) return;
+  window.sunaScreenForm = true;
+  var query = window.matchMedia("(max-width: %(px)dpx)");
+  function tell() {
+    var select = document.querySelector(".suna-form-choice select");
+    if (!select) { setTimeout(tell, 200); return; }
+    var wanted = query.matches ? "Phone" : "Page";
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].textContent.trim() === wanted && select.selectedIndex !== i) {
+        select.selectedIndex = i;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    }
+  }
+  query.addEventListener("change", tell);
+  tell();
+})();
+</script>""" % {"px": PHONE_MAX_PX}
 
 _STYLE = """<style>
 .suna-explorer { font-size: 15px; }

@@ -513,3 +513,38 @@ def test_the_board_pack_button_offers_the_areas_pack_and_an_area_change_takes_it
     assert app.pack.value == "", "the link offered was Worcestershire's"
     app.pack_button.click()
     assert app.pack.value.startswith('<p class="suna-pack" role="status">No board pack has been made for Halton')
+
+
+# ---------------------------------------------------------------- a phone's screen
+
+def _specs(app, key="overview"):
+    return [o["data"][widgets.VEGALITE_MIME] for o in app.outputs[key].outputs if widgets.VEGALITE_MIME in o["data"]]
+
+
+def test_a_phone_gets_each_charts_narrow_form_and_a_page_the_designed_one(data):
+    """Issue 15.1 in the app: the page's script says the screen is phone-wide (the hidden form choice) and
+    the charts are redrawn in their narrow form (suna.responsive), as the reports draw them on a phone."""
+    from suna import responsive
+
+    app = widgets.DistrictExplorer(AREA, views=_views(["overview.spine"]))
+    designed = REGISTRY["overview.spine"](data).chart.to_dict()
+    assert responsive.NARROW_KEY in designed["usermeta"], "the spine chart has a phone design of its own"
+    page = _specs(app)
+    assert len(page) == 1 and responsive.NARROW_KEY not in page[0]["usermeta"], "the page is not sent the phone design"
+    renders = app.renders
+    app.form_choice.value = widgets.PHONE
+    phone = _specs(app)
+    assert app.renders == renders + 1 and app.renderer == "vega-phone"
+    def unversioned(spec):
+        return {k: v for k, v in spec.items() if k != "$schema"}
+
+    assert unversioned(phone[0]) == unversioned(responsive.narrow_spec(designed))
+    assert phone[0] != page[0]
+    app.form_choice.value = widgets.PAGE
+    assert _specs(app) == page
+
+
+def test_a_server_drawn_app_keeps_its_one_form(data):
+    app = widgets.DistrictExplorer(AREA, views=_views(["overview.headline_findings"]), renderer="svg")
+    app.form_choice.value = widgets.PHONE
+    assert app.renderer == "svg"
