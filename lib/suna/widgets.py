@@ -502,8 +502,8 @@ class DistrictExplorer:
             kwargs["substance_group"] = None
         return kwargs
 
-    def _key(self, name: str, kwargs: dict[str, Any], shown: _Shown) -> str:
-        return OutputCache.key(shown.fingerprint, name, {"area": shown.area_code, **kwargs}, self.renderer)
+    def _key(self, name: str, kwargs: dict[str, Any], shown: _Shown, renderer: str | None = None) -> str:
+        return OutputCache.key(shown.fingerprint, name, {"area": shown.area_code, **kwargs}, renderer or self.renderer)
 
     def _is_drawn(self, panel: Panel, choice: dict[str, str | None]) -> bool:
         if self.cache is None:
@@ -529,13 +529,16 @@ class DistrictExplorer:
         return outputs
 
     def _view_outputs(self, name: str, fn: Callable[..., Any], kwargs: dict[str, Any], shown: _Shown,
-                      tables_open: bool = False, ahead: bool = False) -> list[dict[str, Any]] | None:
+                      tables_open: bool = False, ahead: bool = False, renderer: str | None = None) -> list[dict[str, Any]] | None:
         """One view drawn (from the cache when it has it); a failure becomes the short message.
 
         ``ahead``: drawn for later (warming): nothing is read back, and a view that another kernel
-        has claimed, or that is kept already, is left to it (None).
+        has claimed, or that is kept already, is left to it (None). ``renderer`` is read once (the
+        warming thread passes its job's): a form changing meanwhile must not file one form's drawing
+        under the other's key.
         """
-        key = self._key(name, kwargs, shown) if self.cache is not None else ""
+        renderer = renderer or self.renderer
+        key = self._key(name, kwargs, shown, renderer) if self.cache is not None else ""
         if self.cache is not None:
             if ahead:
                 if self.cache.has(key) or not self.cache.claim(key):
@@ -546,7 +549,7 @@ class DistrictExplorer:
                     return found
         try:
             data = self._area_data(shown.slug, shown.period)
-            outputs = view_outputs(fn(data, **kwargs), self.renderer, table_open=tables_open)
+            outputs = view_outputs(fn(data, **kwargs), renderer, table_open=tables_open)
         except Exception:
             log.exception("view %s failed for %s %s", name, shown.area_code, kwargs)
             return failure_outputs(_view_heading(name))[1:]
@@ -610,7 +613,8 @@ class DistrictExplorer:
                 if stop():
                     return drawn  # the viewer moved on; the new choice starts its own warming
                 if name in registry:
-                    drawn += self._view_outputs(name, registry[name], kwargs, shown, panel.tables_open, ahead=True) is not None
+                    drawn += self._view_outputs(name, registry[name], kwargs, shown, panel.tables_open, ahead=True,
+                                                renderer=job[3]) is not None
         self._warmed.add(job)
         return drawn
 

@@ -548,3 +548,23 @@ def test_a_server_drawn_app_keeps_its_one_form(data):
     app = widgets.DistrictExplorer(AREA, views=_views(["overview.headline_findings"]), renderer="svg")
     app.form_choice.value = widgets.PHONE
     assert app.renderer == "svg"
+
+
+def test_drawing_ahead_files_each_form_under_its_own_key_when_the_form_changes_meanwhile(data, tmp_path):
+    """The warming thread draws for the form its job began with: a phone's turn while it runs must not
+    file the page's drawing under the phone's key (a phone would then be sent the wide chart)."""
+    from suna import responsive
+
+    cache = widgets.OutputCache(folder=tmp_path)
+    app = widgets.DistrictExplorer(AREA, views=_views(["overview.spine"]), cache=cache, warm=False)
+    job = app._warm_job()  # begun on a page
+    app.form_choice.value = widgets.PHONE  # the phone turns while the job runs
+    panel = widgets.PANELS[0]
+    district = data.area.district_codes[0]
+    kwargs = app._view_choice(panel, {**app.choice, "district": district})
+    app.draw_ahead(order=[(panel, kwargs)], job=job)
+    page = cache.get(app._key("overview.spine", kwargs, job[0], "vega"))
+    phone = cache.get(app._key("overview.spine", kwargs, job[0], "vega-phone"))
+    assert page is not None and phone is None, "drawn once, for the page it was begun for"
+    spec = next(o["data"][widgets.VEGALITE_MIME] for o in page if widgets.VEGALITE_MIME in o["data"])
+    assert responsive.NARROW_KEY not in spec["usermeta"], "the page's form, without the phone design"
