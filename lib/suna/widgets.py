@@ -46,7 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from suna import app_pack, areas
+from suna import app_pack, areas, responsive
 from suna.outputs import VEGALITE_MIME, caption_html, caption_lines, chart_output, page_note_html, table_toggle_html
 from suna.outputs import html_output as _html_output
 from suna.errors import UnknownAreaError
@@ -65,6 +65,11 @@ _FINANCIAL_YEAR = re.compile(r"^\d{4}/\d{2}$")
 # in every viewer's browser, several drawings of each chart where one is shown. The page never shows
 # this PNG (the Vega renderer comes first), so a pixel stands in for it. The notebooks' and reports'
 # charts (``suna.outputs.chart_output``) do not carry it.
+# The chart form a viewer's screen takes (``DistrictExplorer.form_choice``, set by the page's own script from
+# its width): the designed charts on a page, their narrow form (suna.responsive) on a phone.
+PAGE, PHONE = "page", "phone"
+RENDERERS_BY_FORM = {PAGE: "vega", PHONE: "vega-phone"}
+PHONE_MAX_PX = 600  # the width below which the page asks for the phone form (the reports' own breakpoint)
 NO_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 
 
@@ -106,9 +111,12 @@ def view_outputs(view: Any, renderer: str = "vega", table_open: bool = False) ->
     outputs = []
     spec = None
     if view.chart is not None:  # the chart carries the title (SUNA's charts title themselves)
-        drawn = chart_output(view.chart, renderer)
+        drawn = chart_output(view.chart, "vega" if renderer in RENDERERS_BY_FORM.values() else renderer)
         spec = drawn["data"].get(VEGALITE_MIME) or view.chart.to_dict()
         if VEGALITE_MIME in drawn["data"]:
+            # the form for the viewer's screen: the chart's phone design, or the page's without it
+            phone = renderer == RENDERERS_BY_FORM[PHONE]
+            drawn["data"][VEGALITE_MIME] = responsive.narrow_spec(spec) if phone else responsive.without_narrow(spec)
             drawn["data"]["image/png"] = NO_PNG
         outputs.append(drawn)
     else:
@@ -294,7 +302,11 @@ class DistrictExplorer:
         self.pack_button.on_click(self._on_pack)
         self.marker = w.HTML()  # says "drawn" to tests and the benchmark, after every panel
         self.map_clicks = w.Output(layout=w.Layout(display="none"))
-        self.map_clicks.outputs = (_html_output(_MAP_CLICK_SCRIPT),)
+        self.map_clicks.outputs = (_html_output(_MAP_CLICK_SCRIPT + _SCREEN_FORM_SCRIPT),)
+        # the chart form for the viewer's screen, set by the page's script from its width (never shown)
+        self.form_choice = w.Dropdown(options=[("Page", PAGE), ("Phone", PHONE)], value=PAGE, description="Chart form",
+                                      layout=w.Layout(display="none"))
+        self.form_choice.add_class("suna-form-choice")
         for panel in PANELS:
             self.outputs[panel.key].add_class(f"suna-panel-{panel.key}")
             if any(name.endswith("map") for name in panel.views):
@@ -312,6 +324,7 @@ class DistrictExplorer:
                 self.notes,
                 self.marker,
                 self.map_clicks,
+                self.form_choice,
             ],
             layout=w.Layout(max_width="1100px"),
         )
@@ -322,6 +335,7 @@ class DistrictExplorer:
         for choice in (self.district_choice, self.period_choice, self.substance_choice):
             choice.observe(self._on_choice, names="value")
         self.sections.observe(self._on_section, names="selected_index")
+        self.form_choice.observe(self._on_form, names="value")
         self.update()
 
     # -- Jupyter display
@@ -422,6 +436,13 @@ class DistrictExplorer:
         if not self._busy:
             self.update()
 
+    def _on_form(self, change: dict[str, Any]) -> None:
+        """The screen changed between a page and a phone: the charts redrawn in the form that fits it
+        (their kept drawings are per form); a server-drawn (svg) app keeps its one form."""
+        if self.renderer in RENDERERS_BY_FORM.values():
+            self.renderer = RENDERERS_BY_FORM[change["new"]]
+            self.update()
+
     def _on_section(self, change: dict[str, Any]) -> None:
         """A tab opened: draw it if it does not show the current choice yet."""
         if change["new"] is not None and self._drawn_for.get(self.visible_panel.key) != self.generation:
@@ -481,8 +502,8 @@ class DistrictExplorer:
             kwargs["substance_group"] = None
         return kwargs
 
-    def _key(self, name: str, kwargs: dict[str, Any], shown: _Shown) -> str:
-        return OutputCache.key(shown.fingerprint, name, {"area": shown.area_code, **kwargs}, self.renderer)
+    def _key(self, name: str, kwargs: dict[str, Any], shown: _Shown, renderer: str | None = None) -> str:
+        return OutputCache.key(shown.fingerprint, name, {"area": shown.area_code, **kwargs}, renderer or self.renderer)
 
     def _is_drawn(self, panel: Panel, choice: dict[str, str | None]) -> bool:
         if self.cache is None:
@@ -508,13 +529,16 @@ class DistrictExplorer:
         return outputs
 
     def _view_outputs(self, name: str, fn: Callable[..., Any], kwargs: dict[str, Any], shown: _Shown,
-                      tables_open: bool = False, ahead: bool = False) -> list[dict[str, Any]] | None:
+                      tables_open: bool = False, ahead: bool = False, renderer: str | None = None) -> list[dict[str, Any]] | None:
         """One view drawn (from the cache when it has it); a failure becomes the short message.
 
         ``ahead``: drawn for later (warming): nothing is read back, and a view that another kernel
-        has claimed, or that is kept already, is left to it (None).
+        has claimed, or that is kept already, is left to it (None). ``renderer`` is read once (the
+        warming thread passes its job's): a form changing meanwhile must not file one form's drawing
+        under the other's key.
         """
-        key = self._key(name, kwargs, shown) if self.cache is not None else ""
+        renderer = renderer or self.renderer
+        key = self._key(name, kwargs, shown, renderer) if self.cache is not None else ""
         if self.cache is not None:
             if ahead:
                 if self.cache.has(key) or not self.cache.claim(key):
@@ -525,7 +549,7 @@ class DistrictExplorer:
                     return found
         try:
             data = self._area_data(shown.slug, shown.period)
-            outputs = view_outputs(fn(data, **kwargs), self.renderer, table_open=tables_open)
+            outputs = view_outputs(fn(data, **kwargs), renderer, table_open=tables_open)
         except Exception:
             log.exception("view %s failed for %s %s", name, shown.area_code, kwargs)
             return failure_outputs(_view_heading(name))[1:]
@@ -589,7 +613,8 @@ class DistrictExplorer:
                 if stop():
                     return drawn  # the viewer moved on; the new choice starts its own warming
                 if name in registry:
-                    drawn += self._view_outputs(name, registry[name], kwargs, shown, panel.tables_open, ahead=True) is not None
+                    drawn += self._view_outputs(name, registry[name], kwargs, shown, panel.tables_open, ahead=True,
+                                                renderer=job[3]) is not None
         self._warmed.add(job)
         return drawn
 
@@ -669,6 +694,29 @@ _MAP_CLICK_SCRIPT = """<script>
   });
 })();
 </script>"""
+
+# Tells the kernel whether the page is phone-wide (by the hidden "Chart form" choice), at load and on every
+# crossing of the breakpoint (a phone turned, a window narrowed).
+_SCREEN_FORM_SCRIPT = """<script>
+(function () {
+  if (window.sunaScreenForm) return;
+  window.sunaScreenForm = true;
+  var query = window.matchMedia("(max-width: %(px)dpx)");
+  function tell() {
+    var select = document.querySelector(".suna-form-choice select");
+    if (!select) { setTimeout(tell, 200); return; }
+    var wanted = query.matches ? "Phone" : "Page";
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].textContent.trim() === wanted && select.selectedIndex !== i) {
+        select.selectedIndex = i;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    }
+  }
+  query.addEventListener("change", tell);
+  tell();
+})();
+</script>""" % {"px": PHONE_MAX_PX}
 
 _STYLE = """<style>
 .suna-explorer { font-size: 15px; }

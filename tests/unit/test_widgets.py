@@ -513,3 +513,58 @@ def test_the_board_pack_button_offers_the_areas_pack_and_an_area_change_takes_it
     assert app.pack.value == "", "the link offered was Worcestershire's"
     app.pack_button.click()
     assert app.pack.value.startswith('<p class="suna-pack" role="status">No board pack has been made for Halton')
+
+
+# ---------------------------------------------------------------- a phone's screen
+
+def _specs(app, key="overview"):
+    return [o["data"][widgets.VEGALITE_MIME] for o in app.outputs[key].outputs if widgets.VEGALITE_MIME in o["data"]]
+
+
+def test_a_phone_gets_each_charts_narrow_form_and_a_page_the_designed_one(data):
+    """Issue 15.1 in the app: the page's script says the screen is phone-wide (the hidden form choice) and
+    the charts are redrawn in their narrow form (suna.responsive), as the reports draw them on a phone."""
+    from suna import responsive
+
+    app = widgets.DistrictExplorer(AREA, views=_views(["overview.spine"]))
+    designed = REGISTRY["overview.spine"](data).chart.to_dict()
+    assert responsive.NARROW_KEY in designed["usermeta"], "the spine chart has a phone design of its own"
+    page = _specs(app)
+    assert len(page) == 1 and responsive.NARROW_KEY not in page[0]["usermeta"], "the page is not sent the phone design"
+    renders = app.renders
+    app.form_choice.value = widgets.PHONE
+    phone = _specs(app)
+    assert app.renders == renders + 1 and app.renderer == "vega-phone"
+    def unversioned(spec):
+        return {k: v for k, v in spec.items() if k != "$schema"}
+
+    assert unversioned(phone[0]) == unversioned(responsive.narrow_spec(designed))
+    assert phone[0] != page[0]
+    app.form_choice.value = widgets.PAGE
+    assert _specs(app) == page
+
+
+def test_a_server_drawn_app_keeps_its_one_form(data):
+    app = widgets.DistrictExplorer(AREA, views=_views(["overview.headline_findings"]), renderer="svg")
+    app.form_choice.value = widgets.PHONE
+    assert app.renderer == "svg"
+
+
+def test_drawing_ahead_files_each_form_under_its_own_key_when_the_form_changes_meanwhile(data, tmp_path):
+    """The warming thread draws for the form its job began with: a phone's turn while it runs must not
+    file the page's drawing under the phone's key (a phone would then be sent the wide chart)."""
+    from suna import responsive
+
+    cache = widgets.OutputCache(folder=tmp_path)
+    app = widgets.DistrictExplorer(AREA, views=_views(["overview.spine"]), cache=cache, warm=False)
+    job = app._warm_job()  # begun on a page
+    app.form_choice.value = widgets.PHONE  # the phone turns while the job runs
+    panel = widgets.PANELS[0]
+    district = data.area.district_codes[0]
+    kwargs = app._view_choice(panel, {**app.choice, "district": district})
+    app.draw_ahead(order=[(panel, kwargs)], job=job)
+    page = cache.get(app._key("overview.spine", kwargs, job[0], "vega"))
+    phone = cache.get(app._key("overview.spine", kwargs, job[0], "vega-phone"))
+    assert page is not None and phone is None, "drawn once, for the page it was begun for"
+    spec = next(o["data"][widgets.VEGALITE_MIME] for o in page if widgets.VEGALITE_MIME in o["data"])
+    assert responsive.NARROW_KEY not in spec["usermeta"], "the page's form, without the phone design"

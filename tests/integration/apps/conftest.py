@@ -95,6 +95,17 @@ class ExplorerPage:
         )
         return self.rendered()
 
+    def resize(self, width: int, height: int = 900, timeout: float = 120_000) -> int:
+        """Set the window's width; crossing the app's phone breakpoint redraws the charts in the other
+        form (widgets.PHONE_MAX_PX), which this waits for."""
+        from suna import widgets
+
+        before, was = self.rendered(), self.page.viewport_size["width"]
+        self.page.set_viewport_size({"width": width, "height": height})
+        if (was <= widgets.PHONE_MAX_PX) != (width <= widgets.PHONE_MAX_PX):
+            return self.wait_until_drawn(after=before, timeout=timeout)
+        return before
+
     def choose(self, label: str, option: str, timeout: float = 120_000) -> int:
         """Pick ``option`` (its visible text) in the dropdown labelled ``label``; wait for the redraw."""
         before = self.rendered()
