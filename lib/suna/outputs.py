@@ -107,6 +107,13 @@ def table_toggle_html(title: str, table_markup: str) -> str:
             f"{table_markup}</details>")
 
 
+def table_region_html(title: str, table_markup: str) -> str:
+    """A table that is the view itself (the partnership dashboard), shown open: a named region that a
+    keyboard can reach and scroll sideways on a phone."""
+    label = html.escape(title.strip().rstrip("."))
+    return f'<div class="suna-table-open" role="region" tabindex="0" aria-label="{label}">{table_markup}</div>'
+
+
 def page_note_html(rules: Sequence[str] = (), notice: str = "") -> str:
     """The page's one note on privacy, in plain words, with a link to the rules that were applied.
 

@@ -47,7 +47,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from suna import app_pack, areas, responsive
-from suna.outputs import VEGALITE_MIME, caption_html, caption_lines, chart_output, page_note_html, table_toggle_html
+from suna.outputs import (VEGALITE_MIME, caption_html, caption_lines, chart_output, page_note_html, table_region_html,
+                          table_toggle_html)
 from suna.outputs import html_output as _html_output
 from suna.errors import UnknownAreaError
 from suna.app_cache import OutputCache
@@ -65,12 +66,12 @@ _FINANCIAL_YEAR = re.compile(r"^\d{4}/\d{2}$")
 # in every viewer's browser, several drawings of each chart where one is shown. The page never shows
 # this PNG (the Vega renderer comes first), so a pixel stands in for it. The notebooks' and reports'
 # charts (``suna.outputs.chart_output``) do not carry it.
+NO_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 # The chart form a viewer's screen takes (``DistrictExplorer.form_choice``, set by the page's own script from
 # its width): the designed charts on a page, their narrow form (suna.responsive) on a phone.
 PAGE, PHONE = "page", "phone"
 RENDERERS_BY_FORM = {PAGE: "vega", PHONE: "vega-phone"}
 PHONE_MAX_PX = 600  # the width below which the page asks for the phone form (the reports' own breakpoint)
-NO_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 
 
 @dataclass(frozen=True)
@@ -128,9 +129,7 @@ def view_outputs(view: Any, renderer: str = "vega", table_open: bool = False) ->
         items = "".join(f"<li>{html.escape(str(line))}</li>" for line in view.findings)
         outputs.append(_html_output(f'<ul class="suna-findings">{items}</ul>'))
     if view.table is not None and not view.table.empty and table_open and spec is None:
-        label = html.escape(view.title.strip().rstrip("."))
-        outputs.append(_html_output(f'<div class="suna-table-open" role="region" tabindex="0" aria-label="{label}">'
-                                    f"{getattr(view, 'table_markup', '') or table_html(view.table)}</div>"))
+        outputs.append(_html_output(table_region_html(view.title, view.table_markup or table_html(view.table))))
     elif view.table is not None and not view.table.empty:
         outputs.append(_html_output(table_toggle_html(view.title, table_html(view.table))))
     if caption and spec is None:

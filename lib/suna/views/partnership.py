@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from suna import formatting as fmt
-from suna import narrative, national, reference, sparklines, targets
+from suna import narrative, national, outputs, reference, sparklines, targets
 from suna.disclosure import counts as disclosure_counts
 from suna.errors import SunaError
 from suna.periods import end_year, financial_year_of, year_end, year_start
@@ -249,8 +249,7 @@ def show_dashboard(data: AreaData, *, period: str | None = None, area_definition
 
     period = period or data.period
     view = _dashboard_view(data, dashboard_table(data, period=period, area_definition=area_definition), period, None)
-    label = html.escape(view.title)
-    display(HTML(f'<div class="suna-table-open" role="region" tabindex="0" aria-label="{label}">{view.table_markup}</div>'))
+    display(HTML(outputs.table_region_html(view.title, view.table_markup)))
     show(view, table=False)
 
 
