@@ -9,7 +9,7 @@ Prints, against the targets of issues 4 and 15 (as ratios: below 1.00 meets the 
   nothing changed for 500 ms), on the machine as it is (target median 200 ms) and again with a
   CPU-bound job running beside it (``--busy``, one process spinning; target median 500 ms); and the
   page states in which the heading and the open section named different choices;
-- page payload: bytes over HTTP as sent (gzip, ``suna.app_server``) and over the kernel's websocket
+- page payload: bytes over HTTP as sent (gzip, ``suna.app.server``) and over the kernel's websocket
   (permessage-deflate: Chromium reports frames inflated, so each frame is deflated here on its own,
   an upper bound of what was sent), target 2 MB;
 - kernel memory per viewer (resident set of each viewer's kernel, and the server's growth per viewer);
@@ -37,7 +37,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
-from suna import app_server  # noqa: E402
+from suna.app import server as app_server  # noqa: E402
 from app_load import CHANGE  # noqa: E402  (benchmarks/app_load.py: the same in-page timing of a change)
 
 CHROMIUM = "/usr/bin/chromium"
@@ -226,7 +226,7 @@ def main() -> int:
             first = viewer.open()
             http_bytes, ws_bytes, ws_deflated = viewer.http_bytes, viewer.ws_bytes, viewer.ws_deflated_bytes
             wait_idle(server, settle=2.0)
-            from suna import areas
+            from suna.model import areas
 
             names = sorted(d.name for d in areas.load_area("essex").districts)
             names = [*names, "Whole of Essex"]

@@ -47,7 +47,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
-from suna import app_server  # noqa: E402
+from suna.app import server as app_server  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -193,7 +193,7 @@ def server_memory(supervisor: psutil.Process) -> dict[str, Any]:
     for p in supervisor.children(recursive=True):
         try:
             line = " ".join(p.cmdline())
-            if "suna.app_server" not in line and "ipykernel" not in line:
+            if "suna.app.server" not in line and "ipykernel" not in line:
                 continue
             info = p.memory_full_info()
             rss += info.rss
@@ -223,7 +223,7 @@ def cpu_seconds(supervisor: psutil.Process) -> dict[str, float]:
             continue
         if "ipykernel" in line:
             add("kernels", p)
-        elif "suna.app_server" in line:
+        elif "suna.app.server" in line:
             add("server", p)
     me = psutil.Process()
     add("benchmark", me)
@@ -310,7 +310,7 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    from suna import areas
+    from suna.model import areas
 
     rng = random.Random(args.seed)
     OUT.mkdir(exist_ok=True)

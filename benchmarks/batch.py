@@ -162,7 +162,8 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown mode(s) {', '.join(unknown)}; expected some of {', '.join(MODES)}")
 
-    from suna import batch, publish
+    from suna import batch
+    from suna.batch import publish
 
     notebooks, note = _notebooks(args.fixtures)
     params_files = batch.find_params(None, args.area)
@@ -177,7 +178,7 @@ def main() -> int:
         print("\n1. What every fresh kernel pays before a notebook's own work")
         boot = statistics.median(_kernel_start(args.repeat))
         trivial = _trivial_notebook(tmp_path, "pass", "trivial.ipynb")
-        imports = _trivial_notebook(tmp_path, "import altair, pandas, suna.pipeline, suna.views, suna.charts", "imports.ipynb")
+        imports = _trivial_notebook(tmp_path, "import altair, pandas, suna.pipeline, suna.views, suna.presentation.charts", "imports.ipynb")
         t_walls, _ = _papermill_trivial(trivial, tmp_path, args.repeat)
         _, i_cells = _papermill_trivial(imports, tmp_path, args.repeat)
         t_wall, i_cell = statistics.median(t_walls), statistics.median(i_cells)

@@ -30,7 +30,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from suna import batch, board_pack, paths
+    from suna import batch
+    from suna.batch import board_pack
+    from suna.core import paths
 
     areas = args.area or ["halton"]
     reports = Path(args.reports) if args.reports else paths.reports_dir()

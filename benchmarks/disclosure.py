@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/disclosure.py --area sefton --suna-only
 
 Two runs of ``disclosure.protect_indicators`` on the area's raw indicators (the sample data):
-  suna   the interval audit of ``suna.secondary``: one HiGHS model per table, hot-started after each
+  suna   the interval audit of ``suna.disclosure.secondary``: one HiGHS model per table, hot-started after each
          change, each cell's lowest and highest value seen in any solution kept, so most cells are
          cleared without an LP of their own;
   plain  the same audit the textbook way: for every open hidden cell, a fresh ``scipy.optimize.linprog``
@@ -20,7 +20,8 @@ import time
 
 import numpy as np
 
-from suna import disclosure, pipeline, secondary
+from suna import disclosure, pipeline
+from suna.disclosure import secondary
 
 
 class PlainAudit(secondary.Audit):

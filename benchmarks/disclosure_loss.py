@@ -15,7 +15,7 @@ of each indicator, every row), each printed by topic (the indicator's source tab
              greedily by cost (small areas before the whole area, then the smallest count), the
              costliest tried shown again (``method="greedy"``);
   after      the same, complementary cells of least cost proved by the 0/1 model
-             (``suna.optimal_suppression``, ``method="optimal"``: the engine now).
+             (``suna.disclosure.optimal_suppression``, ``method="optimal"``: the engine now).
 
 Columns: primary and secondary cells hidden, the total of the hidden counts, the share of sub-area
 headline cells (persons, no breakdown) hidden, whole-area headline rows hidden, and the share of
@@ -35,7 +35,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from suna import areas, disclosure, indicators, pipeline, secondary
+from suna.model import areas
+from suna import disclosure, indicators, pipeline
+from suna.disclosure import secondary
 
 
 def _latest(table: pd.DataFrame) -> pd.DataFrame:

@@ -24,7 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
-from suna import area_registry, paths  # noqa: E402
+from suna.sources import area_registry  # noqa: E402
+from suna.core import paths
 
 TARGET_SECONDS = 3600.0
 

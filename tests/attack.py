@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
-from suna import reference
+from suna.core import reference
 
 _EPS = 1e-6
 _BIG = 1e9
@@ -546,7 +546,7 @@ def view_group_recoveries(view_fn: Any, data: Any, groups: Sequence[str], **choi
     from unittest import mock
 
     from suna.disclosure import counts as disclosure_counts
-    from suna.views import cohorts
+    from suna.pipeline import cohorts
 
     real = disclosure_counts.protect_counts
     signature = inspect.signature(real)
@@ -643,7 +643,7 @@ def attack_pooled_periods(raw: pd.DataFrame, table: pd.DataFrame, area: Any, *,
 
 def reader_interval(values: np.ndarray, hidden: np.ndarray, equations: Sequence[tuple[int, Sequence[int]]],
                     cell: int) -> tuple[float, float]:
-    """A reader's smallest and largest value of one cell of a table given as ``suna.secondary``
+    """A reader's smallest and largest value of one cell of a table given as ``suna.disclosure.secondary``
     equations (scipy's LP, independent of the engine's HiGHS models): shown cells at their value, a
     hidden count at least 1 (at least 0 for a hidden zero)."""
     n = len(values)

@@ -44,7 +44,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 # The four sample areas' computed, protected indicators are what most tests, every notebook run and the
 # app's kernels read. Computed once here, before the workers start, they are then read from the result
-# cache on disk (suna.result_cache) by every worker and kernel, instead of being computed by several at once.
+# cache on disk (suna.pipeline.result_cache) by every worker and kernel, instead of being computed by several at once.
 WARM_AREAS = ("sefton", "essex", "worcestershire", "halton")  # longest first
 
 

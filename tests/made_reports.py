@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from suna import app_pack
+from suna.app import pack as app_pack
 
 # A one-page PDF, written out by hand (what matters here is that it is a file the app must pass on unchanged).
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"

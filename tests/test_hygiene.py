@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from suna import areas
+from suna.model import areas
 
 PROJECT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((PROJECT / "notebooks").rglob("*.ipynb"))
@@ -91,11 +91,11 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 def test_gitignore_denies_data_but_not_lib():
     ignored = subprocess.run(
-        ["git", "check-ignore", "--no-index", "data/council_extract.csv", "data/sample/treatment.parquet", "lib/suna/areas.py"],
+        ["git", "check-ignore", "--no-index", "data/council_extract.csv", "data/sample/treatment.parquet", "lib/suna/model/areas.py"],
         cwd=PROJECT, capture_output=True, text=True,
     ).stdout.split()
     assert "data/council_extract.csv" in ignored and "data/sample/treatment.parquet" in ignored
-    assert "lib/suna/areas.py" not in ignored
+    assert "lib/suna/model/areas.py" not in ignored
 
 
 # Internal citations (the project's working documents: numbered seed files and the notes made from them) and

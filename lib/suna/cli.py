@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from suna.errors import SunaError
+from suna.core.errors import SunaError
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -25,7 +25,8 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_indicators(args: argparse.Namespace) -> int:
-    from suna import pipeline, schemas
+    from suna import pipeline
+    from suna.model import schemas
 
     result = pipeline.area_indicators(args.la, period=args.period, data_dir=args.data)
     table = result.table
@@ -40,8 +41,10 @@ def _cmd_indicators(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from suna import area_registry, batch, paths
-    from suna.errors import ParametersError
+    from suna.sources import area_registry
+    from suna import batch
+    from suna.core import paths
+    from suna.core.errors import ParametersError
 
     # --area kent --area bristol, or --area kent,bristol
     chosen = [a.strip() for value in (args.area or []) for a in value.split(",") if a.strip()] or None
@@ -66,7 +69,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
-    from suna import app_server
+    from suna.app import server as app_server
 
     if args.health_check:
         return app_server.health_check(host=args.host, port=args.port, base_url=args.base_url)
@@ -77,7 +80,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
             expected = f"from {lowest} to {highest}" if highest else f"{lowest} or more"
             raise SunaError(f"--{name.replace('_', '-')} (or SUNA_APP_{name.upper()}) must be {expected}; got {value}.")
     for area in args.prepare or ():
-        from suna import widgets
+        from suna.app import widgets
 
         print(f"suna: drawing every view of {area} for the app…", flush=True)
         print(f"suna: {widgets.prepare(area)} views drawn for {area} (the others were kept already)", flush=True)
@@ -105,7 +108,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     if args.what == "fingertips":
         from suna.sources import fingertips
         from suna.sources.store import write_csv
-        from suna import schemas
+        from suna.model import schemas
 
         ids = [int(x) for x in args.indicators.split(",") if x.strip()]
         table = fingertips.fetch_fingertips(ids, area_type_id=args.area_type, parent_area_type_id=args.parent_area_type)
@@ -114,7 +117,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         print(f"Wrote {len(table):,} rows to {out}")
         return 0
     if args.what == "census-ethnicity":
-        from suna import areas
+        from suna.model import areas
         from suna.sources import ons
         from suna.sources.store import write_csv
 
@@ -130,7 +133,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         return 0
     if args.what == "police":
         return _fetch_police(args)
-    from suna import shapes
+    from suna.sources import shapes
 
     path = shapes.fetch_shapes(args.layer, out_path=Path(args.out) if args.out else None)
     print(f"Wrote {path}")
@@ -139,7 +142,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 def _fetch_police(args: argparse.Namespace) -> int:
     """Published drug offences for an area as rows of the crime table (the template's layout)."""
-    from suna import areas
+    from suna.model import areas
     from suna.sources import police
     from suna.sources.store import write_csv
 
@@ -166,7 +169,8 @@ def _fetch_police(args: argparse.Namespace) -> int:
 
 
 def _cmd_shapes(args: argparse.Namespace) -> int:
-    from suna import areas, shapes
+    from suna.model import areas
+    from suna.sources import shapes
 
     for area in areas.load_all_areas() if not args.area else [areas.load_area(a) for a in args.area]:
         layer = shapes.district_layer(area)
@@ -175,7 +179,8 @@ def _cmd_shapes(args: argparse.Namespace) -> int:
 
 
 def _cmd_areas(args: argparse.Namespace) -> int:
-    from suna import area_registry, paths
+    from suna.sources import area_registry
+    from suna.core import paths
 
     if args.areas_command == "add":
         row = area_registry.match(args.name)

@@ -1,4 +1,4 @@
-"""suna.batch and suna.publish: the papermill batch, its failures, up-to-date skipping and offline HTML.
+"""suna.batch and suna.batch.publish: the papermill batch, its failures, up-to-date skipping and offline HTML.
 
 The notebooks are tiny fixtures in tests/fixtures/batch/ (each says in its first cell what makes it
 special); the params files are copies of the real essex and halton ones, plus a broken one.
@@ -18,8 +18,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from suna import __version__, batch, paths, publish
-from suna.errors import ParametersError, UnknownAreaError
+from suna import __version__, batch
+from suna.core import paths
+from suna.batch import publish
+from suna.core.errors import ParametersError, UnknownAreaError
 
 pytestmark = pytest.mark.notebook
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from suna import batch, paths
+from suna import batch
+from suna.core import paths
 
 pytestmark = pytest.mark.notebook
 

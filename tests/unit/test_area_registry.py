@@ -1,4 +1,4 @@
-"""Any English authority in one command: the ONS lookups -> params/<slug>.yaml that suna.areas loads."""
+"""Any English authority in one command: the ONS lookups -> params/<slug>.yaml that suna.model.areas loads."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import re
 import pytest
 import yaml
 
-from suna import area_registry, areas, paths
+from suna.sources import area_registry
+from suna.model import areas
+from suna.core import paths
 from suna.cli import main
-from suna.errors import SunaError, UnknownAreaError
+from suna.core.errors import SunaError, UnknownAreaError
 from suna.sources import published, sample
 
 MSOA_NAME = re.compile(r"^(?P<district>.+) (?P<number>\d{3})$")

@@ -6,8 +6,8 @@ import csv
 
 import pytest
 
-from suna import areas
-from suna.errors import ParametersError, UnknownAreaError
+from suna.model import areas
+from suna.core.errors import ParametersError, UnknownAreaError
 
 
 def test_every_params_file_loads():

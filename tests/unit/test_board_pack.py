@@ -13,7 +13,8 @@ import altair as alt
 import nbformat
 import pandas as pd
 
-from suna import board_pack, outputs, publish
+from suna.batch import board_pack, publish
+from suna.presentation import outputs
 
 DASHBOARD = """<details class="suna-table-toggle"><summary>Figures behind the chart: Dashboard</summary>
 <table class="dataframe suna-table"><thead><tr><th>Outcome</th><th>Metric</th><th>Value</th><th>Target</th><th>What to supply</th></tr></thead>

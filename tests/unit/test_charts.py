@@ -1,4 +1,4 @@
-"""suna.charts: every chart on a small table protected by suna.disclosure.
+"""suna.presentation.charts: every chart on a small table protected by suna.disclosure.
 
 Assertions are on ``chart.to_dict()`` (encodings, the data each mark draws, titles) and on an offline
 SVG render with vl-convert. A few charts are also written as PNG to tests/artefacts/ (git-ignored) for
@@ -15,8 +15,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from suna import areas, charts, disclosure, stats
-from suna.errors import DisclosureError, SunaError
+from suna.model import areas
+from suna.presentation import charts
+from suna import disclosure
+from suna.indicators import stats
+from suna.core.errors import DisclosureError, SunaError
 
 vlc = pytest.importorskip("vl_convert")
 

@@ -1,4 +1,4 @@
-"""Each cohort's breakdowns protected as one table (suna.views.cohorts): every view agrees, nothing can be worked out."""
+"""Each cohort's breakdowns protected as one table (suna.pipeline.cohorts): every view agrees, nothing can be worked out."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import pandas as pd
 import pytest
 
 import attack
-from suna import areas, disclosure, pipeline, secondary
+from suna.model import areas
+from suna import disclosure, pipeline
+from suna.disclosure import secondary
 from suna.disclosure import cohorts as disclosure_cohorts
 from suna.disclosure import counts as disclosure_counts
-from suna.views import cohorts, common, indicator_cells, treatment
-from suna.periods import financial_years
+from suna.pipeline import cohorts, indicator_cells
+from suna.views import common, treatment
+from suna.model.periods import financial_years
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
 

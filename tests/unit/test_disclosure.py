@@ -16,7 +16,7 @@ import pytest
 
 from attack import attack_table
 from suna import disclosure, indicators
-from suna.errors import DisclosureError, SunaError
+from suna.core.errors import DisclosureError, SunaError
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "disclosure" / "worcestershire_district_sex_counts.csv"
 WORCESTERSHIRE = "E10000034"

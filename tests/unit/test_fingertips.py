@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from suna.errors import DataSourceError, ValidationError
+from suna.core.errors import DataSourceError, ValidationError
 from suna.sources import fingertips
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fingertips"

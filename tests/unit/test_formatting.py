@@ -1,4 +1,4 @@
-"""suna.formatting: GOV.UK-style numbers, periods and confidence intervals, by worked example.
+"""suna.model.formatting: GOV.UK-style numbers, periods and confidence intervals, by worked example.
 
 Expected strings are written out by hand from the GOV.UK style guide's rules (thousands separators,
 a zero before the decimal point, "to" in ranges) and from rounding half away from zero as a reader
@@ -13,9 +13,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from suna import areas
-from suna import formatting as fmt
-from suna.errors import UnknownAreaError
+from suna.model import areas
+from suna.model import formatting as fmt
+from suna.core.errors import UnknownAreaError
 
 
 @pytest.mark.parametrize(("value", "decimals", "expected"), [

@@ -32,7 +32,9 @@ import math
 import pandas as pd
 import pytest
 
-from suna import areas, indicators, reference
+from suna.model import areas
+from suna import indicators
+from suna.core import reference
 
 AREA = areas.load_area("worcestershire")
 D1, D2 = AREA.district_codes[:2]

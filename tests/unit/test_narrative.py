@@ -1,4 +1,4 @@
-"""suna.narrative: plain-English findings with the indicator's polarity, from protected tables only.
+"""suna.presentation.narrative: plain-English findings with the indicator's polarity, from protected tables only.
 
 The sentences expected here are written by hand from the Fingertips rules (an area's 95% interval
 against the comparator's value; "better"/"worse" follow the polarity) and the fixture's figures
@@ -12,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from suna import disclosure, narrative
-from suna.errors import UnknownAreaError
+from suna import disclosure
+from suna.presentation import narrative
+from suna.core.errors import UnknownAreaError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "presentation"
 COUNTY = "E10000034"

@@ -1,4 +1,4 @@
-"""Least-cost secondary suppression (suna.optimal_suppression) on tables small enough to check by hand.
+"""Least-cost secondary suppression (suna.disclosure.optimal_suppression) on tables small enough to check by hand.
 
 Each answer is checked with scipy's LP (independent of the engine's HiGHS models): every hidden count
 can move by at least 1; and its cost is compared with the greedy choice it starts from, and, on the
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from attack import reader_interval
 
-from suna import optimal_suppression, secondary
+from suna.disclosure import optimal_suppression, secondary
 
 
 def _safe(values, hidden, equations):

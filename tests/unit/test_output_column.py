@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from suna.output_column import OutputColumn
+from suna.app.output_column import OutputColumn
 
 
 def _html(text: str) -> dict:

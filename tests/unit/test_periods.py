@@ -1,4 +1,4 @@
-"""Financial years, calendar years and pooled spans: parsed and named in one place (suna.periods)."""
+"""Financial years, calendar years and pooled spans: parsed and named in one place (suna.model.periods)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from suna import periods
-from suna.errors import ParametersError, SunaError
+from suna.model import periods
+from suna.core.errors import ParametersError, SunaError
 
 
 @pytest.mark.parametrize(("period", "year"), [("2023/24", 2023), ("2019/20", 2019), (" 2019/20 ", 2019), ("1999/00", 1999)])

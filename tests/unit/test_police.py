@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 from httpreplay import ReplayServer, closed_port_url, direct_to_localhost  # noqa: F401 - a fixture
-from suna.areas import load_area
-from suna.errors import DataSourceError, ValidationError
-from suna import cli, schemas
+from suna.model.areas import load_area
+from suna.core.errors import DataSourceError, ValidationError
+from suna import cli
+from suna.model import schemas
 from suna.sources import police
 
 pytestmark = pytest.mark.usefixtures("direct_to_localhost")

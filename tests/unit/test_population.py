@@ -1,12 +1,12 @@
-"""suna.population: each ethnic group's share of the residents of an area and its districts, and what a table lacks."""
+"""suna.model.population: each ethnic group's share of the residents of an area and its districts, and what a table lacks."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from suna import population
-from suna.areas import load_area
+from suna.model import population
+from suna.model.areas import load_area
 
 GROUPS = ["white", "mixed", "asian", "black", "other"]
 

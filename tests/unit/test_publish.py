@@ -1,4 +1,4 @@
-"""suna.publish: self-contained offline HTML reports, the reports index, and atomic writes.
+"""suna.batch.publish: self-contained offline HTML reports, the reports index, and atomic writes.
 
 Static checks on real nbconvert output with the real Vega bundle from vl-convert; one test (marked
 ``browser``) opens a report in Debian's chromium with every network request refused.
@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from suna import __version__, publish
+from suna import __version__
+from suna.batch import publish
 from suna.batch import BatchResult, JobError, JobResult
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
@@ -292,7 +293,7 @@ def test_report_draws_its_chart_in_chromium_with_no_network(bundle: str, tmp_pat
 
 
 def test_index_links_each_board_pack_and_says_why_an_area_has_none(tmp_path: Path) -> None:
-    from suna.board_pack import BoardPack
+    from suna.batch.board_pack import BoardPack
 
     jobs = [JobResult(area="halton", notebook="01_treatment", status="ok", area_name="Halton", data_source="sample"),
             JobResult(area="essex", notebook="01_treatment", status="failed", area_name="Essex", data_source="sample")]
@@ -308,7 +309,7 @@ def test_index_links_each_board_pack_and_says_why_an_area_has_none(tmp_path: Pat
 @pytest.mark.browser
 def test_a_wide_chart_is_drawn_in_its_narrow_form_on_a_phone(bundle: str, tmp_path: Path, playwright_session: Any) -> None:
     """A chart designed 900 px wide: on a 1280 px page as designed; on a 375 px phone in its narrow form
-    (suna.responsive), no wider than the page and at full size, from the datasets the page holds once."""
+    (suna.presentation.responsive), no wider than the page and at full size, from the datasets the page holds once."""
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium is not installed at /usr/bin/chromium")
     spec = chart().properties(width=900).to_dict()

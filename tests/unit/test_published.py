@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from suna import paths
-from suna.errors import DataSourceError
+from suna.core import paths
+from suna.core.errors import DataSourceError
 from suna.sources import published
 
 REQUIRED = ("publisher", "dataset", "edition", "url", "licence", "attribution", "retrieved", "sha256")

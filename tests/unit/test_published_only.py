@@ -1,14 +1,15 @@
 """An authority with no record-level data: reported from ONS's published figures alone, every view answering.
 
 Kent (a county) and Bristol (a unitary) are not in the synthetic sample; their params come from
-``suna areas add`` (suna.area_registry), exactly as a new user's would.
+``suna areas add`` (suna.sources.area_registry), exactly as a new user's would.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from suna import area_registry, pipeline, views
+from suna.sources import area_registry
+from suna import pipeline, views
 from suna.sources import published
 
 ONS = "drug_poisoning_deaths_ons"
@@ -82,7 +83,7 @@ def test_the_deaths_views_draw_the_published_figures(kent: pipeline.AreaData, br
 
 
 def test_a_bad_choice_is_still_refused_where_records_are_missing(kent: pipeline.AreaData) -> None:
-    from suna.errors import SunaError
+    from suna.core.errors import SunaError
     from suna.views import treatment
 
     with pytest.raises(SunaError, match="substance_group"):
@@ -92,7 +93,7 @@ def test_a_bad_choice_is_still_refused_where_records_are_missing(kent: pipeline.
 
 
 def test_similar_authorities_sit_beside_england_and_the_region(kent: pipeline.AreaData) -> None:
-    from suna import national
+    from suna.indicators import national
     from suna.views import overview
 
     view = overview.similar_authorities(kent)
@@ -107,7 +108,7 @@ def test_similar_authorities_sit_beside_england_and_the_region(kent: pipeline.Ar
 
 
 def test_a_unitary_is_mapped_among_its_regions_authorities(bristol: pipeline.AreaData) -> None:
-    from suna import shapes
+    from suna.sources import shapes
     from suna.views import deaths
 
     layer = shapes.upper_tier_layer(bristol.area.region_code)

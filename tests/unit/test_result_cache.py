@@ -8,7 +8,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from suna import areas, paths, pipeline, result_cache
+from suna.model import areas
+from suna.core import paths
+from suna import pipeline
+from suna.pipeline import result_cache
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
 
@@ -78,7 +81,7 @@ def test_a_cohort_is_built_once_then_read_back_exactly_and_only_for_the_same_rec
     """The batch's kernels and the app's share each cohort's protected table through the cache folder."""
     from dataclasses import replace
 
-    from suna.views import cohorts
+    from suna.pipeline import cohorts
 
     data = pipeline.load_area_data("halton")  # the run's shared result cache
     monkeypatch.setenv("SUNA_CACHE_DIR", str(tmp_path / "cache"))  # cohorts saved here, for this test only

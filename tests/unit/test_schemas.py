@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from suna import schemas
-from suna.errors import ValidationError
+from suna.model import schemas
+from suna.core.errors import ValidationError
 
 
 def _deaths() -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The secondary-suppression engine (suna.secondary) on tables small enough to check by hand."""
+"""The secondary-suppression engine (suna.disclosure.secondary) on tables small enough to check by hand."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from attack import reader_interval
 
-from suna import secondary
+from suna.disclosure import secondary
 
 
 def test_five_ones_under_a_shown_total_get_the_total_hidden() -> None:
@@ -72,7 +72,7 @@ def test_the_solver_prints_nothing_to_standard_output() -> None:
     """HiGHS prints a banner on the C-level stdout the first time it starts; a notebook would show it."""
     code = (
         "import numpy as np\n"
-        "from suna import secondary\n"
+        "from suna.disclosure import secondary\n"
         "print(secondary.protect_cells(np.array([5.0, 1, 1, 1, 1, 1]), np.array([0, 1, 1, 1, 1, 1], dtype=bool),"
         " [(0, (1, 2, 3, 4, 5))]).tolist())\n"
     )
@@ -92,7 +92,7 @@ def test_relations_that_contradict_the_figures_are_a_clear_error() -> None:
 
 
 def test_complementary_cells_are_chosen_at_least_cost_then_smallest_count():
-    from suna.secondary import protect_cells
+    from suna.disclosure.secondary import protect_cells
 
     # total 10 = 2 + 3 + 5; the 2 is hidden. By count alone the 3 protects it; costed (the 3 is a
     # whole-area figure, cost 1), the 5 does instead.

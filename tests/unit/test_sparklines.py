@@ -1,10 +1,10 @@
-"""suna.sparklines: a trend as a small inline SVG line named by its figures in words, gaps where values are hidden."""
+"""suna.presentation.sparklines: a trend as a small inline SVG line named by its figures in words, gaps where values are hidden."""
 
 from __future__ import annotations
 
 import re
 
-from suna import sparklines
+from suna.presentation import sparklines
 
 PERIODS = ["2020/21", "2021/22", "2022/23", "2023/24"]
 

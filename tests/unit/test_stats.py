@@ -1,4 +1,4 @@
-"""suna.stats against values worked by hand from the published formulas, and the PHStatsMethods problems it wraps.
+"""suna.indicators.stats against values worked by hand from the published formulas, and the PHStatsMethods problems it wraps.
 
 Formulas (independent of PHStatsMethods): Wilson 1927 / Newcombe & Altman 2000 for proportions; Byar's
 approximation (Breslow & Day 1987) for counts of 10 or more, exact Poisson (chi-square) below; Dobson et al.
@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2, norm
 
-from suna import stats
-from suna.errors import ParametersError, ValidationError
+from suna.indicators import stats
+from suna.core.errors import ParametersError, ValidationError
 
 Z95 = norm.ppf(0.975)
 Z998 = norm.ppf(0.999)

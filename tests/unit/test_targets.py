@@ -10,9 +10,9 @@ import math
 import pytest
 import yaml
 
-from suna import targets
-from suna.errors import ParametersError
-from suna.targets import AMBER, GREEN, NO_STATUS, RED, Target
+from suna.indicators import targets
+from suna.core.errors import ParametersError
+from suna.indicators.targets import AMBER, GREEN, NO_STATUS, RED, Target
 
 # An increase: 1,000 in 2020/21 to 1,200 in 2024/25 is 50 a year; amber band 5% of 200 = 10.
 RISE = Target(metric="adults_in_treatment", baseline_period="2020/21", target_period="2024/25", target_value=1200)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from suna import pipeline
-from suna.errors import UnknownAreaError
+from suna.core.errors import UnknownAreaError
 from suna.views import REGISTRY, admissions
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`

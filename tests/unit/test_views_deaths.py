@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from suna import pipeline
-from suna.areas import load_area
+from suna.model.areas import load_area
 from suna.views import REGISTRY, deaths
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`

@@ -24,9 +24,10 @@ import re
 import pandas as pd
 import pytest
 
-from suna import disclosure, targets
-from suna.areas import load_area
-from suna.errors import ParametersError, UnknownAreaError
+from suna import disclosure
+from suna.indicators import targets
+from suna.model.areas import load_area
+from suna.core.errors import ParametersError, UnknownAreaError
 from suna.pipeline import AreaData
 from suna.views import REGISTRY, partnership
 
@@ -94,7 +95,7 @@ def table() -> pd.DataFrame:
 
 
 def test_every_metric_of_the_list_has_one_row_in_outcome_order(table):
-    from suna import reference
+    from suna.core import reference
 
     spec = reference.partnership_metrics()
     assert sorted(table.index) == sorted(spec["metrics"])

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import attack
-from suna import reference
+from suna.core import reference
 from suna.views import REGISTRY, View, referrals
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`

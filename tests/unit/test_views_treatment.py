@@ -144,7 +144,7 @@ def test_successful_completion_is_compared_with_england(halton):
 
 
 def test_unknown_choices_fail_with_suna_errors(halton):
-    from suna.errors import SunaError
+    from suna.core.errors import SunaError
 
     with pytest.raises(SunaError):
         treatment.numbers_in_treatment(halton, district="Atlantis")
@@ -167,7 +167,7 @@ def _census_shares(data, code: str) -> dict[str, float]:
 
 
 def reference_labels() -> dict[str, str]:
-    from suna import reference
+    from suna.core import reference
 
     return reference.category_labels("ethnic_groups")
 

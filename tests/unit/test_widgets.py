@@ -19,8 +19,8 @@ import pytest
 import traitlets
 from made_reports import PDF, write_reports
 
-from suna import widgets
-from suna.errors import UnknownAreaError
+from suna.app import widgets
+from suna.core.errors import UnknownAreaError
 from suna.views import REGISTRY, View
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
@@ -267,7 +267,7 @@ def test_a_failing_view_shows_a_short_message_and_the_rest_keep_working(caplog):
 
     views = {"overview.headline_findings": REGISTRY["overview.headline_findings"], "deaths.district_map": broken,
              "deaths.trend": REGISTRY["deaths.trend"]}
-    with caplog.at_level(logging.ERROR, logger="suna.widgets"):
+    with caplog.at_level(logging.ERROR, logger="suna.app.widgets"):
         app = widgets.DistrictExplorer(AREA, views=views)
         _open(app, "deaths")
     deaths = _text(app.outputs["deaths"].outputs)
@@ -293,7 +293,8 @@ def test_no_widget_input_can_name_a_file():
 
 
 def test_app_data_is_the_pipelines_and_its_fingerprint_follows_the_data(data, tmp_path):
-    from suna import pipeline, result_cache
+    from suna import pipeline
+    from suna.pipeline import result_cache
 
     assert data is pipeline.load_area_data(AREA), "the app shares the pipeline's data, not a copy of its own"
     assert data.fingerprint == result_cache.cache_key(data.area, data.period, pipeline.paths.sample_dir())
@@ -315,10 +316,10 @@ def test_drawn_views_are_keyed_by_the_data_fingerprint(data, tmp_path):
 
 
 def test_voila_command_is_local_safe_and_offline():
-    from suna import app_server
+    from suna.app import server as app_server
 
     cmd = app_server.voila_command(port=9999, pool_size=3, base_url="/suna/")
-    assert cmd[cmd.index("-m") + 1] == "suna.app_server" and cmd[3].endswith("notebooks/apps/district_explorer.ipynb")
+    assert cmd[cmd.index("-m") + 1] == "suna.app.server" and cmd[3].endswith("notebooks/apps/district_explorer.ipynb")
     for flag in ("--port=9999", "--Voila.ip=127.0.0.1", "--strip_sources=True", "--show_tracebacks=False",
                  "--template=suna", "--preheat_kernel=True", "--pool_size=3", "--Voila.base_url=/suna/",
                  "--VoilaConfiguration.file_allowlist=[]", "--no-browser"):
@@ -334,7 +335,7 @@ def test_the_server_gzips_what_it_sends(tmp_path):
     import gzip
     import urllib.request
 
-    from suna import app_server
+    from suna.app import server as app_server
 
     process, url = app_server.start(log_file=tmp_path / "voila.log", preheat=False)
     try:
@@ -353,8 +354,8 @@ def test_no_choice_shows_a_figure_disclosure_control_hid(data):
     """Attack: for the whole area and every district, the profile and findings the app shows must not
     contain the raw value of any indicator that disclosure control suppressed there (unless the same
     words are another figure's, shown legitimately: 100.0% is common)."""
-    from suna import narrative
-    from suna import formatting as fmt
+    from suna.presentation import narrative
+    from suna.model import formatting as fmt
 
     keys = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
     protected = data.table
@@ -453,7 +454,7 @@ def test_a_claim_keeps_other_kernels_off_a_view_until_released_or_stale(tmp_path
     import os
     import time
 
-    from suna import app_cache
+    from suna.app import cache as app_cache
 
     one, other = app_cache.OutputCache(folder=tmp_path), app_cache.OutputCache(folder=tmp_path)
     assert one.claim("k") and not other.claim("k")
@@ -523,8 +524,8 @@ def _specs(app, key="overview"):
 
 def test_a_phone_gets_each_charts_narrow_form_and_a_page_the_designed_one(data):
     """Issue 15.1 in the app: the page's script says the screen is phone-wide (the hidden form choice) and
-    the charts are redrawn in their narrow form (suna.responsive), as the reports draw them on a phone."""
-    from suna import responsive
+    the charts are redrawn in their narrow form (suna.presentation.responsive), as the reports draw them on a phone."""
+    from suna.presentation import responsive
 
     app = widgets.DistrictExplorer(AREA, views=_views(["overview.spine"]))
     designed = REGISTRY["overview.spine"](data).chart.to_dict()
@@ -553,7 +554,7 @@ def test_a_server_drawn_app_keeps_its_one_form(data):
 def test_drawing_ahead_files_each_form_under_its_own_key_when_the_form_changes_meanwhile(data, tmp_path):
     """The warming thread draws for the form its job began with: a phone's turn while it runs must not
     file the page's drawing under the phone's key (a phone would then be sent the wide chart)."""
-    from suna import responsive
+    from suna.presentation import responsive
 
     cache = widgets.OutputCache(folder=tmp_path)
     app = widgets.DistrictExplorer(AREA, views=_views(["overview.spine"]), cache=cache, warm=False)

@@ -10,7 +10,7 @@ beside it. So the caller declares how the table adds up (its dimensions and whic
 dimension are totals of others) and the engine adds secondary (complementary) suppression until no
 hidden cell can be worked out. It first makes sure that no additive relation has exactly one
 hidden member (the classic "suppress the next smallest cell in the row/column" rule, iterated
-until stable), then audits the whole table (``suna.secondary``): each hidden cell's smallest and
+until stable), then audits the whole table (``suna.disclosure.secondary``): each hidden cell's smallest and
 largest value consistent with everything shown, by linear programming. While any interval is under
 1 wide (a cell exactly determined has width 0), one more cell of a relation it is in is hidden
 (Cox 1980, "Suppression methodology and statistical disclosure control", JASA 75:377-385;
@@ -53,7 +53,7 @@ from suna.disclosure.rules import (
     COMPARISON_COLUMNS, MEASURES, RECORD_COLUMNS, SUPPRESSED, VALUE_COLUMNS, Protected, Rule, footnote, rule,
 )
 from suna.disclosure.tables import is_hidden_note, protect_table
-from suna.errors import DisclosureError
+from suna.core.errors import DisclosureError
 
 __all__ = [
     "COMPARISON_COLUMNS", "METHODS", "MEASURES", "RECORD_COLUMNS", "SUPPRESSED", "VALUE_COLUMNS", "DisclosureError",

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from suna import optimal_suppression
-from suna.errors import DisclosureError
-from suna.secondary import Equation, protect_cells, UnprotectableError
+from suna.disclosure import optimal_suppression
+from suna.core.errors import DisclosureError
+from suna.disclosure.secondary import Equation, protect_cells, UnprotectableError
 
 logger = logging.getLogger(__name__)
 
@@ -107,11 +107,11 @@ def _protect_cells(
     where: str = "a table", fixed: np.ndarray | None = None, keep: np.ndarray | None = None,
     cost: np.ndarray | None = None, prune: int = 0, optimal: bool = False,
 ) -> np.ndarray:
-    """Secondary suppression by interval audit (``suna.secondary``), its failures as DisclosureError.
+    """Secondary suppression by interval audit (``suna.disclosure.secondary``), its failures as DisclosureError.
 
     ``keep``: figures to keep shown if the table can be protected with them shown (whole-area
     figures, published ones); where it cannot, they may be hidden like any other (logged).
-    ``optimal``: improve the greedy choice to the least-cost one (``suna.optimal_suppression``),
+    ``optimal``: improve the greedy choice to the least-cost one (``suna.disclosure.optimal_suppression``),
     within its limits; the greedy choice stands where the search does not settle.
     """
     def protect(fixed_now: np.ndarray | None) -> np.ndarray:

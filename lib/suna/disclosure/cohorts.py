@@ -5,7 +5,7 @@ the totals of one breakdown are cells of another. Protected apart, one view hid 
 showed (Worcestershire 2023/24: 41 of 745 shared totals), and a cell hidden to protect a small count
 could be worked out again. Here a cohort's breakdowns are one table, each column with its ``ALL``
 margin, its breakdowns protected in turn (``_protect_in_turn``); each view then takes its own rows
-(``Cohort.rows``). Which people a cohort holds is the views' choice (``suna.views.cohorts``); how
+(``Cohort.rows``). Which people a cohort holds is the views' choice (``suna.pipeline.cohorts``); how
 its table is protected is decided here.
 """
 
@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from suna import disclosure, reference
+from suna import disclosure
+from suna.core import reference
 from suna.disclosure import counts as disclosure_counts
 from suna.disclosure import Protected
 from suna.disclosure.counts import ALL, district_detail

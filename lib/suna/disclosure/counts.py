@@ -98,7 +98,7 @@ def protect_counts(counts: pd.DataFrame, area: Any, dims: Sequence[str], totals:
         totals: the breakdown columns that have an ``ALL`` margin.
         rule_name: the source's rule (NDTMS by default).
         margins: a column's margins spelt out as ``(total, children)`` pairs, in place of an ``ALL``
-            total of all its other values (``suna.views.cohorts``: one total with several breakdowns).
+            total of all its other values (``suna.pipeline.cohorts``: one total with several breakdowns).
         hidden, fixed: cells another table of the same figures hid and showed (``protect_table``).
     """
     key = (area.code, tuple(dims), tuple(totals), rule_name,

@@ -11,7 +11,7 @@ import pandas as pd
 
 from suna.disclosure.rules import SUPPRESSED, VALUE_COLUMNS, rule
 from suna.disclosure.tables import _numeric
-from suna.errors import DisclosureError
+from suna.core.errors import DisclosureError
 
 
 def assert_protected(

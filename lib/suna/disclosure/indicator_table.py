@@ -12,18 +12,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from suna import formatting as fmt
-from suna import indicators, secondary
+from suna.model import formatting as fmt
+from suna import indicators
+from suna.disclosure import secondary
 from suna.disclosure.cells import _cell_keys, _equations, _key_list, _protect_cells, whole_area_cost
 from suna.disclosure.rules import (
     COMPARISON_COLUMNS, MEASURES, Protected, Rule, VALUE_COLUMNS, _TOTAL_CATEGORY, _rate_thresholds,
     _without_comparison_notes, rule,
 )
 from suna.disclosure.tables import _describe, _display, _hidden_note, _numeric, _record_frame, _records
-from suna.errors import DisclosureError
-from suna.periods import pooled_span
-from suna.secondary import Equation
-from suna.secondary import slacks as _slacks
+from suna.core.errors import DisclosureError
+from suna.model.periods import pooled_span
+from suna.disclosure.secondary import Equation
+from suna.disclosure.secondary import slacks as _slacks
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def protect_indicators(indicators: pd.DataFrame, decided: pd.DataFrame | None = 
     than 20 events are flagged in ``value_note``.
 
     ``decided``: figures another table protected with everything else shown of them (the treatment
-    figures, cells of ``suna.views.cohorts``' tables: ``suna.views.indicator_cells.decisions``), as
+    figures, cells of ``suna.pipeline.cohorts``' tables: ``suna.pipeline.indicator_cells.decisions``), as
     ``count_hidden`` and ``denominator_hidden`` on the table's index (True, False, or missing where
     undecided), and ``outside`` (a figure hidden here that the other table does not hold). Those are
     hidden or shown as decided; the rest protected around them. A table whose figures were all

@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from suna import indicators, reference
-from suna.errors import DisclosureError
+from suna import indicators
+from suna.core import reference
+from suna.core.errors import DisclosureError
 
 
 SUPPRESSED = "*"

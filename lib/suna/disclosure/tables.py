@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from suna import formatting as fmt
+from suna.model import formatting as fmt
 from suna.disclosure.cells import (
     _cell_keys, _equations, _key_value, _normalise_margins, _protect_cells, whole_area_cost,
 )
 from suna.disclosure.rules import Protected, RECORD_COLUMNS, Rule, SUPPRESSED, VALUE_COLUMNS, rule
-from suna.errors import DisclosureError
+from suna.core.errors import DisclosureError
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ def protect_table(
         note_col: the column that says why a figure is missing (created if absent).
         hidden, fixed: for a table that shares cells with one protected before it, the shared cells
             that table hid (hidden here too, as secondary cells) and those it showed (never hidden
-            here), so the two agree (``suna.views.cohorts``).
+            here), so the two agree (``suna.pipeline.cohorts``).
         keep: figures to keep shown where the table can be protected with them shown (the
             whole-area headline, a published figure); hidden only where it cannot (logged).
 

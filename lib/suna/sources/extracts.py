@@ -23,10 +23,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from suna import reference, schemas
-from suna.areas import Area, load_all_areas
-from suna.errors import DataSourceError, ValidationError
-from suna.population import ethnicity_gaps
+from suna.core import reference
+from suna.model import schemas
+from suna.model.areas import Area, load_all_areas
+from suna.core.errors import DataSourceError, ValidationError
+from suna.model.population import ethnicity_gaps
 from suna.sources.reading import RawTable, normalise_name, read_raw_table
 
 log = logging.getLogger(__name__)

@@ -28,8 +28,9 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from suna import paths, schemas
-from suna.errors import DataSourceError, ValidationError
+from suna.core import paths
+from suna.model import schemas
+from suna.core.errors import DataSourceError, ValidationError
 from suna.sources.reading import RawTable, normalise_name, read_raw_table
 
 log = logging.getLogger(__name__)

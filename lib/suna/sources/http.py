@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from suna.errors import DataSourceError
+from suna.core.errors import DataSourceError
 from suna.sources import store
 
 log = logging.getLogger(__name__)

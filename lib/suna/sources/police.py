@@ -27,9 +27,10 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from suna import paths, periods, schemas
-from suna.areas import Area
-from suna.errors import DataSourceError, ValidationError
+from suna.core import paths
+from suna.model import periods, schemas
+from suna.model.areas import Area
+from suna.core.errors import DataSourceError, ValidationError
 from suna.sources import http
 from suna.sources.reading import RawTable, normalise_name, read_raw_table
 

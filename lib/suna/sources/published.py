@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from suna import paths
-from suna.errors import DataSourceError
+from suna.core import paths
+from suna.core.errors import DataSourceError
 
 ENGLAND_CODE = "E92000001"
 DEATHS_FILE = "ons_drug_poisoning_deaths_by_la_registered_1993_2020.csv"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from suna.errors import DataSourceError
+from suna.core.errors import DataSourceError
 
 log = logging.getLogger(__name__)
 

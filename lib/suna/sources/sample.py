@@ -31,10 +31,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from suna import __version__, areas, paths, reference, schemas
-from suna.areas import Area
-from suna.errors import DataSourceError, SunaError
-from suna.periods import financial_year_numbers
+from suna import __version__
+from suna.model import areas, schemas
+from suna.core import paths, reference
+from suna.model.areas import Area
+from suna.core.errors import DataSourceError, SunaError
+from suna.model.periods import financial_year_numbers
 from suna.sources import store
 
 log = logging.getLogger(__name__)

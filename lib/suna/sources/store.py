@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from suna import paths, schemas
-from suna.areas import Area
-from suna.population import ethnicity_gaps
-from suna.errors import DataSourceError, SunaError, ValidationError
+from suna.core import paths
+from suna.model import schemas
+from suna.model.areas import Area
+from suna.model.population import ethnicity_gaps
+from suna.core.errors import DataSourceError, SunaError, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def load_tables(
     table (``OPTIONAL_TABLES``) that is absent, or has no rows for the area, is left out of the result.
 
     Args:
-        area: the local authority (``suna.areas.load_area``).
+        area: the local authority (``suna.model.areas.load_area``).
         data_dir: folder holding ``<table>.parquet``; default the embedded sample (``paths.sample_dir()``).
         tables: which canonical tables to read.
 

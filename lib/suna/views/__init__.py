@@ -20,8 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from suna import disclosure, outputs
-from suna import formatting as fmt
+from suna import disclosure
+from suna.presentation import outputs
+from suna.model import formatting as fmt
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from suna import charts, indicators, narrative, reference, stats
-from suna import formatting as fmt
-from suna.errors import UnknownAreaError
+from suna.presentation import charts, narrative
+from suna import indicators
+from suna.core import reference
+from suna.indicators import stats
+from suna.model import formatting as fmt
+from suna.core.errors import UnknownAreaError
 from suna.views import common, View
 
 if TYPE_CHECKING:

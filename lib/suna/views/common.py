@@ -19,11 +19,16 @@ from typing import Any
 
 import pandas as pd
 
-from suna import charts, disclosure, indicators, maps, narrative, reference, schemas, shapes, stats
-from suna import formatting as fmt
+from suna.presentation import charts, maps, narrative
+from suna import disclosure, indicators
+from suna.core import reference
+from suna.model import schemas
+from suna.sources import shapes
+from suna.indicators import stats
+from suna.model import formatting as fmt
 from suna.disclosure.counts import ALL, NDTMS  # the total's label and the treatment rule, as the views name them
-from suna.errors import ParametersError
-from suna.periods import end_year, start_year, year_end, year_start
+from suna.core.errors import ParametersError
+from suna.model.periods import end_year, start_year, year_end, year_start
 from suna.views import View
 
 log = logging.getLogger(__name__)
@@ -73,43 +78,6 @@ def check_substance_group(substance_group: str | None) -> None:
     codes = reference.category_codes("substance_groups")
     if substance_group is not None and substance_group not in codes:
         raise ParametersError("view", "substance_group", f"is {substance_group!r}; expected one of {', '.join(codes)}")
-
-
-def adults(treatment: pd.DataFrame) -> pd.DataFrame:
-    """Episodes of people aged 18 or over at the start (NDTMS adult treatment)."""
-    return treatment[treatment["age_years"].fillna(-1) >= 18]
-
-
-def in_treatment(treatment: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Episodes open at any time in the financial year (started by its end, not discharged before its start)."""
-    start, end = year_start(period), year_end(period)
-    if treatment.empty or max(treatment["start_date"].max(), treatment["discharge_date"].max()) < start:
-        return treatment.iloc[0:0]  # the records end before this year: nobody is known to be in treatment
-    open_ = (treatment["start_date"] <= end) & (treatment["discharge_date"].isna() | (treatment["discharge_date"] >= start))
-    return treatment[open_]
-
-
-def started_in(treatment: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Episodes that started in the financial year (new presentations)."""
-    return treatment[(treatment["start_date"] >= year_start(period)) & (treatment["start_date"] <= year_end(period))]
-
-
-def exited_in(treatment: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Episodes discharged in the financial year (treatment exits)."""
-    d = treatment["discharge_date"]
-    return treatment[(d >= year_start(period)) & (d <= year_end(period))]
-
-
-def one_per_person(episodes: pd.DataFrame) -> pd.DataFrame:
-    """One row per client, as the indicators count people: the district of the latest episode and the
-    substance group by the NDTMS hierarchy over all the client's episodes (opiate first)."""
-    codes = reference.category_codes("substance_groups")
-    rank = episodes["substance_group"].map({code: i for i, code in enumerate(codes)}).fillna(len(codes))
-    best = rank.groupby(episodes["client_id"]).transform("min")
-    order = ["client_id", "start_date", *(["episode_id"] if "episode_id" in episodes.columns else [])]
-    latest = episodes.assign(_best=best).sort_values(order, kind="stable").drop_duplicates("client_id", keep="last")
-    group = latest["_best"].map(lambda i: codes[int(i)] if i < len(codes) else None)
-    return latest.assign(substance_group=group.where(group.notna(), latest["substance_group"])).drop(columns="_best")
 
 
 def add_shares(table: pd.DataFrame, within: Sequence[str], category: str, share: str = "share_pct") -> pd.DataFrame:
@@ -216,14 +184,6 @@ def count_text(row: Mapping[str, Any] | pd.Series) -> str:
 def share_text(value: Any) -> str:
     """A percentage for a sentence, or "suppressed"."""
     return fmt.SUPPRESSED if fmt.is_missing(value) else fmt.format_value(value, "proportion")
-
-
-def treatment_records(data: Any) -> pd.DataFrame:
-    """The area's treatment table (empty with the canonical columns when there is none)."""
-    table = data.tables.get("treatment")
-    if table is None:
-        return pd.DataFrame(columns=list(schemas.schema("treatment").columns))
-    return table
 
 
 def pick_area(table: pd.DataFrame, selection: Selection) -> pd.DataFrame:
@@ -698,7 +658,7 @@ def about_data(data: Any) -> View:
 
 
 def indicator_findings(data: Any, indicator_ids: Sequence[str], selection: Selection, title: str) -> View:
-    """suna.narrative's plain-English findings for some indicators of the area (or a district), in the period."""
+    """suna.presentation.narrative's plain-English findings for some indicators of the area (or a district), in the period."""
     table = data.table
     rows = meaningful(table[table["indicator_id"].isin(list(indicator_ids))]) if len(table) and "indicator_id" in table.columns else table
     if rows is None or rows.empty or ((rows["area_code"] == selection.area_code) & (rows["period"] == selection.period)).sum() == 0:

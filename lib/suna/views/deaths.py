@@ -19,12 +19,16 @@ from typing import Any
 
 import pandas as pd
 
-from suna import charts, disclosure, maps, narrative, national, reference, shapes, stats
-from suna import formatting as fmt
-from suna import published_indicators as published_figures  # this module has its own published_indicators()
-from suna.areas import Area, District
-from suna.errors import DataSourceError, UnknownAreaError
-from suna.periods import end_year
+from suna.presentation import charts, maps, narrative
+from suna import disclosure
+from suna.indicators import national, stats
+from suna.core import reference
+from suna.sources import shapes
+from suna.model import formatting as fmt
+from suna.indicators import published as published_figures  # this module has its own published_indicators()
+from suna.model.areas import Area, District
+from suna.core.errors import DataSourceError, UnknownAreaError
+from suna.model.periods import end_year
 from suna.pipeline import AreaData
 from suna.sources import ons
 from suna.views import common, View
@@ -37,7 +41,7 @@ INDICATORS: dict[str, str] = {
     "drug_poisoning_deaths_ons": "Deaths related to drug poisoning (ONS registrations)",
 }
 RECORD_INDICATORS = ("drug_misuse_deaths", "drug_poisoning_deaths")  # computed from death records
-PUBLISHED_INDICATOR = "drug_poisoning_deaths_ons"  # ONS's figures for every authority (suna.published_indicators)
+PUBLISHED_INDICATOR = "drug_poisoning_deaths_ons"  # ONS's figures for every authority (suna.indicators.published)
 DEFAULT_INDICATOR = "drug_misuse_deaths"
 ONS_RULE = "ons_deaths"
 PUBLISHED_SOURCE = ("ONS, Deaths related to drug poisoning by local authority (registrations), and ONS mid-year "

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from suna import charts, narrative, national, published_indicators, stats
-from suna import formatting as fmt
-from suna.periods import end_year
+from suna.presentation import charts, narrative
+from suna.indicators import national, published as published_indicators, stats
+from suna.model import formatting as fmt
+from suna.model.periods import end_year
 from suna.views import common, View
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 The metrics and their outcomes come from ``data/reference/partnership_metrics.yaml`` (the National Combating
 Drugs Outcomes Framework's outcomes, HM Government 2022, and the local metrics a delivery plan adds); the
-targets from the area's parameters (``suna.targets``). A row holds the latest value, its trend, the target, the
+targets from the area's parameters (``suna.indicators.targets``). A row holds the latest value, its trend, the target, the
 on-track status with its rule, and England's figure where one is published. Indicator figures are read from
 the protected indicators table, never recomputed; crime figures (the crime table) are summed into financial
 years and passed through the disclosure engine under the police rule. A metric without figures says, in one
@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from suna import formatting as fmt
-from suna import narrative, national, outputs, reference, sparklines, targets
+from suna.model import formatting as fmt
+from suna.presentation import narrative, outputs, sparklines
+from suna.indicators import national, targets
+from suna.core import reference
 from suna.disclosure import counts as disclosure_counts
-from suna.errors import SunaError
-from suna.periods import end_year, financial_year_of, year_end, year_start
+from suna.core.errors import SunaError
+from suna.model.periods import end_year, financial_year_of, year_end, year_start
 from suna.views import common, overview, View
 
 if TYPE_CHECKING:

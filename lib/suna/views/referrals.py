@@ -15,12 +15,16 @@ from typing import Any
 
 import pandas as pd
 
-from suna import charts, narrative, reference, stats
-from suna import formatting as fmt
+from suna.presentation import charts, narrative
+from suna.core import reference
+from suna.indicators import stats
+from suna.model import formatting as fmt
 from suna.disclosure import counts as disclosure_counts
 from suna.disclosure.cohorts import NOT_RECORDED
-from suna.periods import financial_years
-from suna.views import cohorts, View
+from suna.model.periods import financial_years
+from suna.indicators import records
+from suna.pipeline import cohorts
+from suna.views import View
 from suna.views import common as c
 from suna.views.treatment import _category_rows, _narrative
 
@@ -170,7 +174,7 @@ def young_people_routes(data: Any, *, district: str | None = None, period: str |
     """Referral routes of young people (under 18) starting treatment, boys and girls."""
     sel = c.select(data, district, period, substance_group)
     title = f"Young people's referral routes (under 18): {sel.place}, {fmt.format_period(sel.period)}"
-    if c.treatment_records(data)["age_years"].fillna(99).lt(18).sum() == 0:
+    if records.treatment_records(data)["age_years"].fillna(99).lt(18).sum() == 0:
         return View(title=title, footnote=c.view_footnote(data),
                     findings=[f"The treatment records for {data.area.name} hold no young people (under 18), "
                               "so young people's referral routes cannot be shown."])
@@ -401,7 +405,7 @@ FINDINGS_INDICATORS = ("referral_source_share", "waiting_within_3_weeks")
 @c.needs_records("treatment")
 def findings(data: Any, *, district: str | None = None, period: str | None = None,
              substance_group: str | None = None) -> View:
-    """Plain-English findings for the referral and waiting-time indicators (suna.narrative)."""
+    """Plain-English findings for the referral and waiting-time indicators (suna.presentation.narrative)."""
     sel = c.select(data, district, period, substance_group)
     title = f"Findings: referral routes in {sel.place}, {fmt.format_period(sel.period)}"
     view = c.indicator_findings(data, ["waiting_within_3_weeks"], sel, title)

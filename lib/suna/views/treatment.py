@@ -18,11 +18,15 @@ from typing import Any
 
 import pandas as pd
 
-from suna import charts, narrative, population, reference, stats
-from suna import formatting as fmt
+from suna.presentation import charts, narrative
+from suna.model import population
+from suna.core import reference
+from suna.indicators import stats
+from suna.model import formatting as fmt
 from suna.disclosure import SUPPRESSED
-from suna.periods import financial_years
-from suna.views import cohorts, View
+from suna.model.periods import financial_years
+from suna.pipeline import cohorts
+from suna.views import View
 from suna.views import common as c
 
 log = logging.getLogger(__name__)
@@ -298,7 +302,7 @@ def _indicator_table(rows: pd.DataFrame, data: Any) -> pd.DataFrame:
 
 
 def _narrative(rows: pd.DataFrame, sel: c.Selection) -> list[str]:
-    """suna.narrative's findings for the area's (or district's) rows of these indicators, latest period."""
+    """suna.presentation.narrative's findings for the area's (or district's) rows of these indicators, latest period."""
     mine = rows[rows["area_code"] == sel.area_code]
     return [narrative.finding(rows, row) for _, row in mine.iterrows()] or [
         f"No figures for {sel.place} in {fmt.format_period(sel.period)}."]
@@ -491,7 +495,7 @@ FINDINGS_INDICATORS = ("adults_in_treatment", "new_presentations", "treatment_ra
 @c.needs_records("treatment")
 def findings(data: Any, *, district: str | None = None, period: str | None = None,
              substance_group: str | None = None) -> View:
-    """Plain-English findings for the treatment indicators: value, England and region, trend (suna.narrative)."""
+    """Plain-English findings for the treatment indicators: value, England and region, trend (suna.presentation.narrative)."""
     sel = c.select(data, district, period, substance_group)
     return c.indicator_findings(data, FINDINGS_INDICATORS, sel, f"Findings: treatment in {sel.place}, {fmt.format_period(sel.period)}")
 

@@ -42,7 +42,7 @@ ERROR_TEXT = re.compile(
 def voila_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app's URL on a Voilà started for this test session (preheated kernels, production flags), whose
     reports folder holds a board pack for Essex (made from the sample, as the app shows) and none for Sefton."""
-    from suna import app_server, widgets
+    from suna.app import server as app_server, widgets
 
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     for area in APP_AREAS:  # compute (or find) the areas the tests visit, once, for this process and the kernels
@@ -98,7 +98,7 @@ class ExplorerPage:
     def resize(self, width: int, height: int = 900, timeout: float = 120_000) -> int:
         """Set the window's width; crossing the app's phone breakpoint redraws the charts in the other
         form (widgets.PHONE_MAX_PX), which this waits for."""
-        from suna import widgets
+        from suna.app import widgets
 
         before, was = self.rendered(), self.page.viewport_size["width"]
         self.page.set_viewport_size({"width": width, "height": height})
@@ -115,7 +115,7 @@ class ExplorerPage:
 
     def open_section(self, key: str, timeout: float = 120_000) -> int:
         """Open the tab of a section (``widgets.PANELS`` key) and wait until it is drawn."""
-        from suna import widgets
+        from suna.app import widgets
 
         heading = next(panel.heading for panel in widgets.PANELS if panel.key == key)
         tab = self.page.locator(".suna-explorer .lm-TabBar-tab", has=self.page.locator(f".lm-TabBar-tabLabel:text-is('{heading}')"))

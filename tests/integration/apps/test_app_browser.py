@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from made_reports import PDF
 
-from suna import narrative, outputs, pipeline
+from suna.presentation import narrative, outputs
+from suna import pipeline
 
 pytestmark = pytest.mark.browser
 

@@ -23,7 +23,7 @@ import psutil
 import fresh_loop
 import pytest
 
-from suna import app_server
+from suna.app import server as app_server
 
 STOP_LIMIT = 10.0  # seconds from the signal to the end of every process
 READY_TIMEOUT = 600.0  # first start after a code change computes the sample area's indicators
@@ -56,7 +56,7 @@ class App:
         return children
 
     def server(self) -> psutil.Process:
-        return next(p for p in self.record() if "suna.app_server" in " ".join(p.cmdline()))
+        return next(p for p in self.record() if "suna.app.server" in " ".join(p.cmdline()))
 
     def kernels(self) -> list[psutil.Process]:
         found = []

@@ -1,4 +1,4 @@
-"""Nothing reachable that should not be: what a hostile visitor would try against a real `suna.app_server`.
+"""Nothing reachable that should not be: what a hostile visitor would try against a real `suna.app.server`.
 
 Served at the root, under a base URL (``/suna-app/``) and behind a real nginx running deploy/nginx.conf
 (TLS aside, a stand-in for the council's identity provider that accepts one cookie), the server is
@@ -37,7 +37,8 @@ from urllib.parse import urljoin, urlsplit
 import fresh_loop
 import pytest
 
-from suna import app_server, paths
+from suna.app import server as app_server
+from suna.core import paths
 
 BASE_URLS = ["/", "/suna-app/"]
 

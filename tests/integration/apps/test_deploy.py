@@ -32,7 +32,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from suna import app_server
+from suna.app import server as app_server
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
@@ -416,7 +416,7 @@ def test_base_url_is_normalised(given, expected):
 
 @pytest.mark.parametrize("given", ["/../", "/a/../b/", "/a?b", "/a b/", "/%2e%2e/", "/a#b/", "/a\\b/"])
 def test_unsafe_base_urls_are_refused(given):
-    from suna.errors import SunaError
+    from suna.core.errors import SunaError
 
     with pytest.raises(SunaError):
         app_server.normalise_base_url(given)

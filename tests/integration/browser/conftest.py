@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from suna import board_pack
+from suna.batch import board_pack
 
 try:  # axe-core, injected by its Playwright binding (the [test] extra); tests that need it skip without it
     from axe_playwright_python.sync_playwright import Axe

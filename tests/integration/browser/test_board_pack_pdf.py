@@ -20,7 +20,9 @@ from typing import Any
 
 import pytest
 
-from suna import batch, board_pack, outputs, publish, responsive
+from suna import batch
+from suna.batch import board_pack, publish
+from suna.presentation import outputs, responsive
 
 pypdf = pytest.importorskip("pypdf", reason="pypdf is in the [test] extra")
 

@@ -139,7 +139,7 @@ def run_notebook(tmp_path: Path, warm_kernels: _WarmKernels) -> Callable[..., An
 @pytest.fixture
 def area_parameters() -> Callable[[str], dict[str, Any]]:
     """``area_parameters("halton")`` -> the papermill parameters of a real params file (as the batch passes them)."""
-    from suna import paths
+    from suna.core import paths
     from suna.batch import read_job_parameters
 
     def load(area: str, data_dir: str | None = None) -> dict[str, Any]:
@@ -182,7 +182,8 @@ def error_outputs_fixture() -> Callable[[Any], list[Any]]:
 @pytest.fixture(scope="session")
 def run_area_notebook(tmp_path_factory):
     """Run a notebook as the batch runs it, with an area's params file; return (executed node, AreaData)."""
-    from suna import paths, pipeline
+    from suna.core import paths
+    from suna import pipeline
     from suna.batch import execute_notebook, read_job_parameters
 
     def run(notebook: Path, slug: str) -> tuple[Any, Any]:

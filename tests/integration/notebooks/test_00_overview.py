@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from suna import narrative, paths
+from suna.presentation import narrative
+from suna.core import paths
 
 pytestmark = pytest.mark.notebook
 NOTEBOOK = paths.notebooks_dir() / "00_overview.ipynb"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from suna import paths, reference
+from suna.core import paths, reference
 
 pytestmark = pytest.mark.notebook
 NOTEBOOK = paths.notebooks_dir() / "02_referral_routes.ipynb"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from suna import paths
+from suna.core import paths
 
 pytestmark = pytest.mark.notebook
 NOTEBOOK = paths.notebooks_dir() / "03_hospital_admissions.ipynb"

@@ -8,7 +8,8 @@ import html as htmllib
 
 import pytest
 
-from suna import paths, reference, targets
+from suna.core import paths, reference
+from suna.indicators import targets
 from suna.views import partnership
 
 pytestmark = pytest.mark.notebook
