@@ -37,8 +37,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
-from suna.app import server as app_server  # noqa: E402
 from app_load import CHANGE  # noqa: E402  (benchmarks/app_load.py: the same in-page timing of a change)
+
+from suna.app import server as app_server  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
-from suna.model import areas  # noqa: E402
 from suna import pipeline
+from suna.model import areas  # noqa: E402
 
 TARGET = 0.90
 COMPARED = ("Better", "Similar", "Worse", "Higher", "Lower")  # a real comparison ("Not compared" is not)

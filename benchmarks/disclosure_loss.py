@@ -35,9 +35,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from suna.model import areas
 from suna import disclosure, indicators, pipeline
 from suna.disclosure import secondary
+from suna.model import areas
 
 
 def _latest(table: pd.DataFrame) -> pd.DataFrame:

@@ -26,10 +26,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from suna.model import areas
 from suna import indicators
 from suna.core import reference
 from suna.indicators import stats
+from suna.model import areas
 from suna.sources import store
 
 AREAS = ("essex", "worcestershire", "sefton", "halton")

@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
-from suna.sources import area_registry  # noqa: E402
 from suna.core import paths
+from suna.sources import area_registry  # noqa: E402
 
 TARGET_SECONDS = 3600.0
 

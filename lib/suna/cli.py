@@ -41,10 +41,10 @@ def _cmd_indicators(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from suna.sources import area_registry
     from suna import batch
     from suna.core import paths
     from suna.core.errors import ParametersError
+    from suna.sources import area_registry
 
     # --area kent --area bristol, or --area kent,bristol
     chosen = [a.strip() for value in (args.area or []) for a in value.split(",") if a.strip()] or None
@@ -106,9 +106,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
     if args.what == "fingertips":
+        from suna.model import schemas
         from suna.sources import fingertips
         from suna.sources.store import write_csv
-        from suna.model import schemas
 
         ids = [int(x) for x in args.indicators.split(",") if x.strip()]
         table = fingertips.fetch_fingertips(ids, area_type_id=args.area_type, parent_area_type_id=args.parent_area_type)
@@ -179,8 +179,8 @@ def _cmd_shapes(args: argparse.Namespace) -> int:
 
 
 def _cmd_areas(args: argparse.Namespace) -> int:
-    from suna.sources import area_registry
     from suna.core import paths
+    from suna.sources import area_registry
 
     if args.areas_command == "add":
         row = area_registry.match(args.name)

@@ -19,8 +19,8 @@ import nbformat
 import pytest
 
 from suna import __version__, batch
-from suna.core import paths
 from suna.batch import publish
+from suna.core import paths
 from suna.core.errors import ParametersError, UnknownAreaError
 
 pytestmark = pytest.mark.notebook

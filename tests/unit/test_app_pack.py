@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-
 from made_reports import PDF, write_reports
 
 from suna.app import pack as app_pack
 from suna.core import paths
+
 
 def _link(markup: str) -> tuple[str, bytes]:
     found = re.search(r'<a download="([^"]+)" href="data:application/pdf;base64,([^"]+)">', markup)

@@ -7,12 +7,11 @@ import re
 import pytest
 import yaml
 
-from suna.sources import area_registry
-from suna.model import areas
-from suna.core import paths
 from suna.cli import main
+from suna.core import paths
 from suna.core.errors import SunaError, UnknownAreaError
-from suna.sources import published, sample
+from suna.model import areas
+from suna.sources import area_registry, published, sample
 
 MSOA_NAME = re.compile(r"^(?P<district>.+) (?P<number>\d{3})$")
 

@@ -6,8 +6,8 @@ import csv
 
 import pytest
 
-from suna.model import areas
 from suna.core.errors import ParametersError, UnknownAreaError
+from suna.model import areas
 
 
 def test_every_params_file_loads():

@@ -15,11 +15,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from suna import disclosure
+from suna.core.errors import DisclosureError, SunaError
+from suna.indicators import stats
 from suna.model import areas
 from suna.presentation import charts
-from suna import disclosure
-from suna.indicators import stats
-from suna.core.errors import DisclosureError, SunaError
 
 vlc = pytest.importorskip("vl_convert")
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import attack
 import numpy as np
 import pandas as pd
 import pytest
 
-import attack
-from suna.model import areas
 from suna import disclosure, pipeline
-from suna.disclosure import secondary
 from suna.disclosure import cohorts as disclosure_cohorts
 from suna.disclosure import counts as disclosure_counts
+from suna.disclosure import secondary
+from suna.model import areas
+from suna.model.periods import financial_years
 from suna.pipeline import cohorts, indicator_cells
 from suna.views import common, treatment
-from suna.model.periods import financial_years
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
 

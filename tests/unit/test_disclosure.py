@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from attack import attack_table
+
 from suna import disclosure, indicators
 from suna.core.errors import DisclosureError, SunaError
 

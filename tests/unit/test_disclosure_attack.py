@@ -15,11 +15,11 @@ import itertools
 import logging
 import re
 
+import attack
 import numpy as np
 import pandas as pd
 import pytest
 
-import attack
 from suna import disclosure
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`

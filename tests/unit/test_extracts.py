@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from suna.model.areas import load_area
 from suna.core.errors import DataSourceError, ValidationError
+from suna.model.areas import load_area
 from suna.sources.extracts import load_extract, load_extracts
 
 ROOT = Path(__file__).resolve().parents[2]

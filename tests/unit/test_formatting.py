@@ -13,9 +13,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from suna.core.errors import UnknownAreaError
 from suna.model import areas
 from suna.model import formatting as fmt
-from suna.core.errors import UnknownAreaError
 
 
 @pytest.mark.parametrize(("value", "decimals", "expected"), [

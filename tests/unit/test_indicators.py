@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from suna.model import areas, schemas
 from suna import cli, indicators
 from suna.core import reference
-from suna.indicators import stats
 from suna.core.errors import ParametersError
+from suna.indicators import stats
+from suna.model import areas, schemas
 from suna.sources import store
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`

@@ -32,9 +32,9 @@ import math
 import pandas as pd
 import pytest
 
-from suna.model import areas
 from suna import indicators
 from suna.core import reference
+from suna.model import areas
 
 AREA = areas.load_area("worcestershire")
 D1, D2 = AREA.district_codes[:2]

@@ -7,9 +7,9 @@ import dataclasses
 import pandas as pd
 import pytest
 
+from suna.core.errors import ParametersError
 from suna.model import areas
 from suna.sources import localities, shapes
-from suna.core.errors import ParametersError
 
 
 def _area(spec):

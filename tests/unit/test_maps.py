@@ -14,11 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from suna.model import areas
 from suna import disclosure
+from suna.core.errors import DisclosureError, SunaError, UnknownAreaError
+from suna.model import areas
 from suna.presentation import maps
 from suna.sources import shapes
-from suna.core.errors import DisclosureError, SunaError, UnknownAreaError
 
 ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "data"

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from suna import disclosure
-from suna.presentation import narrative
 from suna.core.errors import UnknownAreaError
+from suna.presentation import narrative
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "presentation"
 COUNTY = "E10000034"

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from suna.indicators import national
 from suna.core import reference
+from suna.indicators import national
 from suna.sources import published
 
 SEFTON, HALTON, WORCESTERSHIRE, ESSEX = "E08000014", "E06000006", "E10000034", "E10000012"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from suna.model.areas import load_area
 from suna.core.errors import DataSourceError, ValidationError
+from suna.model.areas import load_area
 from suna.sources import ons
 
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "data"

@@ -3,8 +3,8 @@ sources folds behind a toggle, a sentence (a status rule, with its semicolons) s
 
 from __future__ import annotations
 
-from suna.presentation import outputs
 from suna.indicators import targets
+from suna.presentation import outputs
 
 
 def test_each_footnote_line_is_its_own_caption_line_and_a_repeated_source_is_dropped():

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from suna.model import periods
 from suna.core.errors import ParametersError, SunaError
+from suna.model import periods
 
 
 @pytest.mark.parametrize(("period", "year"), [("2023/24", 2023), ("2019/20", 2019), (" 2019/20 ", 2019), ("1999/00", 1999)])

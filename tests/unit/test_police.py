@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from httpreplay import ReplayServer, closed_port_url, direct_to_localhost  # noqa: F401 - a fixture
-from suna.model.areas import load_area
-from suna.core.errors import DataSourceError, ValidationError
+
 from suna import cli
+from suna.core.errors import DataSourceError, ValidationError
 from suna.model import schemas
+from suna.model.areas import load_area
 from suna.sources import police
 
 pytestmark = pytest.mark.usefixtures("direct_to_localhost")

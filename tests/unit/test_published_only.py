@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from suna.sources import area_registry
 from suna import pipeline, views
-from suna.sources import published
+from suna.sources import area_registry, published
 
 ONS = "drug_poisoning_deaths_ons"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from suna import disclosure
 from suna.model import areas
 from suna.presentation import charts, responsive
-from suna import disclosure
 
 vlc = pytest.importorskip("vl_convert")
 

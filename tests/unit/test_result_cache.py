@@ -8,9 +8,9 @@ import shutil
 import pandas as pd
 import pytest
 
-from suna.model import areas
-from suna.core import paths
 from suna import pipeline
+from suna.core import paths
+from suna.model import areas
 from suna.pipeline import result_cache
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`

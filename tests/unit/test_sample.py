@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from suna.model import areas, schemas
 from suna.core import paths, reference
 from suna.core.errors import SunaError
+from suna.model import areas, schemas
 from suna.sources import sample
 
 CODES = {"essex": "E10000012", "worcestershire": "E10000034", "sefton": "E08000014", "halton": "E06000006"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from suna.model import schemas
 from suna.core.errors import ValidationError
+from suna.model import schemas
 
 
 def _deaths() -> pd.DataFrame:

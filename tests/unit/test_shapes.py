@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 import shapely
-
 from httpreplay import ReplayServer, closed_port_url, direct_to_localhost  # noqa: F401 - a fixture
-from suna.model import areas
+
 from suna import cli
 from suna.core import paths
-from suna.sources import shapes
 from suna.core.errors import DataSourceError, SunaError, UnknownAreaError
+from suna.model import areas
+from suna.sources import shapes
 
 SHAPES = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "shapes"
 LAD_2024 = SHAPES / "england_lad_dec2024_buc.geojson"

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2, norm
 
-from suna.indicators import stats
 from suna.core.errors import ParametersError, ValidationError
+from suna.indicators import stats
 
 Z95 = norm.ppf(0.975)
 Z998 = norm.ppf(0.999)

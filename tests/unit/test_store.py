@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from suna.model.areas import load_area
 from suna.core.errors import DataSourceError, SunaError, ValidationError
+from suna.model.areas import load_area
 from suna.sources import store
 
 ESSEX, SEFTON = "E10000012", "E08000014"

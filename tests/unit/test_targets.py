@@ -10,8 +10,8 @@ import math
 import pytest
 import yaml
 
-from suna.indicators import targets
 from suna.core.errors import ParametersError
+from suna.indicators import targets
 from suna.indicators.targets import AMBER, GREEN, NO_STATUS, RED, Target
 
 # An increase: 1,000 in 2020/21 to 1,200 in 2024/25 is 50 a year; amber band 5% of 200 = 10.

@@ -52,8 +52,8 @@ def test_no_data(data):
 def test_spine_draws_englands_spread_where_published(data):
     """The ONS drug-poisoning rate is published for every upper-tier authority: its row gets England's spread
     (from suna.indicators.national, the same tables), the caption names the authorities and the years; the rest say they have none."""
-    from suna.presentation import charts
     from suna.indicators import published as published_indicators
+    from suna.presentation import charts
 
     spec = overview.spine(data).chart.to_dict()
     bars = [u for layer in spec["hconcat"][2]["layer"] if (u := layer)["mark"]["type"] == "bar"]

@@ -25,9 +25,9 @@ import pandas as pd
 import pytest
 
 from suna import disclosure
+from suna.core.errors import ParametersError, UnknownAreaError
 from suna.indicators import targets
 from suna.model.areas import load_area
-from suna.core.errors import ParametersError, UnknownAreaError
 from suna.pipeline import AreaData
 from suna.views import REGISTRY, partnership
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import attack
 import pandas as pd
 import pytest
 
-import attack
 from suna.core import reference
 from suna.views import REGISTRY, View, referrals
 

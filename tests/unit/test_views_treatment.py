@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from unittest import mock
 
+import attack
 import pandas as pd
 import pytest
 
-import attack
 from suna.disclosure import counts as disclosure_counts
 from suna.views import REGISTRY, View, common, treatment
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 import html
 import json
-import re
 import logging
+import re
 
 import altair as alt
 import pandas as pd
@@ -354,8 +354,8 @@ def test_no_choice_shows_a_figure_disclosure_control_hid(data):
     """Attack: for the whole area and every district, the profile and findings the app shows must not
     contain the raw value of any indicator that disclosure control suppressed there (unless the same
     words are another figure's, shown legitimately: 100.0% is common)."""
-    from suna.presentation import narrative
     from suna.model import formatting as fmt
+    from suna.presentation import narrative
 
     keys = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
     protected = data.table

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from suna.batch import board_pack
-from suna.model import formatting as fmt
 from suna.core import paths
+from suna.model import formatting as fmt
 
 log = logging.getLogger(__name__)
 

@@ -504,9 +504,9 @@ def _suna_voila() -> type:
     """
     import tornado.escape
     import tornado.web
+    from jupyter_server.auth.logout import LogoutHandler
     from jupyter_server.utils import url_path_join
     from traitlets import Integer
-    from jupyter_server.auth.logout import LogoutHandler
     from voila import app as voila_app
     from voila.app import Voila
     from voila.static_file_handler import TemplateStaticFileHandler

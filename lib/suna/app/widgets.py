@@ -47,6 +47,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from suna.app import pack as app_pack
+from suna.app.cache import OutputCache
+from suna.app.output_column import OutputColumn
+from suna.core.errors import UnknownAreaError
 from suna.model import areas
 from suna.presentation import responsive
 from suna.presentation.outputs import (
@@ -59,9 +62,6 @@ from suna.presentation.outputs import (
     table_toggle_html,
 )
 from suna.presentation.outputs import html_output as _html_output
-from suna.core.errors import UnknownAreaError
-from suna.app.cache import OutputCache
-from suna.app.output_column import OutputColumn
 
 log = logging.getLogger(__name__)
 

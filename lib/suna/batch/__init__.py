@@ -37,11 +37,11 @@ from typing import Any
 
 from suna import __version__
 from suna.batch import board_pack, publish
+from suna.batch.publish import atomic_write_text
 from suna.core import paths
-from suna.model.areas import area_from_params, read_params
 from suna.core.errors import ParametersError, SunaError, UnknownAreaError
 from suna.core.fingerprint import folder_signature, lib_signature
-from suna.batch.publish import atomic_write_text
+from suna.model.areas import area_from_params, read_params
 
 logger = logging.getLogger(__name__)
 

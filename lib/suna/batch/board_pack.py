@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from suna import __version__
-from suna.core import paths
 from suna.batch import publish
+from suna.core import paths
 
 logger = logging.getLogger(__name__)
 

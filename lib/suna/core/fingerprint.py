@@ -10,8 +10,8 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from suna.core import paths
 import suna
+from suna.core import paths
 
 
 def lib_signature() -> str:

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from suna.disclosure import optimal_suppression
 from suna.core.errors import DisclosureError
-from suna.disclosure.secondary import Equation, protect_cells, UnprotectableError
+from suna.disclosure import optimal_suppression
+from suna.disclosure.secondary import Equation, UnprotectableError, protect_cells
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ import pandas as pd
 
 from suna import disclosure
 from suna.core import reference
-from suna.disclosure import counts as disclosure_counts
 from suna.disclosure import Protected
+from suna.disclosure import counts as disclosure_counts
 from suna.disclosure.counts import ALL, district_detail
 
 GROUPS = tuple(reference.category_codes("substance_groups"))

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from suna.core.errors import DisclosureError
 from suna.disclosure.rules import SUPPRESSED, VALUE_COLUMNS, rule
 from suna.disclosure.tables import _numeric
-from suna.core.errors import DisclosureError
 
 
 def assert_protected(

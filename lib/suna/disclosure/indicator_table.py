@@ -12,19 +12,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from suna.model import formatting as fmt
 from suna import indicators
+from suna.core.errors import DisclosureError
 from suna.disclosure import secondary
 from suna.disclosure.cells import _cell_keys, _equations, _key_list, _protect_cells, whole_area_cost
 from suna.disclosure.rules import (
-    COMPARISON_COLUMNS, MEASURES, Protected, Rule, VALUE_COLUMNS, _TOTAL_CATEGORY, _rate_thresholds,
-    _without_comparison_notes, rule,
+    _TOTAL_CATEGORY,
+    COMPARISON_COLUMNS,
+    MEASURES,
+    VALUE_COLUMNS,
+    Protected,
+    Rule,
+    _rate_thresholds,
+    _without_comparison_notes,
+    rule,
 )
-from suna.disclosure.tables import _describe, _display, _hidden_note, _numeric, _record_frame, _records
-from suna.core.errors import DisclosureError
-from suna.model.periods import pooled_span
 from suna.disclosure.secondary import Equation
 from suna.disclosure.secondary import slacks as _slacks
+from suna.disclosure.tables import _describe, _display, _hidden_note, _numeric, _record_frame, _records
+from suna.model import formatting as fmt
+from suna.model.periods import pooled_span
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,6 @@ from suna import indicators
 from suna.core import reference
 from suna.core.errors import DisclosureError
 
-
 SUPPRESSED = "*"
 VALUE_COLUMNS = (
     "value",

@@ -31,12 +31,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from suna.model import formatting as fmt
 from suna.core import paths, reference
-from suna.model import schemas
-from suna.indicators import stats
-from suna.model.areas import Area, ENGLAND_CODE, ENGLAND_NAME
 from suna.core.errors import ParametersError, ValidationError
+from suna.indicators import stats
+from suna.model import formatting as fmt
+from suna.model import schemas
+from suna.model.areas import ENGLAND_CODE, ENGLAND_NAME, Area
 from suna.model.periods import financial_year_numbers, period_label, start_year
 
 log = logging.getLogger(__name__)

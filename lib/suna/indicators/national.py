@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from suna.core import reference
-from suna.model import schemas
-from suna.indicators import stats
-from suna.model.areas import ENGLAND_CODE, ENGLAND_NAME
 from suna.core.errors import ParametersError, UnknownAreaError, ValidationError
+from suna.indicators import stats
+from suna.model import schemas
+from suna.model.areas import ENGLAND_CODE, ENGLAND_NAME
 from suna.model.periods import period_label
 from suna.sources import published
 

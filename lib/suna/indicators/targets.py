@@ -25,12 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from suna.model import areas
 from suna.core import reference
-from suna.indicators import stats
 from suna.core.errors import ParametersError
+from suna.indicators import catalogue, stats
+from suna.model import areas
 from suna.model.periods import end_year
-from suna.indicators import catalogue
 
 TOLERANCE_SHARE = 0.05  # amber: within 5% of the planned change from baseline to target (of the baseline, when it is kept)
 GREEN, AMBER, RED, NO_STATUS = "Green", "Amber", "Red", "No status"

@@ -6,8 +6,8 @@ object, and resolves districts by code or name with a clear error for anything u
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 

@@ -14,9 +14,9 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from suna.core.errors import UnknownAreaError
 from suna.model import periods
 from suna.model.areas import ENGLAND_CODE, ENGLAND_NAME, Area
-from suna.core.errors import UnknownAreaError
 
 log = logging.getLogger(__name__)
 

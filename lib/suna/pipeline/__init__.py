@@ -15,15 +15,14 @@ from typing import Any
 
 import pandas as pd
 
-from suna.model import areas, formatting
 from suna import disclosure, indicators
-from suna.sources import localities
 from suna.core import paths
-from suna.indicators import published as published_indicators
-from suna.pipeline import result_cache
-from suna.model.areas import Area
 from suna.core.errors import DataSourceError
-from suna.sources import extracts, published, sample, store
+from suna.indicators import published as published_indicators
+from suna.model import areas, formatting
+from suna.model.areas import Area
+from suna.pipeline import result_cache
+from suna.sources import extracts, localities, published, sample, store
 
 log = logging.getLogger(__name__)
 

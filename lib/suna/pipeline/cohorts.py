@@ -28,13 +28,11 @@ import pandas as pd
 
 from suna import indicators
 from suna.core import reference
-from suna.pipeline import result_cache
 from suna.disclosure import Protected
 from suna.disclosure.cohorts import Breakdown, Cohort, protect_cohort
-from suna.model.periods import year_end, year_start
 from suna.indicators import records as filters  # the NDTMS record filters every cohort shares
-
-
+from suna.model.periods import year_end, year_start
+from suna.pipeline import result_cache
 
 # Age bands of the OHID adult commissioning support packs' age profile (as in the Essex Drug and Alcohol Needs
 # Assessment, 2023, Figure 5: 18-29 ... 70-79);

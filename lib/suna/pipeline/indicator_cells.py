@@ -28,8 +28,8 @@ import pandas as pd
 
 from suna import disclosure, indicators
 from suna.core import reference
-from suna.pipeline import cohorts
 from suna.disclosure.counts import ALL
+from suna.pipeline import cohorts
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from typing import Any
 import pandas as pd
 
 from suna.core import paths
-from suna.model.areas import Area
 from suna.core.fingerprint import folder_signature, lib_signature
+from suna.model.areas import Area
 from suna.sources.store import write_table, write_text
 
 log = logging.getLogger(__name__)

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from suna.core.errors import SunaError, UnknownAreaError
+from suna.model import formatting as fmt
 from suna.presentation import charts
 from suna.presentation.charts import base as chart_base  # its helpers; `base` is a chart layer here
-from suna.model import formatting as fmt
-from suna.core.errors import SunaError, UnknownAreaError
 
 if TYPE_CHECKING:
     import altair as alt

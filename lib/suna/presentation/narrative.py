@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from suna import disclosure
-from suna.model import formatting as fmt
 from suna.core.errors import UnknownAreaError
+from suna.model import formatting as fmt
 
 log = logging.getLogger(__name__)
 

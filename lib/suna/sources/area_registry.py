@@ -29,11 +29,10 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from suna.model import areas
-from suna.sources import localities, shapes
 from suna.core import paths
 from suna.core.errors import DataSourceError, SunaError, UnknownAreaError
-from suna.sources import published, sample, store
+from suna.model import areas
+from suna.sources import localities, published, sample, shapes, store
 
 log = logging.getLogger(__name__)
 

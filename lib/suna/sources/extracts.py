@@ -24,9 +24,9 @@ from pathlib import Path
 import pandas as pd
 
 from suna.core import reference
+from suna.core.errors import DataSourceError, ValidationError
 from suna.model import schemas
 from suna.model.areas import Area, load_all_areas
-from suna.core.errors import DataSourceError, ValidationError
 from suna.model.population import ethnicity_gaps
 from suna.sources.reading import RawTable, normalise_name, read_raw_table
 

@@ -29,8 +29,8 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from suna.core import paths
-from suna.model import schemas
 from suna.core.errors import DataSourceError, ValidationError
+from suna.model import schemas
 from suna.sources.reading import RawTable, normalise_name, read_raw_table
 
 log = logging.getLogger(__name__)

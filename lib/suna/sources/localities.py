@@ -26,9 +26,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from suna.sources import shapes
-from suna.model.areas import Area, District
 from suna.core.errors import ParametersError, SunaError
+from suna.model.areas import Area, District
+from suna.sources import shapes
 
 # What ``suna areas add`` writes for an authority reported by MSOAs: about 3 MSOAs a locality, the
 # size of the smaller primary care networks (30,000 to 50,000 patients), so that most figures show.

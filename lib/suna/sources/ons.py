@@ -38,9 +38,9 @@ from pathlib import Path
 import pandas as pd
 
 from suna.core import reference
+from suna.core.errors import DataSourceError, ValidationError
 from suna.model import schemas
 from suna.model.areas import ENGLAND_CODE, Area
-from suna.core.errors import DataSourceError, ValidationError
 from suna.model.periods import full_year, period_label
 from suna.model.population import ethnicity_gaps
 from suna.sources.reading import normalise_name, read_raw_table

@@ -28,9 +28,9 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from suna.core import paths
+from suna.core.errors import DataSourceError, ValidationError
 from suna.model import periods, schemas
 from suna.model.areas import Area
-from suna.core.errors import DataSourceError, ValidationError
 from suna.sources import http
 from suna.sources.reading import RawTable, normalise_name, read_raw_table
 

@@ -32,10 +32,10 @@ import pandas as pd
 import yaml
 
 from suna import __version__
-from suna.model import areas, schemas
 from suna.core import paths, reference
-from suna.model.areas import Area
 from suna.core.errors import DataSourceError, SunaError
+from suna.model import areas, schemas
+from suna.model.areas import Area
 from suna.model.periods import financial_year_numbers
 from suna.sources import store
 

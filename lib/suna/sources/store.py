@@ -19,10 +19,10 @@ from pathlib import Path
 import pandas as pd
 
 from suna.core import paths
+from suna.core.errors import DataSourceError, SunaError, ValidationError
 from suna.model import schemas
 from suna.model.areas import Area
 from suna.model.population import ethnicity_gaps
-from suna.core.errors import DataSourceError, SunaError, ValidationError
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from suna.model.areas import Area
 from suna.core.errors import SunaError, ValidationError
+from suna.model.areas import Area
 from suna.sources.extracts import read_extract
 from suna.sources.fingertips import import_fingertips_csv
 

@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 
 from suna import disclosure
-from suna.presentation import outputs
 from suna.model import formatting as fmt
+from suna.presentation import outputs
 
 log = logging.getLogger(__name__)
 

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from suna.presentation import charts, narrative
 from suna import indicators
 from suna.core import reference
+from suna.core.errors import UnknownAreaError
 from suna.indicators import stats
 from suna.model import formatting as fmt
-from suna.core.errors import UnknownAreaError
-from suna.views import common, View
+from suna.presentation import charts, narrative
+from suna.views import View, common
 
 if TYPE_CHECKING:
     from suna.pipeline import AreaData

@@ -19,16 +19,16 @@ from typing import Any
 
 import pandas as pd
 
-from suna.presentation import charts, maps, narrative
 from suna import disclosure, indicators
 from suna.core import reference
-from suna.model import schemas
-from suna.sources import shapes
+from suna.core.errors import ParametersError
+from suna.disclosure.counts import ALL, NDTMS  # the total's label and the treatment rule, as the views name them
 from suna.indicators import stats
 from suna.model import formatting as fmt
-from suna.disclosure.counts import ALL, NDTMS  # the total's label and the treatment rule, as the views name them
-from suna.core.errors import ParametersError
+from suna.model import schemas
 from suna.model.periods import end_year, start_year, year_end, year_start
+from suna.presentation import charts, maps, narrative
+from suna.sources import shapes
 from suna.views import View
 
 log = logging.getLogger(__name__)

@@ -19,19 +19,18 @@ from typing import Any
 
 import pandas as pd
 
-from suna.presentation import charts, maps, narrative
 from suna import disclosure
-from suna.indicators import national, stats
 from suna.core import reference
-from suna.sources import shapes
-from suna.model import formatting as fmt
-from suna.indicators import published as published_figures  # this module has its own published_indicators()
-from suna.model.areas import Area, District
 from suna.core.errors import DataSourceError, UnknownAreaError
+from suna.indicators import national, stats
+from suna.indicators import published as published_figures  # this module has its own published_indicators()
+from suna.model import formatting as fmt
+from suna.model.areas import Area, District
 from suna.model.periods import end_year
 from suna.pipeline import AreaData
-from suna.sources import ons
-from suna.views import common, View
+from suna.presentation import charts, maps, narrative
+from suna.sources import ons, shapes
+from suna.views import View, common
 
 log = logging.getLogger(__name__)
 

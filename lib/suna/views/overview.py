@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from suna.presentation import charts, narrative
-from suna.indicators import national, published as published_indicators, stats
+from suna.indicators import national, stats
+from suna.indicators import published as published_indicators
 from suna.model import formatting as fmt
 from suna.model.periods import end_year
-from suna.views import common, View
+from suna.presentation import charts, narrative
+from suna.views import View, common
 
 if TYPE_CHECKING:
     from suna.pipeline import AreaData

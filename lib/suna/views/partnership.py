@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from suna.model import formatting as fmt
-from suna.presentation import narrative, outputs, sparklines
-from suna.indicators import national, targets
 from suna.core import reference
-from suna.disclosure import counts as disclosure_counts
 from suna.core.errors import SunaError
+from suna.disclosure import counts as disclosure_counts
+from suna.indicators import national, targets
+from suna.model import formatting as fmt
 from suna.model.periods import end_year, financial_year_of, year_end, year_start
-from suna.views import common, overview, View
+from suna.presentation import narrative, outputs, sparklines
+from suna.views import View, common, overview
 
 if TYPE_CHECKING:
     from suna.pipeline import AreaData

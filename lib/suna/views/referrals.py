@@ -15,15 +15,14 @@ from typing import Any
 
 import pandas as pd
 
-from suna.presentation import charts, narrative
 from suna.core import reference
-from suna.indicators import stats
-from suna.model import formatting as fmt
 from suna.disclosure import counts as disclosure_counts
 from suna.disclosure.cohorts import NOT_RECORDED
+from suna.indicators import records, stats
+from suna.model import formatting as fmt
 from suna.model.periods import financial_years
-from suna.indicators import records
 from suna.pipeline import cohorts
+from suna.presentation import charts, narrative
 from suna.views import View
 from suna.views import common as c
 from suna.views.treatment import _category_rows, _narrative

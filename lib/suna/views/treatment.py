@@ -18,14 +18,14 @@ from typing import Any
 
 import pandas as pd
 
-from suna.presentation import charts, narrative
-from suna.model import population
 from suna.core import reference
+from suna.disclosure import SUPPRESSED
 from suna.indicators import stats
 from suna.model import formatting as fmt
-from suna.disclosure import SUPPRESSED
+from suna.model import population
 from suna.model.periods import financial_years
 from suna.pipeline import cohorts
+from suna.presentation import charts, narrative
 from suna.views import View
 from suna.views import common as c
 

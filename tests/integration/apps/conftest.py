@@ -42,7 +42,8 @@ ERROR_TEXT = re.compile(
 def voila_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app's URL on a Voilà started for this test session (preheated kernels, production flags), whose
     reports folder holds a board pack for Essex (made from the sample, as the app shows) and none for Sefton."""
-    from suna.app import server as app_server, widgets
+    from suna.app import server as app_server
+    from suna.app import widgets
 
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     for area in APP_AREAS:  # compute (or find) the areas the tests visit, once, for this process and the kernels

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from made_reports import PDF
 
-from suna.presentation import narrative, outputs
 from suna import pipeline
+from suna.presentation import narrative, outputs
 
 pytestmark = pytest.mark.browser
 

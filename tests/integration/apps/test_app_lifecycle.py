@@ -19,8 +19,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-import psutil
 import fresh_loop
+import psutil
 import pytest
 
 from suna.app import server as app_server

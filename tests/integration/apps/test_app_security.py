@@ -388,8 +388,8 @@ def test_the_kernel_websocket_runs_no_code_sent_from_the_browser(server, tmp_pat
 
 
 def test_an_unknown_kernel_id_has_no_websocket(server):
-    from tornado.websocket import WebSocketClosedError, websocket_connect
     from tornado.httpclient import HTTPClientError
+    from tornado.websocket import WebSocketClosedError, websocket_connect
 
     async def attempt() -> str:
         try:

@@ -139,8 +139,8 @@ def run_notebook(tmp_path: Path, warm_kernels: _WarmKernels) -> Callable[..., An
 @pytest.fixture
 def area_parameters() -> Callable[[str], dict[str, Any]]:
     """``area_parameters("halton")`` -> the papermill parameters of a real params file (as the batch passes them)."""
-    from suna.core import paths
     from suna.batch import read_job_parameters
+    from suna.core import paths
 
     def load(area: str, data_dir: str | None = None) -> dict[str, Any]:
         parameters, _ = read_job_parameters(paths.params_dir() / f"{area}.yaml", data_dir)
@@ -182,9 +182,9 @@ def error_outputs_fixture() -> Callable[[Any], list[Any]]:
 @pytest.fixture(scope="session")
 def run_area_notebook(tmp_path_factory):
     """Run a notebook as the batch runs it, with an area's params file; return (executed node, AreaData)."""
-    from suna.core import paths
     from suna import pipeline
     from suna.batch import execute_notebook, read_job_parameters
+    from suna.core import paths
 
     def run(notebook: Path, slug: str) -> tuple[Any, Any]:
         parameters, _ = read_job_parameters(paths.params_dir() / f"{slug}.yaml", None)

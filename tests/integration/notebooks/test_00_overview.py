@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from suna.presentation import narrative
 from suna.core import paths
+from suna.presentation import narrative
 
 pytestmark = pytest.mark.notebook
 NOTEBOOK = paths.notebooks_dir() / "00_overview.ipynb"

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from suna.model import formatting as fmt
 from suna import disclosure
-from suna.presentation import narrative, responsive
 from suna.core.errors import DisclosureError, SunaError, UnknownAreaError
-from suna.presentation.outputs import CAPTION_KEY  # the spec's usermeta key holding the caption lines (Vega ignores usermeta)
+from suna.model import formatting as fmt
+from suna.presentation import narrative, responsive
+from suna.presentation.outputs import (
+    CAPTION_KEY,  # the spec's usermeta key holding the caption lines (Vega ignores usermeta)
+)
 
 if TYPE_CHECKING:
     import altair as alt

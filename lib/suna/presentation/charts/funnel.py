@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from suna.core.errors import SunaError
 from suna.model import formatting as fmt
 from suna.presentation import narrative
 from suna.presentation.charts.base import (
@@ -25,7 +26,6 @@ from suna.presentation.charts.base import (
     _tooltip,
     assert_protected,
 )
-from suna.core.errors import SunaError
 
 if TYPE_CHECKING:
     import altair as alt

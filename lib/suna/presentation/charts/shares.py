@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from suna.core.errors import SunaError
 from suna.model import formatting as fmt
 from suna.presentation.charts.base import (
     CATEGORICAL,
@@ -28,7 +29,6 @@ from suna.presentation.charts.base import (
     assert_protected,
     caption,
 )
-from suna.core.errors import SunaError
 
 if TYPE_CHECKING:
     import altair as alt

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from suna.core.errors import SunaError, UnknownAreaError
 from suna.model import formatting as fmt
 from suna.presentation import narrative, responsive
 from suna.presentation.charts.base import (
@@ -32,7 +33,6 @@ from suna.presentation.charts.base import (
     assert_protected,
     caption,
 )
-from suna.core.errors import SunaError, UnknownAreaError
 
 if TYPE_CHECKING:
     import altair as alt
