@@ -164,6 +164,7 @@ def test_sefton_msoa_map_renders_without_crowded_labels():
 
 
 def test_essex_map_from_published_ons_counts():
+    from suna.indicators import deaths as death_indicators
     from suna.sources import ons
 
     deaths, mye = (REFERENCE / "ons_drug_poisoning_deaths_by_la_registered_1993_2020.csv",
@@ -171,8 +172,8 @@ def test_essex_map_from_published_ons_counts():
     if not (deaths.exists() and mye.exists()):
         pytest.skip("ONS deaths and population files are not present (../shared/reference/data)")
     area = areas.load_area("essex")
-    raw = ons.published_deaths_indicators(area, ons.read_ons_deaths_by_la(deaths), ons.read_nomis_population(mye))
-    if "disclosure_rule" not in raw.columns:  # ons.published_deaths_indicators leaves these to the caller (reported)
+    raw = death_indicators.period_indicators(area, ons.read_ons_deaths_by_la(deaths), ons.read_nomis_population(mye))
+    if "disclosure_rule" not in raw.columns:  # period_indicators leaves these to the caller (reported)
         raw = raw.assign(disclosure_rule="ons_deaths", measure="crude_rate")
     table = disclosure.protect_indicators(raw).table
     indicator = table["indicator_id"].iloc[0]

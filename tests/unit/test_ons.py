@@ -16,6 +16,7 @@ import pytest
 
 from suna.core.errors import DataSourceError, ValidationError
 from suna.model.areas import load_area
+from suna.indicators import deaths as death_indicators
 from suna.sources import ons
 
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "data"
@@ -85,7 +86,7 @@ def _byar(o: float) -> tuple[float, float]:
 
 
 def test_essex_district_map_from_published_figures(real_deaths, real_population):
-    table = ons.published_deaths_indicators(load_area("essex"), real_deaths, real_population)
+    table = death_indicators.period_indicators(load_area("essex"), real_deaths, real_population)
     by = table.set_index("area_code")
     assert set(load_area("essex").district_codes) <= set(by.index)
     assert {"E10000012", "E92000001"} <= set(by.index)
@@ -107,7 +108,7 @@ def test_essex_district_map_from_published_figures(real_deaths, real_population)
 
 def test_sefton_msoas_are_refused_with_the_reason(real_deaths, real_population):
     with pytest.raises(DataSourceError, match="ONS publishes these counts by local authority"):
-        ons.published_deaths_indicators(load_area("sefton"), real_deaths, real_population)
+        death_indicators.period_indicators(load_area("sefton"), real_deaths, real_population)
 
 
 # --- small layouts written here -------------------------------------------------------------------
@@ -195,7 +196,7 @@ def test_crude_rate_not_calculated_under_three_deaths(tmp_path):
     pop = pop_header + "\n" + "".join(
         f"{c},D,{y}," + ",".join(["100"] * 91) + "\n" for c in codes for y in (2020, 2021, 2022))
     population = ons.read_nomis_population(_write(tmp_path, "p.csv", pop))
-    table = ons.published_deaths_indicators(area, counts, population).set_index("area_code")
+    table = death_indicators.period_indicators(area, counts, population).set_index("area_code")
     first = table.loc[codes[0]]
     assert first["count"] == 2 and math.isnan(first["value"])
     assert first["value_note"] == "Rate not calculated: fewer than 3 deaths"

@@ -94,7 +94,7 @@ def essex_published():
 
     if not DEATHS.exists() or not MYE.exists():
         pytest.skip("ONS reference files are not present (../shared/reference/data)")
-    return deaths.published_data(load_area("essex"), ons.read_ons_deaths_by_la(DEATHS), ons.read_nomis_population(MYE))
+    return pipeline.published_deaths_data(load_area("essex"), ons.read_ons_deaths_by_la(DEATHS), ons.read_nomis_population(MYE))
 
 
 def test_published_ons_counts_draw_the_essex_district_map(essex_published):

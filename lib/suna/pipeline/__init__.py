@@ -18,6 +18,7 @@ import pandas as pd
 from suna import disclosure, indicators
 from suna.core import paths
 from suna.core.errors import DataSourceError
+from suna.indicators import deaths as death_indicators
 from suna.indicators import published as published_indicators
 from suna.model import areas, formatting
 from suna.model.areas import Area
@@ -162,6 +163,20 @@ def _has_extracts(folder: Path) -> bool:
 def area_indicators(area: str, period: str | None = None, data_dir: str | None = None) -> AreaData:
     """The CLI's entry: area by slug, GSS code or name."""
     return load_area_data(areas.find_area(area), period=period, data_dir=data_dir)
+
+
+def published_deaths_data(area: Area, deaths_counts: pd.DataFrame, population: pd.DataFrame, *,
+                          period: str | None = None, measure: str | None = None, periods: int = 5) -> AreaData:
+    """An area's data from published ONS death counts and populations alone, for the deaths views.
+
+    Any English county gets a real district map this way, without the council's records. Disclosure
+    control is the same as for record-level data (``disclosure.protect_indicators``).
+    """
+    raw = death_indicators.published_indicators(area, deaths_counts, population, period=period, measure=measure,
+                                                periods=periods)
+    latest = str(raw.loc[raw["period_sortable"].idxmax(), "period"])
+    return AreaData(area=area, period=latest, tables={}, raw_indicators=raw, protected=disclosure.protect_indicators(raw),
+                    is_synthetic=False, data_source="ONS published counts and populations")
 
 
 def summary_text(data: AreaData) -> str:

@@ -5,7 +5,7 @@ England; which districts stand out (ranked, funnel plot, map); the split by sex;
 are registered (ONS counts deaths by year of registration, so the latest periods are incomplete).
 
 They work the same on record-level deaths (``suna.pipeline.load_area_data``) and on published ONS
-counts and populations (:func:`published_data`), which gives any English county a real district map
+counts and populations (``suna.pipeline.published_deaths_data``), which gives any English county a real district map
 with the same disclosure rules (ONS: counts of 1 or 2 suppressed; no rate under the minimum counts).
 ``substance_group`` is accepted for a uniform signature; deaths have no treatment substance group.
 """
@@ -15,36 +15,25 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 
 from suna import disclosure
 from suna.core import reference
-from suna.core.errors import DataSourceError, UnknownAreaError
-from suna.indicators import national, stats
-from suna.indicators import published as published_figures  # this module has its own published_indicators()
+from suna.core.errors import UnknownAreaError
+from suna.indicators import national
+from suna.indicators import published as published_figures
+from suna.indicators.deaths import DEFAULT_INDICATOR, INDICATORS, ONS_RULE, PUBLISHED_INDICATOR, RECORD_INDICATORS
 from suna.model import formatting as fmt
 from suna.model.areas import Area, District
 from suna.model.periods import end_year
 from suna.pipeline import AreaData
-from suna.presentation import charts, maps, narrative
-from suna.sources import ons, shapes
+from suna.presentation import charts, maps
+from suna.sources import shapes
 from suna.views import View, common
 
 log = logging.getLogger(__name__)
 
-INDICATORS: dict[str, str] = {
-    "drug_misuse_deaths": "Deaths from drug misuse",
-    "drug_poisoning_deaths": "Deaths related to drug poisoning",
-    "drug_poisoning_deaths_ons": "Deaths related to drug poisoning (ONS registrations)",
-}
-RECORD_INDICATORS = ("drug_misuse_deaths", "drug_poisoning_deaths")  # computed from death records
-PUBLISHED_INDICATOR = "drug_poisoning_deaths_ons"  # ONS's figures for every authority (suna.indicators.published)
-DEFAULT_INDICATOR = "drug_misuse_deaths"
-ONS_RULE = "ons_deaths"
-PUBLISHED_SOURCE = ("ONS, Deaths related to drug poisoning by local authority (registrations), and ONS mid-year "
-                    "population estimates; rates calculated by SUNA where ONS publishes none")
 REGISTRATION_NOTE = (
     "ONS counts deaths in the year they are registered, not the year they happened. Drug deaths are referred to a "
     "coroner and are often registered months or years after the death, so the most recent periods are incomplete "
@@ -237,64 +226,6 @@ def _delay_findings(mine: pd.DataFrame, place: str, end: int) -> list[str]:
         out.append(f"Some counts of deaths registered in {end} in {place} are suppressed (small numbers), so the share registered late is not shown.")
     out.append(REGISTRATION_NOTE)
     return out
-
-
-# --------------------------------------------------------------------------------------------------
-# Published ONS counts and populations -> the same views
-# --------------------------------------------------------------------------------------------------
-def published_indicators(area: Area, deaths_counts: pd.DataFrame, population: pd.DataFrame, *,
-                         period: str | None = None, measure: str | None = None, periods: int = 5) -> pd.DataFrame:
-    """The raw indicators table of ``periods`` successive pooled periods from published ONS tables.
-
-    ``suna.sources.ons.published_deaths_indicators`` computes each period; this gives the rows SUNA's
-    indicator id (``drug_poisoning_deaths`` / ``drug_misuse_deaths``), measure, polarity and ONS
-    disclosure rule, and compares districts with the region where the region's rate is there.
-
-    Raises:
-        DataSourceError: the tables cannot give even the latest period (the message says why).
-    """
-    latest = ons.published_deaths_indicators(area, deaths_counts, population, period=period, measure=measure)
-    end = end_year(latest["period"].iloc[0])
-    frames = [latest]
-    for back in range(1, max(periods, 1)):
-        try:
-            frames.append(ons.published_deaths_indicators(area, deaths_counts, population, period=str(end - back), measure=measure))
-        except DataSourceError as exc:
-            log.info("published deaths: stopped at %s (%s)", end - back, exc)
-            break
-    raw = pd.concat(frames, ignore_index=True)
-    kind = measure or str(deaths_counts["measure"].dropna().iloc[0])
-    crude = raw["measure_type"].astype(str).str.startswith("crude")
-    ind_id = f"{kind}_deaths"
-    words = INDICATORS.get(ind_id, ind_id.replace("_", " ").capitalize())
-    raw = raw.assign(
-        indicator_id=ind_id,
-        indicator_name=f"{words} (ONS registrations{', crude rate' if crude.any() else ''})",
-        measure="crude_rate" if crude.any() else "dsr",
-        unit="per 100,000",
-        polarity="high_is_bad",
-        disclosure_rule=ONS_RULE,
-        fingertips_id=float("nan"),
-        source=PUBLISHED_SOURCE,
-    )
-    region = raw[raw["area_code"] == area.region_code].set_index("period")["value"]
-    bench = raw["period"].map(region) if len(region) else pd.Series(float("nan"), index=raw.index)
-    compared = stats.compare_to_benchmark(raw["value"], raw["value_lower_ci95"], raw["value_upper_ci95"], bench, "high_is_bad")
-    raw["compared_to_region"] = [None if c in (area.region_code, narrative.ENGLAND_CODE) or pd.isna(b) else v
-                                 for c, b, v in zip(raw["area_code"], bench, compared)]
-    return raw
-
-
-def published_data(area: Area, deaths_counts: pd.DataFrame, population: pd.DataFrame, *,
-                   period: str | None = None, measure: str | None = None, periods: int = 5) -> Any:
-    """An ``AreaData`` built from published ONS counts and populations only, for the deaths views.
-
-    Disclosure control is the same as for record-level data (``disclosure.protect_indicators``).
-    """
-    raw = published_indicators(area, deaths_counts, population, period=period, measure=measure, periods=periods)
-    latest = str(raw.loc[raw["period_sortable"].idxmax(), "period"])
-    return AreaData(area=area, period=latest, tables={}, raw_indicators=raw, protected=disclosure.protect_indicators(raw),
-                    is_synthetic=False, data_source="ONS published counts and populations")
 
 
 VIEWS = {
