@@ -6,7 +6,7 @@ and by the views that count people, so that a view and the indicators never coun
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -15,9 +15,9 @@ from suna.model import schemas
 from suna.model.periods import year_end, year_start
 
 
-def treatment_records(data: Any) -> pd.DataFrame:
+def treatment_records(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """The area's treatment table (empty with the canonical columns when there is none)."""
-    table = data.tables.get("treatment")
+    table = tables.get("treatment")
     if table is None:
         return pd.DataFrame(columns=list(schemas.schema("treatment").columns))
     return table

@@ -8,7 +8,6 @@ Voilà app answers a district change without reloading or recomputing.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,36 +22,10 @@ from suna.indicators import published as published_indicators
 from suna.model import areas, formatting
 from suna.model.areas import Area
 from suna.pipeline import result_cache
+from suna.pipeline.area_data import AreaData
 from suna.sources import extracts, localities, published, sample, store
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class AreaData:
-    """Everything the reports on one area need, already through disclosure control."""
-
-    area: Area
-    period: str
-    tables: dict[str, pd.DataFrame] = field(repr=False)
-    raw_indicators: pd.DataFrame = field(repr=False)
-    protected: Any = field(repr=False)  # suna.disclosure.Protected
-    is_synthetic: bool = True
-    data_source: str = ""
-    fingerprint: str = ""  # the result cache's key: changes with the area, period, inputs or code
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """The protected indicators table (what may be shown)."""
-        return self.protected.table
-
-    @property
-    def footnote(self) -> str:
-        return self.protected.footnote
-
-    @property
-    def synthetic_notice(self) -> str:
-        return sample.SYNTHETIC_NOTICE if self.is_synthetic else ""
 
 
 def load_area_data(

@@ -33,6 +33,7 @@ from suna.disclosure.cohorts import Breakdown, Cohort, protect_cohort
 from suna.indicators import records as filters  # the NDTMS record filters every cohort shares
 from suna.model.periods import year_end, year_start
 from suna.pipeline import result_cache
+from suna.pipeline.area_data import AreaData
 
 # Age bands of the OHID adult commissioning support packs' age profile (as in the Essex Drug and Alcohol Needs
 # Assessment, 2023, Figure 5: 18-29 ... 70-79);
@@ -89,8 +90,8 @@ _BUILT: dict[tuple[Any, ...], tuple[Any, Cohort]] = {}  # the cohorts last built
 def _kept(build: Callable[[Any, str], Cohort]) -> Callable[[Any, str], Cohort]:
     """A cohort built once per treatment table, area and year: an app's district switch or a ten-year
     trend reuses it rather than counting the records again. Small, oldest dropped first."""
-    def cohort(data: Any, period: str) -> Cohort:
-        records = filters.treatment_records(data)
+    def cohort(data: AreaData, period: str) -> Cohort:
+        records = filters.treatment_records(data.tables)
         key = (build.__name__, id(records), id(data.area), period)
         hit = _BUILT.get(key)
         if hit is None or hit[0][0] is not records or hit[0][1] is not data.area:  # ids reused by new objects
@@ -103,14 +104,14 @@ def _kept(build: Callable[[Any, str], Cohort]) -> Callable[[Any, str], Cohort]:
     return cohort
 
 
-def _saved_or_built(build: Callable[[Any, str], Cohort], data: Any, period: str) -> Cohort:
+def _saved_or_built(build: Callable[[Any, str], Cohort], data: AreaData, period: str) -> Cohort:
     """The cohort as saved beside the area's indicators (same data, period and library), else built and saved.
 
     Every notebook kernel of a batch and every app kernel needs the same cohorts; built once, they
     are read by the others (``suna.pipeline.result_cache``: the indicators' key, so never stale).
     """
     key = getattr(data, "fingerprint", "")
-    records = filters.treatment_records(data)
+    records = filters.treatment_records(data.tables)
     # the records themselves are in the name too: an AreaData given other records keeps its fingerprint
     name = f"cohort-{build.__name__}-{period}-{_digest(records)}"
     saved = result_cache.load_derived(data.area, key, name)
@@ -151,11 +152,11 @@ def with_route(records: pd.DataFrame) -> pd.DataFrame:
 
 
 @_kept
-def adults_in_treatment(data: Any, period: str) -> Cohort:
+def adults_in_treatment(data: AreaData, period: str) -> Cohort:
     """Adults in treatment in the year, once each: by group, sex and successful completion (the
     indicators' figures, in every district), age band by sex, ethnic group, inpatient detoxification and
     residential rehabilitation (the indicators' figures, by district for all groups)."""
-    adult_episodes = filters.adults(filters.treatment_records(data))
+    adult_episodes = filters.adults(filters.treatment_records(data.tables))
     episodes = filters.in_treatment(adult_episodes, period)
     ended = (episodes["discharge_date"] >= year_start(period)) & (episodes["discharge_date"] <= year_end(period))
     done = ended & (episodes["exit_reason"] == SUCCESSFUL) & ~indicators.represented(adult_episodes).reindex(episodes.index).fillna(False).astype(bool)
@@ -177,10 +178,10 @@ def adults_in_treatment(data: Any, period: str) -> Cohort:
 
 
 @_kept
-def new_presentations(data: Any, period: str) -> Cohort:
+def new_presentations(data: AreaData, period: str) -> Cohort:
     """Adults starting treatment in the year, once each: by group, sex, wait and referral source (the
     indicators' figures, in every district), referral route, route by sex, ethnic group."""
-    people = filters.one_per_person(filters.started_in(filters.adults(filters.treatment_records(data)), period))
+    people = filters.one_per_person(filters.started_in(filters.adults(filters.treatment_records(data.tables)), period))
     people = people.assign(wait=_band((people["start_date"] - people["referral_date"]).dt.days, WAIT_BANDS))
     return protect_cohort(people, data.area, [
         Breakdown(("route",)),
@@ -195,19 +196,19 @@ def new_presentations(data: Any, period: str) -> Cohort:
 
 
 @_kept
-def young_new_presentations(data: Any, period: str) -> Cohort:
+def young_new_presentations(data: AreaData, period: str) -> Cohort:
     """Young people (under 18) starting treatment in the year, once each: by group, route by sex."""
-    records = filters.treatment_records(data)
+    records = filters.treatment_records(data.tables)
     people = with_route(filters.one_per_person(filters.started_in(records[records["age_years"].fillna(99) < 18], period)))
     return protect_cohort(people, data.area, [Breakdown(("sex", "route"), groups_in_districts=False)],
                           {"route": routes(), "sex": reference.category_codes("sexes")})
 
 
 @_kept
-def young_people_in_treatment(data: Any, period: str) -> Cohort:
+def young_people_in_treatment(data: AreaData, period: str) -> Cohort:
     """Young people (under 18 at the start) in treatment in the year, once each: by primary substance and by
     sex (the young people's indicator's figures)."""
-    records = filters.treatment_records(data)
+    records = filters.treatment_records(data.tables)
     people = filters.one_per_person(filters.in_treatment(records[records["age_years"].fillna(99) < 18], period))
     people = people.assign(primary_substance=indicators.primary_substance(people["substances"]))
     return protect_cohort(people, data.area, [
@@ -217,10 +218,10 @@ def young_people_in_treatment(data: Any, period: str) -> Cohort:
 
 
 @_kept
-def exits(data: Any, period: str) -> Cohort:
+def exits(data: AreaData, period: str) -> Cohort:
     """Adults' treatment episodes ending in the year: by group, sex and successful or not (the
     indicators' figures), time in treatment, exit reason, route to merged exit."""
-    episodes = with_route(filters.exited_in(filters.adults(filters.treatment_records(data)), period))
+    episodes = with_route(filters.exited_in(filters.adults(filters.treatment_records(data.tables)), period))
     episodes = episodes.assign(duration=_band((episodes["discharge_date"] - episodes["start_date"]).dt.days, DURATION_BANDS))
     return protect_cohort(episodes, data.area, [
         Breakdown(("duration",)),
@@ -233,7 +234,7 @@ def exits(data: Any, period: str) -> Cohort:
                    "success": ("exit_reason", lambda code: SUCCESS if code == SUCCESSFUL else NO_SUCCESS)})
 
 
-def over_years(cohort: Callable[[Any, str], Cohort], data: Any, years: Sequence[str], columns: Sequence[str] = (),
+def over_years(cohort: Callable[[Any, str], Cohort], data: AreaData, years: Sequence[str], columns: Sequence[str] = (),
                substance_group: str | None | type[Ellipsis] = ...) -> tuple[pd.DataFrame, Protected]:
     """One breakdown of a cohort for each of the years, stacked with a ``period`` column (each year's own protection)."""
     counts, tables, records = [], [], []

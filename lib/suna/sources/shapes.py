@@ -245,7 +245,6 @@ def fit_to_budget(layer: gpd.GeoDataFrame, max_bytes: int | None = None) -> gpd.
     National Grid; coordinates are then snapped to the manifest's decimal places, keeping every
     polygon valid. If even the largest tolerance does not fit, that result is kept with a warning.
     """
-    import shapely
 
     budget = manifest()["budget"]
     limit = int(budget["max_bytes"] if max_bytes is None else max_bytes)

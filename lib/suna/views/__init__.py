@@ -86,7 +86,7 @@ def show(view: View, table: bool = True) -> None:
         display(HTML(caption))
 
 
-def page_note(data: Any, synthetic: bool = True) -> None:
+def page_note(data: AreaData, synthetic: bool = True) -> None:
     """Display the page's one note on privacy (and the synthetic-data notice), once, near its top.
 
     ``synthetic=False`` leaves the notice to a section that states it already (``about_data``).
@@ -97,7 +97,7 @@ def page_note(data: Any, synthetic: bool = True) -> None:
     display(HTML(outputs.page_note_html(rule_sentences(data), notice)))
 
 
-def rule_sentences(data: Any) -> list[str]:
+def rule_sentences(data: AreaData) -> list[str]:
     """Disclosure control's own sentences for the area's figures (``suna.disclosure.footnote``), one each."""
     record = getattr(getattr(data, "protected", None), "record", None)
     text = disclosure.footnote(record) if record is not None and len(record) else ""
@@ -128,6 +128,7 @@ from suna.views import referrals, treatment  # noqa: E402
 REGISTRY.update(treatment.VIEWS)
 REGISTRY.update(referrals.VIEWS)
 
+from suna.pipeline import AreaData
 from suna.views import partnership  # noqa: E402
 
 REGISTRY.update(partnership.VIEWS)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,11 +21,11 @@ import pandas as pd
 from suna import disclosure, indicators
 from suna.core import reference
 from suna.core.errors import ParametersError
-from suna.disclosure.counts import ALL, NDTMS  # the total's label and the treatment rule, as the views name them
+from suna.disclosure.counts import ALL  # the total's label and the treatment rule, as the views name them
 from suna.indicators import stats
 from suna.model import formatting as fmt
-from suna.model import schemas
-from suna.model.periods import end_year, start_year, year_end, year_start
+from suna.model.periods import end_year, start_year
+from suna.pipeline import AreaData
 from suna.presentation import charts, maps, narrative
 from suna.sources import shapes
 from suna.views import View
@@ -49,7 +48,7 @@ class Selection:
     district_code: str | None
 
 
-def select(data: Any, district: str | None = None, period: str | None = None,
+def select(data: AreaData, district: str | None = None, period: str | None = None,
            substance_group: str | None = None) -> Selection:
     """Resolve a view's choices into codes and words, failing with SUNA's message for an unknown one.
 
@@ -94,7 +93,7 @@ def labelled(table: pd.DataFrame, column: str, kind: str) -> pd.DataFrame:
     return table.assign(**{column: table[column].map(lambda c: labels.get(c, c))})
 
 
-def view_footnote(data: Any, source: str = TREATMENT_SOURCE, extra: str = "") -> str:
+def view_footnote(data: AreaData, source: str = TREATMENT_SOURCE, extra: str = "") -> str:
     """The source and any note on what a view counts, in one line.
 
     What disclosure control hid, and the synthetic-data notice, are said once per page
@@ -126,7 +125,7 @@ def needs_records(table: str, title: str | None = None) -> Callable[[Callable[..
         heading = title or (view.__doc__ or view.__name__).strip().splitlines()[0].split(",")[0].split(":")[0].rstrip(".")
 
         @functools.wraps(view)
-        def guarded(data: Any, *args: Any, **kwargs: Any) -> View:
+        def guarded(data: AreaData, *args: Any, **kwargs: Any) -> View:
             if data.tables.get(table) is not None:
                 return view(data, *args, **kwargs)
             # the choices given are still checked (the data's own period may be a published one, "2018 - 20")
@@ -148,7 +147,7 @@ def latest_protected(rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return table[table["period"].astype(str) == latest], latest
 
 
-def missing_records(title: str, table: str, place: str, data: Any) -> View:
+def missing_records(title: str, table: str, place: str, data: AreaData) -> View:
     """The view for a topic whose records the authority has not supplied: no chart, one plain sentence."""
     area = data.area
     return View(
@@ -162,7 +161,7 @@ def missing_records(title: str, table: str, place: str, data: Any) -> View:
     )
 
 
-def no_figures(title: str, what: str, selection: Selection, data: Any) -> View:
+def no_figures(title: str, what: str, selection: Selection, data: AreaData) -> View:
     """The view for a valid choice with nothing to show: no chart, one finding that says so."""
     return View(
         title=title,
@@ -191,7 +190,7 @@ def pick_area(table: pd.DataFrame, selection: Selection) -> pd.DataFrame:
     return table[table["area_code"] == selection.area_code]
 
 
-def indicator_rows(data: Any, indicator_id: str) -> pd.DataFrame:
+def indicator_rows(data: AreaData, indicator_id: str) -> pd.DataFrame:
     """The protected indicators table's rows for one indicator (empty when it was not computed)."""
     table = data.table
     if table is None or table.empty or "indicator_id" not in table.columns:
@@ -633,7 +632,7 @@ def indicator_map(data: AreaData, indicator_id: str | None, what: str, *, distri
                 footnote=rows_footnote(data, districts, f"Boundaries: {boundary}." if boundary else ""), findings=findings)
 
 
-def too_small(title: str, what: str, selection: Selection, data: Any, record: pd.DataFrame | None = None) -> View:
+def too_small(title: str, what: str, selection: Selection, data: AreaData, record: pd.DataFrame | None = None) -> View:
     """The view for a ward or MSOA whose crossed breakdown is not published (see ``suna.disclosure.counts.district_detail``)."""
     choices = [c for c, chosen in (("the whole area", selection.district_code), ("all substance groups", selection.substance_group)) if chosen]
     advice = f" Choose {' or '.join(choices)}." if choices else ""
@@ -647,7 +646,7 @@ def too_small(title: str, what: str, selection: Selection, data: Any, record: pd
     )
 
 
-def about_data(data: Any) -> View:
+def about_data(data: AreaData) -> View:
     """Where the figures come from, and the synthetic-data notice when they are the sample."""
     findings = [f"Area: {data.area.name} ({data.area.code}), {data.area.region_name}; period {data.period}; "
                 f"districts: {len(data.area.districts)} ({data.area.district_type})."]
@@ -657,7 +656,7 @@ def about_data(data: Any) -> View:
     return View(title=f"About these figures: {data.area.name}", findings=findings)
 
 
-def indicator_findings(data: Any, indicator_ids: Sequence[str], selection: Selection, title: str) -> View:
+def indicator_findings(data: AreaData, indicator_ids: Sequence[str], selection: Selection, title: str) -> View:
     """suna.presentation.narrative's plain-English findings for some indicators of the area (or a district), in the period."""
     table = data.table
     rows = meaningful(table[table["indicator_id"].isin(list(indicator_ids))]) if len(table) and "indicator_id" in table.columns else table

@@ -21,7 +21,7 @@ from suna.disclosure.cohorts import NOT_RECORDED
 from suna.indicators import records, stats
 from suna.model import formatting as fmt
 from suna.model.periods import financial_years
-from suna.pipeline import cohorts
+from suna.pipeline import AreaData, cohorts
 from suna.presentation import charts, narrative
 from suna.views import View
 from suna.views import common as c
@@ -38,7 +38,7 @@ REFERRAL_INDICATOR = "referral_source_share"
 routes = cohorts.routes
 
 
-def _england_shares(data: Any, sex: str = "Persons") -> pd.DataFrame:
+def _england_shares(data: AreaData, sex: str = "Persons") -> pd.DataFrame:
     """England's published referral-route shares from the indicators table (empty when it holds none)."""
     rows = c.indicator_rows(data, REFERRAL_INDICATOR)
     if rows.empty:
@@ -50,7 +50,7 @@ def _england_shares(data: Any, sex: str = "Persons") -> pd.DataFrame:
 
 
 @c.needs_records("treatment")
-def referral_sources(data: Any, *, district: str | None = None, period: str | None = None,
+def referral_sources(data: AreaData, *, district: str | None = None, period: str | None = None,
                      substance_group: str | None = None) -> View:
     """Shares of new presentations by referral route, for each substance group, against England where published."""
     sel = c.select(data, district, period, substance_group)
@@ -131,7 +131,7 @@ def _against_england(row: pd.Series, england: float) -> str:
 
 
 @c.needs_records("treatment")
-def referral_sources_by_sex(data: Any, *, district: str | None = None, period: str | None = None,
+def referral_sources_by_sex(data: AreaData, *, district: str | None = None, period: str | None = None,
                             substance_group: str | None = None) -> View:
     """Shares of new presentations by referral route for men and women, against England where published."""
     sel = c.select(data, district, period, substance_group)
@@ -140,7 +140,7 @@ def referral_sources_by_sex(data: Any, *, district: str | None = None, period: s
                           "Adults starting treatment in the year, by the source of their referral.")
 
 
-def _routes_by_sex(data: Any, sel: c.Selection, cohort: Any, title: str, noun: str, extra: str) -> View:
+def _routes_by_sex(data: AreaData, sel: c.Selection, cohort: Any, title: str, noun: str, extra: str) -> View:
     """Route shares by sex; one substance group's for the whole area only (a district's, nearly all
     suppressed, would be slow to protect: ``groups_in_districts`` of ``suna.disclosure.cohorts.Breakdown``)."""
     if sel.district_code and sel.substance_group:
@@ -168,12 +168,12 @@ def _routes_by_sex(data: Any, sel: c.Selection, cohort: Any, title: str, noun: s
 
 
 @c.needs_records("treatment")
-def young_people_routes(data: Any, *, district: str | None = None, period: str | None = None,
+def young_people_routes(data: AreaData, *, district: str | None = None, period: str | None = None,
                         substance_group: str | None = None) -> View:
     """Referral routes of young people (under 18) starting treatment, boys and girls."""
     sel = c.select(data, district, period, substance_group)
     title = f"Young people's referral routes (under 18): {sel.place}, {fmt.format_period(sel.period)}"
-    if records.treatment_records(data)["age_years"].fillna(99).lt(18).sum() == 0:
+    if records.treatment_records(data.tables)["age_years"].fillna(99).lt(18).sum() == 0:
         return View(title=title, footnote=c.view_footnote(data),
                     findings=[f"The treatment records for {data.area.name} hold no young people (under 18), "
                               "so young people's referral routes cannot be shown."])
@@ -182,7 +182,7 @@ def young_people_routes(data: Any, *, district: str | None = None, period: str |
 
 
 @c.needs_records("treatment")
-def criminal_justice_trend(data: Any, *, district: str | None = None, period: str | None = None,
+def criminal_justice_trend(data: AreaData, *, district: str | None = None, period: str | None = None,
                            substance_group: str | None = None) -> View:
     """Share of new presentations referred by criminal justice, over ten years, with 95% confidence intervals."""
     sel = c.select(data, district, period, substance_group)
@@ -208,7 +208,7 @@ def criminal_justice_trend(data: Any, *, district: str | None = None, period: st
 
 
 def _proportion_rows(table: pd.DataFrame, raw: pd.DataFrame, column: str, part: str, indicator_id: str, name: str,
-                     data: Any) -> pd.DataFrame:
+                     data: AreaData) -> pd.DataFrame:
     """Indicator-shaped rows (Fingertips layout) of one category's share, from protected counts.
 
     The Wilson interval is computed from the true counts only where both the count and its total are
@@ -256,7 +256,7 @@ def _trend_findings(mine: pd.DataFrame, sel: c.Selection, years: list[str]) -> l
 
 
 @c.needs_records("treatment")
-def waiting_times(data: Any, *, district: str | None = None, period: str | None = None,
+def waiting_times(data: AreaData, *, district: str | None = None, period: str | None = None,
                   substance_group: str | None = None) -> View:
     """Waits from referral to the start of treatment for new presentations, by substance group."""
     sel = c.select(data, district, period, substance_group)
@@ -295,7 +295,7 @@ def waiting_times(data: Any, *, district: str | None = None, period: str | None 
 
 
 @c.needs_records("treatment")
-def referral_flow(data: Any, *, district: str | None = None, period: str | None = None,
+def referral_flow(data: AreaData, *, district: str | None = None, period: str | None = None,
                   substance_group: str | None = None) -> View:
     """Adults leaving treatment in the year: referral route -> substance group -> exit reason."""
     sel = c.select(data, district, period, substance_group)
@@ -343,7 +343,7 @@ def _flow_findings(mine: pd.DataFrame, sel: c.Selection) -> list[str]:
 
 
 @c.needs_records("treatment")
-def referral_mix_by_district(data: Any, *, district: str | None = None, period: str | None = None,
+def referral_mix_by_district(data: AreaData, *, district: str | None = None, period: str | None = None,
                              substance_group: str | None = None) -> View:
     """Referral routes of new presentations in each district, and which districts differ from the area as a whole."""
     sel = c.select(data, district, period, substance_group)
@@ -370,7 +370,7 @@ def referral_mix_by_district(data: Any, *, district: str | None = None, period: 
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
 
 
-def _district_differences(rows: pd.DataFrame, data: Any, sel: c.Selection, route: str) -> list[str]:
+def _district_differences(rows: pd.DataFrame, data: AreaData, sel: c.Selection, route: str) -> list[str]:
     """Districts whose 95% interval for a route's share lies wholly above or below the whole area's share."""
     whole = rows[rows["area_code"] == data.area.code]
     if whole.empty or fmt.is_missing(whole["value"].iloc[0]):
@@ -402,7 +402,7 @@ FINDINGS_INDICATORS = ("referral_source_share", "waiting_within_3_weeks")
 
 
 @c.needs_records("treatment")
-def findings(data: Any, *, district: str | None = None, period: str | None = None,
+def findings(data: AreaData, *, district: str | None = None, period: str | None = None,
              substance_group: str | None = None) -> View:
     """Plain-English findings for the referral and waiting-time indicators (suna.presentation.narrative)."""
     sel = c.select(data, district, period, substance_group)

@@ -24,7 +24,7 @@ from suna.indicators import stats
 from suna.model import formatting as fmt
 from suna.model import population
 from suna.model.periods import financial_years
-from suna.pipeline import cohorts
+from suna.pipeline import AreaData, cohorts
 from suna.presentation import charts, narrative
 from suna.views import View
 from suna.views import common as c
@@ -37,7 +37,7 @@ COMPLETION_INDICATORS = cohorts.COMPLETION_INDICATORS
 GROUPS = tuple(reference.category_codes("substance_groups"))
 
 
-def _people_by_group_over_years(data: Any, sel: c.Selection, cohort: Any, title: str, noun: str) -> View:
+def _people_by_group_over_years(data: AreaData, sel: c.Selection, cohort: Any, title: str, noun: str) -> View:
     """Adults counted once a year by substance group over the ten years to the period (each year's cohort totals)."""
     years = financial_years(sel.period)
     counts, protected = cohorts.over_years(cohort, data, years)
@@ -80,7 +80,7 @@ def _trend_findings(mine: pd.DataFrame, sel: c.Selection, years: list[str], noun
 
 
 @c.needs_records("treatment")
-def numbers_in_treatment(data: Any, *, district: str | None = None, period: str | None = None,
+def numbers_in_treatment(data: AreaData, *, district: str | None = None, period: str | None = None,
                          substance_group: str | None = None) -> View:
     """Adults in structured treatment by substance group, each of the ten financial years to the period."""
     sel = c.select(data, district, period, substance_group)
@@ -89,7 +89,7 @@ def numbers_in_treatment(data: Any, *, district: str | None = None, period: str 
 
 
 @c.needs_records("treatment")
-def new_presentations(data: Any, *, district: str | None = None, period: str | None = None,
+def new_presentations(data: AreaData, *, district: str | None = None, period: str | None = None,
                       substance_group: str | None = None) -> View:
     """Adults starting treatment (new presentations) by substance group over ten financial years."""
     sel = c.select(data, district, period, substance_group)
@@ -98,7 +98,7 @@ def new_presentations(data: Any, *, district: str | None = None, period: str | N
 
 
 @c.needs_records("treatment")
-def age_sex_profile(data: Any, *, district: str | None = None, period: str | None = None,
+def age_sex_profile(data: AreaData, *, district: str | None = None, period: str | None = None,
                     substance_group: str | None = None) -> View:
     """Adults in treatment in the year by age band and sex (a population pyramid).
 
@@ -143,7 +143,7 @@ def _age_sex_findings(mine: pd.DataFrame, sel: c.Selection) -> list[str]:
 
 
 @c.needs_records("treatment")
-def ethnicity_profile(data: Any, *, district: str | None = None, period: str | None = None,
+def ethnicity_profile(data: AreaData, *, district: str | None = None, period: str | None = None,
                       substance_group: str | None = None) -> View:
     """Ethnic group of adults in treatment and of new presentations, as shares, against the resident population where known.
 
@@ -199,7 +199,7 @@ def ethnicity_profile(data: Any, *, district: str | None = None, period: str | N
 RESIDENTS = "Residents (Census 2021)"
 
 
-def _resident_shares(data: Any, sel: c.Selection) -> pd.DataFrame | None:
+def _resident_shares(data: AreaData, sel: c.Selection) -> pd.DataFrame | None:
     """The chosen place's usual residents by ethnic group as chart rows, or None without the table."""
     table = data.tables.get("population_ethnicity")
     if table is None or table.empty:
@@ -251,7 +251,7 @@ def _ethnicity_finding(cohort: str, counts: pd.DataFrame, residents: pd.DataFram
 
 
 @c.needs_records("treatment")
-def treatment_rate_by_district(data: Any, *, district: str | None = None, period: str | None = None,
+def treatment_rate_by_district(data: AreaData, *, district: str | None = None, period: str | None = None,
                                substance_group: str | None = None) -> View:
     """Adults in treatment per 100,000 adults, each district against England (from the indicators table)."""
     sel = c.select(data, district, period, substance_group)
@@ -287,7 +287,7 @@ def _category_rows(rows: pd.DataFrame, substance_group: str | None) -> pd.DataFr
     return picked.assign(category_type=None, category=None)
 
 
-def _indicator_table(rows: pd.DataFrame, data: Any) -> pd.DataFrame:
+def _indicator_table(rows: pd.DataFrame, data: AreaData) -> pd.DataFrame:
     """Protected indicator rows for display: area, value, 95% CI, count, compared with England."""
     records = rows.to_dict("records")
     return pd.DataFrame({
@@ -309,7 +309,7 @@ def _narrative(rows: pd.DataFrame, sel: c.Selection) -> list[str]:
 
 
 @c.needs_records("treatment")
-def time_in_treatment(data: Any, *, district: str | None = None, period: str | None = None,
+def time_in_treatment(data: AreaData, *, district: str | None = None, period: str | None = None,
                       substance_group: str | None = None) -> View:
     """How long adults leaving treatment in the year had been in treatment, in the packs' bands."""
     sel = c.select(data, district, period, substance_group)
@@ -345,7 +345,7 @@ SUCCESSFUL = cohorts.SUCCESSFUL
 
 
 @c.needs_records("treatment")
-def exits_by_reason(data: Any, *, district: str | None = None, period: str | None = None,
+def exits_by_reason(data: AreaData, *, district: str | None = None, period: str | None = None,
                     substance_group: str | None = None) -> View:
     """Why adults left treatment in the year, as shares of exits, by substance group."""
     sel = c.select(data, district, period, substance_group)
@@ -379,7 +379,7 @@ def exits_by_reason(data: Any, *, district: str | None = None, period: str | Non
 
 
 @c.needs_records("treatment")
-def successful_completion(data: Any, *, district: str | None = None, period: str | None = None,
+def successful_completion(data: AreaData, *, district: str | None = None, period: str | None = None,
                           substance_group: str | None = None) -> View:
     """Successful completion (without re-presentation within 6 months) by substance group, against England with 95% CIs."""
     sel = c.select(data, district, period, substance_group)
@@ -407,7 +407,7 @@ def successful_completion(data: Any, *, district: str | None = None, period: str
 
 
 @c.needs_records("treatment")
-def unmet_need_cascade(data: Any, *, district: str | None = None, period: str | None = None,
+def unmet_need_cascade(data: AreaData, *, district: str | None = None, period: str | None = None,
                        substance_group: str | None = None) -> View:
     """From estimated need to successful completion: estimated need, adults in treatment, successful completions.
 
@@ -458,7 +458,7 @@ def unmet_need_cascade(data: Any, *, district: str | None = None, period: str | 
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
 
 
-def _need_rows(data: Any, sel: c.Selection) -> pd.DataFrame:
+def _need_rows(data: AreaData, sel: c.Selection) -> pd.DataFrame:
     """The estimated-need stage from the unmet-need indicators (their denominator), when there is one."""
     ids = {"opiate": "unmet_need_opiate_crack", "alcohol_only": "unmet_need_alcohol"}
     wanted = [ids[sel.substance_group]] if sel.substance_group in ids else ([] if sel.substance_group else list(ids.values()))
@@ -478,7 +478,7 @@ def _need_rows(data: Any, sel: c.Selection) -> pd.DataFrame:
 
 
 @c.needs_records("treatment")
-def treatment_rate_map(data: Any, *, district: str | None = None, period: str | None = None,
+def treatment_rate_map(data: AreaData, *, district: str | None = None, period: str | None = None,
                        substance_group: str | None = None) -> View:
     """A district map of adults in treatment per 100,000 adults (all substance groups), coloured against England."""
     sel = c.select(data, district, period, substance_group)
@@ -493,7 +493,7 @@ FINDINGS_INDICATORS = ("adults_in_treatment", "new_presentations", "treatment_ra
 
 
 @c.needs_records("treatment")
-def findings(data: Any, *, district: str | None = None, period: str | None = None,
+def findings(data: AreaData, *, district: str | None = None, period: str | None = None,
              substance_group: str | None = None) -> View:
     """Plain-English findings for the treatment indicators: value, England and region, trend (suna.presentation.narrative)."""
     sel = c.select(data, district, period, substance_group)
