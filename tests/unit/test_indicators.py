@@ -305,12 +305,12 @@ def test_age_groups_are_persons_rows_that_add_up_to_all_ages(computed, slug: str
 
 def test_age_groups_must_cover_every_age_without_a_gap() -> None:
     spec = {"categories": ["age_group"], "age_groups": [[0, 17], [18, 39], [40, 64], [65, None]]}
-    indicators._check_age_groups("ok", spec)
+    indicators.definitions._check_age_groups("ok", spec)
     for bad in ([[0, 17], [20, None]], [[5, 17], [18, None]], [[0, 17], [18, 64]], []):
         with pytest.raises(ParametersError, match="age_groups"):
-            indicators._check_age_groups("bad", {**spec, "age_groups": bad})
+            indicators.definitions._check_age_groups("bad", {**spec, "age_groups": bad})
     with pytest.raises(ParametersError, match="age_groups"):
-        indicators._check_age_groups("bad", {"categories": [], "age_groups": spec["age_groups"]})
+        indicators.definitions._check_age_groups("bad", {"categories": [], "age_groups": spec["age_groups"]})
     assert [indicators.age_group_label(*g) for g in spec["age_groups"]] == ["<18 yrs", "18-39 yrs", "40-64 yrs", "65+ yrs"]
 
 
