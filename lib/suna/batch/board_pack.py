@@ -32,6 +32,7 @@ from typing import Any
 from suna import __version__
 from suna.batch import publish
 from suna.core import paths
+from suna.core.errors import SunaError
 
 logger = logging.getLogger(__name__)
 
@@ -430,8 +431,6 @@ def chromium() -> Iterator[Any]:
     Raises:
         SunaError: Playwright or chromium is not installed.
     """
-    from suna.core.errors import SunaError
-
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
@@ -459,8 +458,6 @@ def print_pdf(page_html: str, out_path: Path, area_name: str, made_on: date, bro
     Raises:
         SunaError: Playwright or chromium is missing, or a chart could not be drawn.
     """
-    from suna.core.errors import SunaError
-
     if browser is None:
         with chromium() as own:
             return print_pdf(page_html, out_path, area_name, made_on, browser=own)

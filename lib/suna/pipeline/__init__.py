@@ -21,7 +21,7 @@ from suna.indicators import deaths as death_indicators
 from suna.indicators import published as published_indicators
 from suna.model import areas, formatting
 from suna.model.areas import Area
-from suna.pipeline import result_cache
+from suna.pipeline import indicator_cells, result_cache
 from suna.pipeline.area_data import AreaData
 from suna.sources import extracts, localities, published, sample, store
 
@@ -79,8 +79,6 @@ def _load_cached(area: Area, period: str, data_dir: str) -> AreaData:
         raw = result_cache.missing_as_none(raw_indicators(area, tables, period))
         decided = None
         if tables.get("treatment") is not None:
-            from suna.pipeline import indicator_cells
-
             decided = indicator_cells.decisions(area, tables, raw)
         protected = disclosure.protect_indicators(raw, decided=decided)
         protected = disclosure.Protected(table=result_cache.missing_as_none(protected.table), record=protected.record)

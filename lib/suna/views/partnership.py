@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from IPython.display import HTML, display
 
 from suna.core import reference
 from suna.core.errors import SunaError
@@ -25,7 +26,7 @@ from suna.indicators import national, targets
 from suna.model import formatting as fmt
 from suna.model.periods import end_year, financial_year_of, year_end, year_start
 from suna.presentation import narrative, outputs, sparklines
-from suna.views import View, common, overview
+from suna.views import View, common, overview, show
 
 if TYPE_CHECKING:
     from suna.pipeline import AreaData
@@ -245,10 +246,6 @@ def dashboard(data: AreaData, *, district: str | None = None, period: str | None
 def show_dashboard(data: AreaData, *, period: str | None = None, area_definition: Mapping[str, Any] | None = None) -> None:
     """Display the dashboard in a notebook or report: the table with each row's trend drawn as a sparkline
     beside the figures in words (``dashboard_html``), then its findings and sources."""
-    from IPython.display import HTML, display
-
-    from suna.views import show
-
     period = period or data.period
     view = _dashboard_view(data, dashboard_table(data, period=period, area_definition=area_definition), period, None)
     display(HTML(outputs.table_region_html(view.title, view.table_markup)))
