@@ -36,10 +36,3 @@ from suna.indicators.definitions import (
     indicator_ids,
     prevalence_estimates,
 )
-
-__all__ = [
-    "AGE_GROUP", "CATEGORY_TYPES", "DIED", "EXTRA_COLUMNS", "FOLLOW_UP_NOTE", "MEASURES", "NOT_COMPARED_COUNT",
-    "NOT_COMPARED_NOTES", "NOT_COMPARED_NO_ENGLAND", "NOT_COMPARED_NO_INTERVAL", "PERSONS", "PUBLISHED",
-    "age_group_label", "benchmarks", "catalogue", "catalogue_table", "citation", "compute_indicators", "indicator_ids",
-    "prevalence_estimates", "primary_substance", "represented",
-]

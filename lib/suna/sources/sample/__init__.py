@@ -51,6 +51,7 @@ from suna.sources.sample.treatment import build_treatment
 
 log = logging.getLogger(__name__)
 
+
 SYNTHETIC_NOTICE = "These figures come from SUNA's synthetic sample data, not from real people."
 MANIFEST_NAME = "manifest.json"
 

@@ -17,6 +17,7 @@ from suna.sources.sample.geography import _Geo, _place
 
 log = logging.getLogger(__name__)
 
+
 def build_admissions(covered: list[Area], cal: dict[str, Any], geo: _Geo, area_pop: pd.DataFrame,
                      rng: np.random.Generator, scale: float = 1.0) -> pd.DataFrame:
     """Substance-related hospital admission episodes (HES-like), financial years 2013/14 to 2023/24.

@@ -17,6 +17,7 @@ from suna.model.areas import Area
 
 log = logging.getLogger(__name__)
 
+
 CALIBRATION_FILE = "sample_calibration.yaml"
 DRUG_GROUPS = ("opiate", "non_opiate_only", "non_opiate_and_alcohol")
 ADULT_GROUPS = (*DRUG_GROUPS, "alcohol_only")

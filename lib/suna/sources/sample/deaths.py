@@ -17,6 +17,7 @@ from suna.sources.sample.geography import _apportion, _Geo
 
 log = logging.getLogger(__name__)
 
+
 def build_deaths(covered: list[Area], cal: dict[str, Any], geo: _Geo, area_pop: pd.DataFrame,
                  rng: np.random.Generator, scale: float = 1.0) -> pd.DataFrame:
     """Death registrations (ONS-like), 2011 to 2023: drug misuse, other drug poisoning, alcohol-specific.

@@ -13,6 +13,7 @@ from suna.model.periods import financial_year_numbers
 
 log = logging.getLogger(__name__)
 
+
 def _stratified_uniform(rng: np.random.Generator, strata: np.ndarray) -> np.ndarray:
     """One uniform per row, evenly spread within each stratum ((rank + U) / n) in random order.
 

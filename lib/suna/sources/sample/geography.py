@@ -18,6 +18,7 @@ from suna.sources import store
 
 log = logging.getLogger(__name__)
 
+
 LSOA_LOOKUP_FILE = "lsoa11_lookup.parquet"
 
 

@@ -24,6 +24,7 @@ from suna.sources.sample.geography import _Geo, _place
 
 log = logging.getLogger(__name__)
 
+
 def build_crime(covered: list[Area], cal: dict[str, Any], geo: _Geo, rng: np.random.Generator) -> pd.DataFrame:
     """Quarterly community-safety counts (offences, arrests, tests on arrest, seizures, disruptions): SYNTHETIC.
 

@@ -18,6 +18,7 @@ from suna.sources.sample.geography import _Geo
 
 log = logging.getLogger(__name__)
 
+
 def build_population(covered: list[Area], cal: dict[str, Any], geo: _Geo) -> pd.DataFrame:
     """District x mid-year x sex x ESP 2013 age band, from hand-set totals and an England-like age shape.
 

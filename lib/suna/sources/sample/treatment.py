@@ -26,6 +26,7 @@ from suna.sources.sample.geography import _Geo, _place
 
 log = logging.getLogger(__name__)
 
+
 def build_treatment(covered: list[Area], cal: dict[str, Any], geo: _Geo, rng: np.random.Generator, scale: float = 1.0) -> pd.DataFrame:
     """One row per treatment episode in treatment at any time from 2014/15 to 2023/24 (NDTMS-like)."""
     area_rngs = rng.spawn(len(covered))  # one stream per area: a change in one area leaves the others alone
