@@ -94,3 +94,15 @@ def test_analysis_notebooks_use_only_the_pipeline_and_the_views() -> None:
             elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("suna"):
                 used.add(node.module)
         assert used and used <= {"suna.pipeline", "suna.views"}, f"{nb.name} imports {sorted(used)}"
+
+
+def test_the_app_notebooks_use_only_the_app() -> None:
+    """A Voilà app is a page over ``suna.app``: what it shows comes through the app's widgets."""
+    apps = sorted((NOTEBOOKS / "apps").glob("*.ipynb"))
+    assert apps, "no app notebook found in notebooks/apps"
+    for nb in apps:
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        tree = ast.parse("\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code"))
+        used = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("suna")}
+        used |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names if a.name.startswith("suna")}
+        assert used and all(u == "suna.app" or u.startswith("suna.app.") for u in used), f"{nb.name} imports {sorted(used)}"
