@@ -21,7 +21,7 @@ import pandas as pd
 from suna import disclosure, indicators
 from suna.core import reference
 from suna.core.errors import ParametersError
-from suna.disclosure.counts import ALL  # the total's label and the treatment rule, as the views name them
+from suna.disclosure.counts import ALL, NDTMS  # noqa: F401 (the total's label and the treatment rule, as the views name them)
 from suna.indicators import stats
 from suna.model import formatting as fmt
 from suna.model.periods import end_year, start_year
