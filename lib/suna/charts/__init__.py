@@ -3,7 +3,9 @@
 One module per kind of chart: ``trends`` (an indicator over time; counts by category over years),
 ``bars`` (areas compared; one place broken down), ``funnel``, ``spine`` (area profile and tartan rug),
 ``shares`` (share bars, pyramid, flows, cascade); ``base`` holds what they share. The public names
-are all here, so ``from suna import charts`` and ``charts.trend_chart(...)`` read as before.
+are all here, so ``from suna import charts`` and ``charts.trend_chart(...)`` read as before. What a caller
+chooses for any chart (title, source, footnote, palette, disclosure rule, size) is one ``ChartOptions``,
+passed as ``options=``.
 
 Every chart here:
 - refuses a frame that has not passed disclosure control (``suna.disclosure.assert_protected``);
@@ -29,7 +31,7 @@ from __future__ import annotations
 from suna.charts.bars import breakdown_chart, compare_areas_chart
 from suna.charts.base import (
     CAPTION_KEY, CATEGORICAL, DEFAULT_SOURCE, ENGLAND_CODE, OUTLINE, PALETTES, PRIVACY_WORDS, SEQUENTIAL,
-    SERIES_COLOURS, SERIES_DASHES, assert_protected, caption, stack_charts,
+    SERIES_COLOURS, SERIES_DASHES, ChartOptions, assert_protected, caption, stack_charts,
 )
 from suna.charts.funnel import FUNNEL_LIMITS, funnel_chart
 from suna.charts.shares import cascade_chart, flow_chart, population_pyramid, share_chart
@@ -40,7 +42,7 @@ from suna.charts.spine import (
 from suna.charts.trends import category_trend_chart, trend_chart
 
 __all__ = [
-    "CAPTION_KEY", "CATEGORICAL", "DEFAULT_SOURCE", "ENGLAND_CODE", "FUNNEL_LIMITS", "LATEST_EACH", "NARROW_LABEL_CHARS",
+    "CAPTION_KEY", "CATEGORICAL", "ChartOptions", "DEFAULT_SOURCE", "ENGLAND_CODE", "FUNNEL_LIMITS", "LATEST_EACH", "NARROW_LABEL_CHARS",
     "OUTLINE", "PALETTES", "PRIVACY_WORDS", "RUG_COLUMNS", "RUG_NARROW_COLUMNS", "SEQUENTIAL", "SERIES_COLOURS",
     "SERIES_DASHES", "SPINE_DOMAIN", "SPREAD_COLUMNS", "assert_protected", "breakdown_chart", "caption", "cascade_chart",
     "category_trend_chart", "compare_areas_chart", "flow_chart", "funnel_chart", "overview_rug", "population_pyramid",
