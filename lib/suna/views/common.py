@@ -32,9 +32,9 @@ ENGLAND_CODE = narrative.ENGLAND_CODE
 TREATMENT_SOURCE = "NDTMS-style treatment records"
 
 
-def treatment_chart(title: str, footnote: str | None, rule: str | None = NDTMS, **size: int) -> charts.ChartOptions:
-    """A chart of treatment records: their source and the view's footnote under it, checked by NDTMS's
-    disclosure rule (``rule=None``: by each row's own, for an indicator table)."""
+def treatment_options(title: str, footnote: str | None, rule: str | None = NDTMS, **size: int) -> charts.ChartOptions:
+    """The options of a chart of treatment records: their source and the view's footnote under it, its counts
+    checked by NDTMS's disclosure rule (``rule=None``: by each row's own, for an indicator table)."""
     return charts.ChartOptions(title=title, source=TREATMENT_SOURCE, footnote=footnote, rule=rule, **size)
 
 

@@ -46,7 +46,7 @@ def _people_by_group_over_years(data: Any, sel: c.Selection, cohort: Any, title:
     shown = c.labelled(mine, "substance_group", "substance_groups").replace({"substance_group": {c.ALL: "All substance groups"}})
     footnote = c.view_footnote(data, extra="Adults aged 18 or over, each counted once a year in one substance group.")
     chart = charts.category_trend_chart(shown, "substance_group", value_title="Adults",
-                                        options=c.treatment_chart(f"{title}: {sel.place}", footnote))
+                                        options=c.treatment_options(f"{title}: {sel.place}", footnote))
     table = shown.pivot(index="period", columns="substance_group", values="count_display").reset_index()
     table = table.rename(columns={"period": "Financial year"})
     return View(title=f"{title}: {sel.place}", chart=chart, table=table, footnote=footnote,
@@ -115,7 +115,7 @@ def age_sex_profile(data: Any, *, district: str | None = None, period: str | Non
     if bars.empty:
         return c.too_small(title, "Age by sex", sel, data, protected.record)
     chart = charts.population_pyramid(bars, value="count", value_title="Adults", period=sel.period,
-                                      options=c.treatment_chart(title, footnote))
+                                      options=c.treatment_options(title, footnote))
     table = mine.pivot(index="age_band", columns="sex", values="count_display").reindex([*bands, c.ALL]).reset_index()
     table = table.rename(columns={"age_band": "Age", c.ALL: "Persons"})[["Age", "Male", "Female", "Persons"]]
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=_age_sex_findings(mine, sel))
@@ -180,7 +180,7 @@ def ethnicity_profile(data: Any, *, district: str | None = None, period: str | N
     footnote = c.view_footnote(data, extra=note)
     shown = mine if residents is None else pd.concat([mine, residents], ignore_index=True)
     chart = charts.share_chart(shown, "ethnic_group", series="cohort", period=sel.period,
-                               options=c.treatment_chart(title, footnote))
+                               options=c.treatment_options(title, footnote))
     table = shown.assign(share=[c.share_text(v) for v in shown["share_pct"]]).pivot(
         index="ethnic_group", columns="cohort", values="share").reset_index().rename(columns={"ethnic_group": "Ethnic group"})
     table = table.set_index("Ethnic group").reindex(list(dict.fromkeys(shown["ethnic_group"]))).reset_index()
@@ -259,7 +259,7 @@ def treatment_rate_by_district(data: Any, *, district: str | None = None, period
         return c.no_figures(title, "the rate of adults in treatment", sel, data)
     footnote = c.rows_footnote(data, rows)
     chart = charts.compare_areas_chart(rows, "treatment_rate", period=sel.period, area=data.area,
-                                       options=c.treatment_chart(title, footnote, rule=None))
+                                       options=c.treatment_options(title, footnote, rule=None))
     table = _indicator_table(rows, data)
     findings = _narrative(rows, sel)
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
@@ -319,7 +319,7 @@ def time_in_treatment(data: Any, *, district: str | None = None, period: str | N
         return c.too_small(title, "Time in treatment for one substance group", sel, data, protected.record)
     footnote = c.view_footnote(data, extra=f"Treatment episodes of adults that ended in the year, {sel.group_label}.")
     chart = charts.share_chart(mine, "duration", series="area_name", category_order=bands, period=sel.period,
-                               options=c.treatment_chart(title, footnote))
+                               options=c.treatment_options(title, footnote))
     table = pd.DataFrame({"Time in treatment": mine["duration"], "Exits": mine["count_display"],
                           "Share of exits": [c.share_text(v) for v in mine["share_pct"]]})
     total = c.pick_area(protected.table, sel)
@@ -358,7 +358,7 @@ def exits_by_reason(data: Any, *, district: str | None = None, period: str | Non
     shown = shown.replace({"substance_group": {c.ALL: "All substance groups"}}).assign(period=sel.period)
     footnote = c.view_footnote(data, extra="Treatment episodes of adults that ended in the year.")
     chart = charts.share_chart(shown, "exit_reason", series="area_name", group="substance_group", period=sel.period,
-                               options=c.treatment_chart(title, footnote, width=180))
+                               options=c.treatment_options(title, footnote, width=180))
     table = shown.assign(share=[c.share_text(v) for v in shown["share_pct"]]).pivot(
         index="exit_reason", columns="substance_group", values="share").reset_index().rename(columns={"exit_reason": "Exit reason"})
     success = reference.category_labels("exit_reasons")["successful_completion"]
@@ -394,7 +394,7 @@ def successful_completion(data: Any, *, district: str | None = None, period: str
     footnote = c.rows_footnote(data, rows)
     mine = rows[rows["area_code"] == sel.area_code]
     chart = charts.spine_chart(rows, sel.area_code, period=sel.period, indicator_ids=ids, area=data.area,
-                               options=c.treatment_chart(title, footnote, rule=None))
+                               options=c.treatment_options(title, footnote, rule=None))
     shown = pd.concat([rows[rows["area_code"].isin([sel.area_code, data.area.region_code, narrative.ENGLAND_CODE])]])
     out = _indicator_table(shown, data)
     out.insert(0, "Indicator", shown["indicator_name"].to_numpy())
@@ -433,7 +433,7 @@ def unmet_need_cascade(data: Any, *, district: str | None = None, period: str | 
                          for v in mine["count"]]
     note = ("" if len(need) else "No prevalence estimate is held for this area, so the cascade starts at the number in treatment. ")
     footnote = c.view_footnote(data, extra=note + f"Adults, {sel.group_label}.")
-    chart = charts.cascade_chart(mine, period=sel.period, value_title="Adults", options=c.treatment_chart(title, footnote))
+    chart = charts.cascade_chart(mine, period=sel.period, value_title="Adults", options=c.treatment_options(title, footnote))
     table = pd.DataFrame({"Stage": mine["stage"], "Adults": [fmt.format_count(v, d) for v, d in zip(mine["count"], mine["count_display"])],
                           "Share of the first stage": [c.share_text(v) for v in mine["share_pct"]]})
     findings = []
