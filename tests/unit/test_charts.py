@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ vlc = pytest.importorskip("vl_convert")
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "presentation"
 ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
 COUNTY, ENGLAND, REGION = "E10000034", "E92000001", "E12000005"
+NDTMS = charts.ChartOptions(rule="ndtms")  # record-level counts, checked by the treatment rule
 
 
 # ----------------------------------------------------------------------------------------------
@@ -214,15 +216,15 @@ def test_indicator_charts_refuse_a_protected_table_with_a_small_count_put_back(
 def test_record_level_charts_refuse_unprotected_counts() -> None:
     shares, _ = referral_shares()
     with pytest.raises(DisclosureError, match="has not been through disclosure control"):
-        charts.share_chart(shares.drop(columns="count_display"), "referral_source", rule="ndtms")
+        charts.share_chart(shares.drop(columns="count_display"), "referral_source", options=NDTMS)
     pyramid = treatment_by_age_sex()
     with pytest.raises(DisclosureError, match="no rule given"):
         charts.population_pyramid(pyramid, value="count")  # protect_table output names no rule: say which
     raw_flows = referral_flows().assign(count=lambda d: d["count"].fillna(2.0))
     with pytest.raises(DisclosureError, match="NDTMS rule suppresses"):
-        charts.flow_chart(raw_flows, rule="ndtms")
+        charts.flow_chart(raw_flows, options=NDTMS)
     with pytest.raises(DisclosureError, match="no count column"):
-        charts.share_chart(shares.drop(columns=["count", "count_display"]), "referral_source", rule="ndtms")
+        charts.share_chart(shares.drop(columns=["count", "count_display"]), "referral_source", options=NDTMS)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -308,12 +310,13 @@ def test_compare_areas_chart_shows_hes_counts_only_rounded(raw: pd.DataFrame, pr
 
 
 def test_fingertips_palette_is_available(protected: pd.DataFrame, area: areas.Area) -> None:
-    chart = charts.compare_areas_chart(protected, "drug_misuse_deaths", area=area, palette="fingertips")
+    chart = charts.compare_areas_chart(protected, "drug_misuse_deaths", area=area,
+                                       options=charts.ChartOptions(palette="fingertips"))
     bars = units(chart.to_dict())[0]
     assert dict(zip(bars["encoding"]["fill"]["scale"]["domain"], bars["encoding"]["fill"]["scale"]["range"])) == {
         "Similar": "#FFC000", "Worse": "#C00000"}
     with pytest.raises(SunaError, match="palette 'rainbow'"):
-        charts.compare_areas_chart(protected, "drug_misuse_deaths", area=area, palette="rainbow")
+        charts.compare_areas_chart(protected, "drug_misuse_deaths", area=area, options=charts.ChartOptions(palette="rainbow"))
 
 
 def _relative_luminance(colour: str) -> float:
@@ -441,8 +444,8 @@ def test_overview_rug_shows_stars_for_suppressed_cells(raw: pd.DataFrame, protec
 # ----------------------------------------------------------------------------------------------
 def test_share_chart_keeps_suppressed_shares_as_words() -> None:
     shares, footnote = referral_shares()
-    chart = charts.share_chart(shares, "referral_source", group="substance_group", title="Referral sources",
-                               footnote=footnote, rule="ndtms")
+    chart = charts.share_chart(shares, "referral_source", group="substance_group",
+                               options=charts.ChartOptions(title="Referral sources", footnote=footnote, rule="ndtms"))
     spec = check_common(chart, "Referral sources")
     assert spec["facet"]["column"]["field"] == "substance_group"
     assert "* Not shown to protect privacy: counts of 1 to 4 people (NDTMS rule)" in " ".join(charts.caption(spec))
@@ -462,7 +465,8 @@ def test_share_chart_keeps_suppressed_shares_as_words() -> None:
 
 def test_population_pyramid_puts_men_left_and_says_suppressed() -> None:
     chart = charts.population_pyramid(treatment_by_age_sex(), value="count", value_title="People in treatment",
-                                      period="2023/24", title="People in treatment by age and sex", rule="ndtms")
+                                      period="2023/24",
+                                      options=charts.ChartOptions(title="People in treatment by age and sex", rule="ndtms"))
     spec = check_common(chart, "People in treatment by age and sex")
     bars = units(spec)[0]
     assert bars["encoding"]["y"]["sort"][0] == "65+" and bars["encoding"]["y"]["sort"][-1] == "18-24"
@@ -478,11 +482,11 @@ def test_population_pyramid_puts_men_left_and_says_suppressed() -> None:
 def test_population_pyramid_names_a_bad_sex_value() -> None:
     table = treatment_by_age_sex().assign(sex=lambda d: d["sex"].replace({"Female": "F"}))
     with pytest.raises(SunaError, match="expected Male or Female"):
-        charts.population_pyramid(table, value="count", rule="ndtms")
+        charts.population_pyramid(table, value="count", options=NDTMS)
 
 
 def test_flow_chart_grid_marks_suppressed_flows() -> None:
-    chart = charts.flow_chart(referral_flows(), period="2023/24", rule="ndtms")
+    chart = charts.flow_chart(referral_flows(), period="2023/24", options=NDTMS)
     spec = check_common(chart, "Referral routes, substances and treatment exits")
     assert [panel["layer"][0]["title"] if "title" in panel["layer"][0] else panel.get("title") for panel in spec["vconcat"]] == [
         "Referral to substance", "Substance to exit"]
@@ -493,8 +497,8 @@ def test_flow_chart_grid_marks_suppressed_flows() -> None:
 
 
 def test_cascade_chart_from_need_to_completion() -> None:
-    chart = charts.cascade_chart(cascade(), value="count", period="2023/24", rule="ndtms",
-                                 title="Treatment cascade: opiate and crack users")
+    chart = charts.cascade_chart(cascade(), value="count", period="2023/24",
+                                 options=charts.ChartOptions(title="Treatment cascade: opiate and crack users", rule="ndtms"))
     spec = check_common(chart, "Treatment cascade: opiate and crack users")
     bars = units(spec)[0]
     assert bars["encoding"]["x"]["sort"] == ["Estimated need", "In treatment", "Successful completion"]
@@ -504,7 +508,7 @@ def test_cascade_chart_from_need_to_completion() -> None:
                       "Successful completion": ("310 (18.6%)", "Recorded")}
     assert "Percentages in brackets: the percentage of the stage before." in charts.caption(spec)
     assert bars["encoding"]["fill"]["scale"]["domain"] == ["Estimate", "Recorded"]
-    recorded_only = charts.cascade_chart(cascade().iloc[1:], value="count", period="2023/24", rule="ndtms").to_dict()
+    recorded_only = charts.cascade_chart(cascade().iloc[1:], value="count", period="2023/24", options=NDTMS).to_dict()
     assert units(recorded_only)[0]["encoding"]["fill"]["scale"]["domain"] == ["Recorded"]  # no legend entry for nothing
     svg = render_svg(chart)
     assert "3,000" in svg and "e+3" not in svg  # thousands separators on the axis, not exponents
@@ -514,7 +518,7 @@ def test_category_trend_chart_leaves_suppressed_points_out() -> None:
     counts = pd.DataFrame({"period": ["2022/23", "2023/24"] * 2, "substance_group": ["Opiate"] * 2 + ["Alcohol only"] * 2,
                            "count": [410, 398, 3, 260]})
     table = disclosure.protect_table(counts, "count", "ndtms", dims=["period", "substance_group"]).table
-    chart = charts.category_trend_chart(table, "substance_group", title="Adults in treatment", rule="ndtms")
+    chart = charts.category_trend_chart(table, "substance_group", options=charts.ChartOptions(title="Adults in treatment", rule="ndtms"))
     spec = check_common(chart, "Adults in treatment")
     lines = units(spec)[0]
     drawn = {(r["series"], r["period_label"]): r["count"] for r in unit_rows(spec, lines)}
@@ -522,6 +526,44 @@ def test_category_trend_chart_leaves_suppressed_points_out() -> None:
                      ("Alcohol only", "2023/24"): 260.0}
     assert "Not shown to protect privacy (small numbers): Alcohol only 2022/23." in charts.caption(spec)
     assert charts.caption(spec)[:2] == ["Source: SUNA calculations.", "Period: 2022/23 to 2023/24."]
+
+
+# ----------------------------------------------------------------------------------------------
+# What the caller chooses, the same for every chart
+# ----------------------------------------------------------------------------------------------
+EVERY_CHART = {  # (indicators, area, options) -> chart, one of each kind
+    "trend": lambda t, a, o: charts.trend_chart(t, "drug_misuse_deaths", COUNTY, [ENGLAND, REGION], area=a, options=o),
+    "compare": lambda t, a, o: charts.compare_areas_chart(t, "drug_misuse_deaths", area=a, options=o),
+    "spine": lambda t, a, o: charts.spine_chart(t, COUNTY, area=a, options=o),
+    "rug": lambda t, a, o: charts.overview_rug(t, [REGION, COUNTY, *a.district_codes], area=a, options=o),
+    "funnel": lambda t, a, o: charts.funnel_chart(t[t["parent_code"] == COUNTY], pd.DataFrame(
+        {"denominator": [50.0, 500.0], "lower_limit_95": [0.0, 1.0], "upper_limit_95": [9.0, 6.0]}), options=o),
+    "share": lambda t, a, o: charts.share_chart(referral_shares()[0], "referral_source", group="substance_group", options=o),
+    "pyramid": lambda t, a, o: charts.population_pyramid(treatment_by_age_sex(), value="count", options=o),
+    "flow": lambda t, a, o: charts.flow_chart(referral_flows(), options=o),
+    "cascade": lambda t, a, o: charts.cascade_chart(cascade(), value="count", options=o),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EVERY_CHART))
+def test_every_chart_carries_the_callers_title_source_and_footnote(name: str, protected: pd.DataFrame, area: areas.Area) -> None:
+    options = charts.ChartOptions(title="What the board asked", source="OHID, Fingertips: Public health profiles, 2024",
+                                  footnote="A note from the analyst.", rule=None if name in INDICATOR_CHARTS else "ndtms")
+    spec = EVERY_CHART[name](protected, area, options).to_dict()
+    assert spec["title"]["text"] == "What the board asked" and spec["description"].startswith("What the board asked. ")
+    lines = charts.caption(spec)
+    assert lines[0] == "Source: OHID, Fingertips: Public health profiles, 2024." and lines[1].startswith("Period: ")
+    assert lines[2].startswith("A note from the analyst.")  # the funnel adds what it could not plot after it
+    own = charts.caption(EVERY_CHART[name](protected, area, replace(options, footnote=None)).to_dict())
+    assert "A note from the analyst." not in own  # with none given, the chart writes its own (or none)
+
+
+def test_chart_options_size_the_plot_and_keep_the_designed_size_otherwise(protected: pd.DataFrame, area: areas.Area) -> None:
+    sized = EVERY_CHART["trend"](protected, area, charts.ChartOptions(width=300, height=200)).to_dict()
+    designed = EVERY_CHART["trend"](protected, area, charts.ChartOptions()).to_dict()
+    assert (sized["width"], sized["height"]) == (300, 200) and (designed["width"], designed["height"]) == (560, 300)
+    cascade_spec = charts.cascade_chart(cascade(), value="count", options=charts.ChartOptions(rule="ndtms", width=360)).to_dict()
+    assert (cascade_spec["width"], cascade_spec["height"]) == (360, 300)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -533,7 +575,8 @@ def test_render_pngs_for_review(protected: pd.DataFrame, area: areas.Area) -> No
         "trend": charts.trend_chart(protected, "drug_misuse_deaths", COUNTY, [ENGLAND, REGION], area=area),
         "compare": charts.compare_areas_chart(protected, "drug_misuse_deaths", area=area),
         "rug": charts.overview_rug(protected, [REGION, COUNTY, *area.district_codes], area=area),
-        "share": charts.share_chart(shares, "referral_source", group="substance_group", footnote=footnote, rule="ndtms"),
+        "share": charts.share_chart(shares, "referral_source", group="substance_group",
+                                    options=charts.ChartOptions(footnote=footnote, rule="ndtms")),
     }
     for name, chart in made.items():
         save_png(chart, name)

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from suna.core.errors import DataSourceError, ValidationError
-from suna.model.areas import load_area
 from suna.indicators import deaths as death_indicators
+from suna.model.areas import load_area
 from suna.sources import ons
 
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "data"

@@ -57,14 +57,8 @@ def district_map(
     area: Area | None = None,
     colour_by: str = "significance",
     highlight: str | None = None,
-    title: str | None = None,
-    source: str = charts.DEFAULT_SOURCE,
-    footnote: str | None = None,
-    palette: str = "accessible",
-    rule: str | None = None,
     labels: bool | None = None,
-    width: int = 440,
-    height: int | None = None,
+    options: charts.ChartOptions = charts.ChartOptions(),
 ) -> alt.LayerChart:
     """One indicator by district on a map, joined by district code.
 
@@ -77,8 +71,9 @@ def district_map(
         colour_by: "significance" (compared with England, with the indicator's polarity) or "value".
         highlight: a district code or name to outline thickly (the one chosen in the app).
         labels: write district names on the map (default: when there are at most 15 districts).
-        width, height: default from the layer's shape in the Mercator projection (at most ``width`` wide
-            and 600 pixels tall), so the map fills its frame.
+        options: title, source, footnote, palette, rule and size, as for every chart. With no height, the
+            size follows the layer's shape in the Mercator projection (at most the width, 440 pixels by
+            default, wide and 600 pixels tall), so the map fills its frame.
 
     Raises:
         DisclosureError: the table has not passed disclosure control.
@@ -86,7 +81,7 @@ def district_map(
             more than one row.
     """
     alt = chart_base._alt()
-    charts.assert_protected(indicators, rule)
+    charts.assert_protected(indicators, options.rule)
     if colour_by not in ("significance", "value"):
         raise SunaError(f"colour_by is {colour_by!r}; expected 'significance' or 'value'.")
     _check_layer(layer)
@@ -107,7 +102,7 @@ def district_map(
     base = alt.Chart(shown)
     outline = alt.condition(select, alt.value(2.0), alt.value(0.6), empty=False)
     if colour_by == "significance":
-        fill = alt.Fill("fill_label:N", scale=_significance_scale(shown["fill_label"], palette), title="Compared with England",
+        fill = alt.Fill("fill_label:N", scale=_significance_scale(shown["fill_label"], options.palette), title="Compared with England",
                         legend=_legend())
         areas_layer = base.mark_geoshape(stroke=charts.OUTLINE, aria=True).encode(fill=fill, strokeWidth=outline, tooltip=tips).add_params(select)
         layers = [areas_layer]
@@ -148,20 +143,19 @@ def district_map(
     if labels if labels is not None else len(shown) <= LABEL_LIMIT:
         layers += _name_labels(shown)
 
-    width, height = (width, height) if height else _fitted_size(layer, width)
+    width = options.width or 440
+    width, height = (width, options.height) if options.height else _fitted_size(layer, width)
     chart = alt.layer(*layers).project(type="mercator").properties(width=width, height=height)
     if colour_by == "value":
         chart = chart.resolve_scale(fill="independent", stroke="independent")
-    foot = footnote if footnote is not None else chart_base._default_footnote(shown[shown["fill_label"] != NOT_AVAILABLE_LABEL])
+    foot = options.note(chart_base._default_footnote(shown[shown["fill_label"] != NOT_AVAILABLE_LABEL]))
     boundary = layer.attrs.get("credit")
-    caption = chart_base._caption(source, fmt.format_period(period), foot)
-    if boundary:
-        caption.append(f"Boundaries: {boundary}.")
     where = f"districts of {area.name}" if area is not None else "by district"
     coloured = "compared with England" if colour_by == "significance" else "by value"
     describe = (f"Map of {len(shown)} districts coloured {coloured}" + ("; hatched districts are not shown to protect privacy"
                 if (shown["fill_label"] == SUPPRESSED_LABEL).any() else "") + "; the figures are in the table below.")
-    return chart_base._finish(chart, title or f"{name}: {where}, {fmt.format_period(period)}", caption, describe)
+    return options.finish(chart, f"{name}: {where}, {fmt.format_period(period)}", fmt.format_period(period), foot, describe,
+                          [f"Boundaries: {boundary}."] if boundary else [])
 
 
 # ------------------------------------------------------------------------------------ helpers

@@ -117,8 +117,9 @@ def _by_age_group(data: AreaData, indicator: str, what: str, *, district: str | 
             "significantly higher or lower when its 95% confidence interval lies wholly above or below that value.")
     chart = charts.breakdown_chart(at, "category", order, benchmark=total.assign(category=whole), compared="compared_to_place",
                                    compared_title=ALL_AGES_COMPARISON, value_title="Crude rate per 100,000 of that age",
-                                   period=chosen, title=f"{name} by age group: {place}, {fmt.format_period(chosen)}",
-                                   source=common.source_text(at, data))
+                                   period=chosen, options=charts.ChartOptions(
+                                       title=f"{name} by age group: {place}, {fmt.format_period(chosen)}",
+                                       source=common.source_text(at, data)))
     compared = [common.outcome_text(c, "no_judgement") for c in at["compared_to_place"]]
     all_ages = everything[(everything["period"].astype(str) == chosen) & everything["area_code"].isin([code, common.ENGLAND_CODE])
                           & everything["category_type"].map(fmt.is_missing)]

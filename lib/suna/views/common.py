@@ -36,6 +36,12 @@ ENGLAND_CODE = narrative.ENGLAND_CODE
 TREATMENT_SOURCE = "NDTMS-style treatment records"
 
 
+def treatment_options(title: str, footnote: str | None, rule: str | None = NDTMS, **size: int) -> charts.ChartOptions:
+    """The options of a chart of treatment records: their source and the view's footnote under it, its counts
+    checked by NDTMS's disclosure rule (``rule=None``: by each row's own, for an indicator table)."""
+    return charts.ChartOptions(title=title, source=TREATMENT_SOURCE, footnote=footnote, rule=rule, **size)
+
+
 @dataclass(frozen=True)
 class Selection:
     """What one view call is about: the area or a district, a financial year, a substance group."""
@@ -245,7 +251,7 @@ def indicator_trend(data: AreaData, indicator_id: str | None, what: str, *, dist
     shown = _up_to(rows[rows["area_code"].isin([code, *comparators])], chosen)
     name = _name(shown, what)
     chart = charts.trend_chart(shown, indicator_id, code, comparators=comparators, area=data.area,
-                               title=f"{name}: {place}", source=source_text(shown, data))
+                               options=charts.ChartOptions(title=f"{name}: {place}", source=source_text(shown, data)))
     order = {c: i for i, c in enumerate([code, *comparators])}
     shown_sorted = shown.assign(_a=shown["area_code"].map(order), _k=shown["period"].map(end_year)).sort_values(["_k", "_a"], kind="stable")
     findings: list[str] = []
@@ -325,8 +331,9 @@ def indicator_ranked(data: AreaData, indicator_id: str | None, what: str, *, dis
     name = _name(at, what)
     bench = ENGLAND_CODE if (at["area_code"] == ENGLAND_CODE).any() else data.area.code  # England, else the area's own line
     chart = charts.compare_areas_chart(at, indicator_id, [data.area.code, *data.area.district_codes], period=chosen,
-                                       benchmark_code=bench, area=data.area, title=f"{name}, {fmt.format_period(chosen)}",
-                                       source=source_text(at, data))
+                                       benchmark_code=bench, area=data.area,
+                                       options=charts.ChartOptions(title=f"{name}, {fmt.format_period(chosen)}",
+                                                                   source=source_text(at, data)))
     comparators = at[at["area_code"].isin([ENGLAND_CODE, data.area.region_code, data.area.code])]
     table = display_table(pd.concat([districts, comparators]), area_label="Area")
     findings = _district_findings(data, at, districts, name, code, chosen)
@@ -370,8 +377,8 @@ def indicator_funnel(data: AreaData, indicator_id: str | None, what: str, *, dis
     name = _name(districts, what)
     x_title = "Denominator" if x == "denominator" else ("Deaths" if "ons_deaths" in set(districts.get("disclosure_rule", [])) else "Admissions") + " (events)"
     chart = charts.funnel_chart(points, limits, x=x, y="value", area=data.area, x_title=x_title,
-                                title=f"{name}, {fmt.format_period(chosen)}: funnel plot", source=source_text(districts, data),
-                                )
+                                options=charts.ChartOptions(title=f"{name}, {fmt.format_period(chosen)}: funnel plot",
+                                                            source=source_text(districts, data)))
     table = display_table(points).assign(**{"Funnel position": [
         "" if fmt.is_missing(s) else str(s) for s in points.get("funnel_significance", pd.Series([None] * len(points), index=points.index))]})
     findings = []
@@ -431,8 +438,8 @@ def indicator_breakdown(data: AreaData, indicator_id: str | None, what: str, *, 
     bar_codes = [c for c in bars["area_code"] if c != ENGLAND_CODE]
     name = _name(shown, what)
     bench = ENGLAND_CODE if (bars["area_code"] == ENGLAND_CODE).any() else bar_codes[0]  # England, else the place's persons
-    chart = charts.compare_areas_chart(bars, indicator_id, bar_codes, period=chosen, benchmark_code=bench, title=f"{name} by sex and age: {place}, {fmt.format_period(chosen)}",
-                                       source=source_text(shown, data))
+    chart = charts.compare_areas_chart(bars, indicator_id, bar_codes, period=chosen, benchmark_code=bench, options=charts.ChartOptions(
+        title=f"{name} by sex and age: {place}, {fmt.format_period(chosen)}", source=source_text(shown, data)))
     findings = [narrative.finding(at, row, several=True) for _, row in shown[shown["area_code"] == code].iterrows()]
     male, female = (_place_row(groups[groups["sex"] == s], code, chosen) for s in ("Male", "Female"))
     if male is not None and female is not None and not narrative.is_suppressed(male) and not narrative.is_suppressed(female) \
@@ -617,8 +624,8 @@ def indicator_map(data: AreaData, indicator_id: str | None, what: str, *, distri
     name = _name(at, what)
     chart = maps.district_map(at, indicator_id, layer, chosen, area=data.area, colour_by=colour_by,
                               highlight=code if code != data.area.code else None,
-                              title=f"{name} by district, {fmt.format_period(chosen)}", source=source_text(at, data),
-                              )
+                              options=charts.ChartOptions(title=f"{name} by district, {fmt.format_period(chosen)}",
+                                                          source=source_text(at, data)))
     order = {c: i for i, c in enumerate(data.area.district_codes)}
     districts = districts.assign(_o=districts["area_code"].map(order)).sort_values("_o").drop(columns="_o")
     findings = _district_findings(data, at, districts, name, code, chosen)

@@ -132,8 +132,8 @@ def region_map(data: AreaData, *, district: str | None = None, period: str | Non
                   type="region", region_code=common.ENGLAND_CODE, region_name="England", district_type="upper-tier authority",
                   districts=tuple(District(c, n) for c, n in zip(layer["district_code"], layer["district_name"])))
     chart = maps.district_map(at, PUBLISHED_INDICATOR, layer, latest, area=region, highlight=area.code,
-                              title=f"{what}, {fmt.format_period(latest)}: {area.region_name}",
-                              source=national.SOURCE)
+                              options=charts.ChartOptions(title=f"{what}, {fmt.format_period(latest)}: {area.region_name}",
+                                                          source=national.SOURCE))
     authorities = at[at["area_code"].isin(region.district_codes)].sort_values("value", ascending=False)
     own = authorities[authorities["area_code"] == area.code]
     findings = []
@@ -201,8 +201,9 @@ def registration_delay(data: AreaData, *, district: str | None = None, period: s
     parts = mine[mine["delay"] != ALL]
     chart = charts.category_trend_chart(
         parts.assign(period=parts["registration_year"]), "delay", value="count", category_order=list(DELAY_BANDS),
-        value_title="Deaths", title=f"Drug poisoning deaths by year of registration and delay: {place}",
-        source=data.data_source or "death registrations", rule=ONS_RULE)
+        value_title="Deaths", options=charts.ChartOptions(
+            title=f"Drug poisoning deaths by year of registration and delay: {place}",
+            source=data.data_source or "death registrations", rule=ONS_RULE))
     display = pd.DataFrame({"Registered in": mine["registration_year"], "Registered": mine["delay"],
                             "Deaths": [fmt.format_count(c, d) for c, d in zip(mine["count"], mine["count_display"])]})
     findings = _delay_findings(mine, place, end)

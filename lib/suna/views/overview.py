@@ -60,8 +60,8 @@ def spine(data: AreaData, *, district: str | None = None, period: str | None = N
     if mine.empty:
         return common.no_indicator_figures(title, "any indicator", place, period or data.period, data)
     spread = published_indicators.ranks(data.area) if code == data.area.code else None
-    chart = charts.spine_chart(table, code, england_spread=spread, area=data.area, title=title,
-                               source=common.source_text(mine, data))
+    chart = charts.spine_chart(table, code, england_spread=spread, area=data.area,
+                               options=charts.ChartOptions(title=title, source=common.source_text(mine, data)))
     latest = _latest_each(mine)
     return View(title=title, chart=chart, table=common.display_table(latest, area_label="Area").assign(
         Indicator=latest["indicator_name"].astype(str).to_numpy()).pipe(_indicator_first),
@@ -108,8 +108,8 @@ def rug(data: AreaData, *, district: str | None = None, period: str | None = Non
     shown = common.headline(table[table["area_code"].isin([common.ENGLAND_CODE, *codes])]) if not table.empty else table
     if shown.empty or shown[shown["area_code"] == data.area.code].empty:
         return common.no_indicator_figures(title, "any indicator", data.area.name, period or data.period, data)
-    chart = charts.overview_rug(shown, [c for c in codes if c in set(shown["area_code"])], area=data.area, title=title,
-                                source=common.source_text(shown, data))
+    chart = charts.overview_rug(shown, [c for c in codes if c in set(shown["area_code"])], area=data.area,
+                                options=charts.ChartOptions(title=title, source=common.source_text(shown, data)))
     latest = pd.concat([_latest_each(part) for _, part in shown.groupby("area_code", sort=False)])
     order = {c: i for i, c in enumerate([data.area.code, *data.area.district_codes])}
     local = latest[latest["area_code"].isin(order)]
@@ -164,9 +164,9 @@ def similar_authorities(data: AreaData, *, district: str | None = None, period: 
     at, latest = common.latest_protected(raw)
     codes = [area.code, *neighbours["area_code"]]
     chart = charts.compare_areas_chart(at, national.INDICATOR_ID, codes, period=latest, benchmark_code=common.ENGLAND_CODE,
-                                       title=f"Deaths related to drug poisoning, {fmt.format_period(latest)}: "
-                                             f"{area.name} and similar authorities",
-                                       source=national.SOURCE)
+                                       options=charts.ChartOptions(
+                                           title=f"Deaths related to drug poisoning, {fmt.format_period(latest)}: "
+                                                 f"{area.name} and similar authorities", source=national.SOURCE))
     own = at[at["area_code"] == area.code].iloc[0]
     others = at[at["area_code"].isin(neighbours["area_code"]) & at["value"].notna()]
     findings = []

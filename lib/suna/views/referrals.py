@@ -69,7 +69,7 @@ def referral_sources(data: AreaData, *, district: str | None = None, period: str
         shown = pd.concat([shown, _england_series(england, "All substance groups")], ignore_index=True)
     footnote = c.view_footnote(data, extra="Adults starting treatment in the year, by the source of their referral.")
     chart = charts.share_chart(shown, "route", series="series", group="substance_group", category_order=routes(),
-                               period=sel.period, title=title, source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS, width=170)
+                               period=sel.period, options=c.treatment_options(title, footnote, width=170))
     table = shown.assign(share=[c.share_text(v) for v in shown["share_pct"]]).pivot_table(
         index="route", columns=["substance_group", "series"], values="share", aggfunc="first").reindex(routes())
     table.columns = [f"{g}: {s}" for g, s in table.columns]
@@ -157,7 +157,7 @@ def _routes_by_sex(data: AreaData, sel: c.Selection, cohort: Any, title: str, no
         shown = pd.concat([shown, _england_series(england).assign(sex=england["sex"].to_numpy())], ignore_index=True)
     footnote = c.view_footnote(data, extra=extra)
     chart = charts.share_chart(shown, "route", series="series", group="sex", category_order=routes(), period=sel.period,
-                               title=title, source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS, width=200)
+                               options=c.treatment_options(title, footnote, width=200))
     table = shown.assign(share=[c.share_text(v) for v in shown["share_pct"]]).pivot_table(
         index="route", columns=["sex", "series"], values="share", aggfunc="first").reindex(routes())
     table.columns = [f"{g}: {s}" for g, s in table.columns]
@@ -198,7 +198,7 @@ def criminal_justice_trend(data: AreaData, *, district: str | None = None, perio
     footnote = c.view_footnote(data, extra=f"Adults starting treatment, {sel.group_label}; 95% Wilson intervals.")
     mine = rows[rows["area_code"] == sel.area_code]
     chart = charts.trend_chart(rows, "criminal_justice_referral_share", sel.area_code, comparators=(), area=data.area,
-                               title=title, source=c.TREATMENT_SOURCE, footnote=footnote)
+                               options=c.treatment_options(title, footnote, rule=None))
     table = pd.DataFrame({"Financial year": mine["period"], "Referred by criminal justice": mine["count_display"],
                           "New presentations": mine["denominator_display"],
                           "Share": [narrative.value_text(r) for r in mine.to_dict("records")],
@@ -273,7 +273,7 @@ def waiting_times(data: AreaData, *, district: str | None = None, period: str | 
     shown = shown.assign(series=sel.place, period=sel.period)
     footnote = c.view_footnote(data, extra="Days from referral to the start of treatment, adults starting treatment in the year.")
     chart = charts.share_chart(shown, "wait", series="series", group="substance_group", category_order=bands, period=sel.period,
-                               title=title, source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS, width=170)
+                               options=c.treatment_options(title, footnote, width=170))
     table = shown.assign(share=[c.share_text(v) for v in shown["share_pct"]]).pivot(
         index="wait", columns="substance_group", values="share").reindex(bands).reset_index().rename(columns={"wait": "Wait"})
     findings = []
@@ -318,7 +318,7 @@ def referral_flow(data: AreaData, *, district: str | None = None, period: str | 
     footnote = c.view_footnote(data, extra="Treatment episodes of adults that ended in the year; "
                                "died, treatment withdrawn and other incomplete exits are merged as Other.")
     chart = charts.flow_chart(links[["step", "source", "target", "count", "count_display", "period"]], period=sel.period,
-                              title=title, source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)
+                              options=c.treatment_options(title, footnote))
     table = links[["step", "source", "target", "count_display"]].rename(
         columns={"step": "Step", "source": "From", "target": "To", "count_display": "Exits"})
     findings = _flow_findings(mine, sel)
@@ -358,7 +358,7 @@ def referral_mix_by_district(data: AreaData, *, district: str | None = None, per
     footnote = c.view_footnote(data, extra="Adults starting treatment in the year; each cell counts people.")
     grid = shares.assign(step="District to referral route", source=shares["area_name"], target=shares["route"])
     chart = charts.flow_chart(grid[["step", "source", "target", "count", "count_display", "period"]], period=sel.period,
-                              title=title, source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)
+                              options=c.treatment_options(title, footnote))
     table = shares.assign(share=[c.share_text(v) for v in shares["share_pct"]]).pivot(
         index="area_name", columns="route", values="share").reindex(columns=routes())
     table = table.reindex([data.area.name, *data.area.district_names().values()]).reset_index().rename(columns={"area_name": "Area"})

@@ -49,8 +49,8 @@ def _people_by_group_over_years(data: AreaData, sel: c.Selection, cohort: Any, t
         mine = mine[mine["substance_group"] == sel.substance_group]
     shown = c.labelled(mine, "substance_group", "substance_groups").replace({"substance_group": {c.ALL: "All substance groups"}})
     footnote = c.view_footnote(data, extra="Adults aged 18 or over, each counted once a year in one substance group.")
-    chart = charts.category_trend_chart(shown, "substance_group", title=f"{title}: {sel.place}", value_title="Adults",
-                                        source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)
+    chart = charts.category_trend_chart(shown, "substance_group", value_title="Adults",
+                                        options=c.treatment_options(f"{title}: {sel.place}", footnote))
     table = shown.pivot(index="period", columns="substance_group", values="count_display").reset_index()
     table = table.rename(columns={"period": "Financial year"})
     return View(title=f"{title}: {sel.place}", chart=chart, table=table, footnote=footnote,
@@ -118,8 +118,8 @@ def age_sex_profile(data: AreaData, *, district: str | None = None, period: str 
     bars = mine[(mine["age_band"] != c.ALL) & (mine["sex"] != c.ALL)]
     if bars.empty:
         return c.too_small(title, "Age by sex", sel, data, protected.record)
-    chart = charts.population_pyramid(bars, value="count", value_title="Adults", period=sel.period, title=title,
-                                      source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)
+    chart = charts.population_pyramid(bars, value="count", value_title="Adults", period=sel.period,
+                                      options=c.treatment_options(title, footnote))
     table = mine.pivot(index="age_band", columns="sex", values="count_display").reindex([*bands, c.ALL]).reset_index()
     table = table.rename(columns={"age_band": "Age", c.ALL: "Persons"})[["Age", "Male", "Female", "Persons"]]
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=_age_sex_findings(mine, sel))
@@ -183,8 +183,8 @@ def ethnicity_profile(data: AreaData, *, district: str | None = None, period: st
         findings = []
     footnote = c.view_footnote(data, extra=note)
     shown = mine if residents is None else pd.concat([mine, residents], ignore_index=True)
-    chart = charts.share_chart(shown, "ethnic_group", series="cohort", period=sel.period, title=title,
-                               source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)
+    chart = charts.share_chart(shown, "ethnic_group", series="cohort", period=sel.period,
+                               options=c.treatment_options(title, footnote))
     table = shown.assign(share=[c.share_text(v) for v in shown["share_pct"]]).pivot(
         index="ethnic_group", columns="cohort", values="share").reset_index().rename(columns={"ethnic_group": "Ethnic group"})
     table = table.set_index("Ethnic group").reindex(list(dict.fromkeys(shown["ethnic_group"]))).reset_index()
@@ -262,8 +262,8 @@ def treatment_rate_by_district(data: AreaData, *, district: str | None = None, p
     if rows.empty or rows.loc[rows["area_code"] == sel.area_code, "value"].isna().all() and not _any_suppressed(rows, sel):
         return c.no_figures(title, "the rate of adults in treatment", sel, data)
     footnote = c.rows_footnote(data, rows)
-    chart = charts.compare_areas_chart(rows, "treatment_rate", period=sel.period, area=data.area, title=title,
-                                       source=c.TREATMENT_SOURCE, footnote=footnote)
+    chart = charts.compare_areas_chart(rows, "treatment_rate", period=sel.period, area=data.area,
+                                       options=c.treatment_options(title, footnote, rule=None))
     table = _indicator_table(rows, data)
     findings = _narrative(rows, sel)
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
@@ -322,8 +322,8 @@ def time_in_treatment(data: AreaData, *, district: str | None = None, period: st
     if mine.empty:
         return c.too_small(title, "Time in treatment for one substance group", sel, data, protected.record)
     footnote = c.view_footnote(data, extra=f"Treatment episodes of adults that ended in the year, {sel.group_label}.")
-    chart = charts.share_chart(mine, "duration", series="area_name", category_order=bands, period=sel.period, title=title,
-                               source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS)
+    chart = charts.share_chart(mine, "duration", series="area_name", category_order=bands, period=sel.period,
+                               options=c.treatment_options(title, footnote))
     table = pd.DataFrame({"Time in treatment": mine["duration"], "Exits": mine["count_display"],
                           "Share of exits": [c.share_text(v) for v in mine["share_pct"]]})
     total = c.pick_area(protected.table, sel)
@@ -362,7 +362,7 @@ def exits_by_reason(data: AreaData, *, district: str | None = None, period: str 
     shown = shown.replace({"substance_group": {c.ALL: "All substance groups"}}).assign(period=sel.period)
     footnote = c.view_footnote(data, extra="Treatment episodes of adults that ended in the year.")
     chart = charts.share_chart(shown, "exit_reason", series="area_name", group="substance_group", period=sel.period,
-                               title=title, source=c.TREATMENT_SOURCE, footnote=footnote, rule=c.NDTMS, width=180)
+                               options=c.treatment_options(title, footnote, width=180))
     table = shown.assign(share=[c.share_text(v) for v in shown["share_pct"]]).pivot(
         index="exit_reason", columns="substance_group", values="share").reset_index().rename(columns={"exit_reason": "Exit reason"})
     success = reference.category_labels("exit_reasons")["successful_completion"]
@@ -397,8 +397,8 @@ def successful_completion(data: AreaData, *, district: str | None = None, period
         return c.no_figures(title, "successful completion", sel, data)
     footnote = c.rows_footnote(data, rows)
     mine = rows[rows["area_code"] == sel.area_code]
-    chart = charts.spine_chart(rows, sel.area_code, period=sel.period, indicator_ids=ids, area=data.area, title=title,
-                               source=c.TREATMENT_SOURCE, footnote=footnote)
+    chart = charts.spine_chart(rows, sel.area_code, period=sel.period, indicator_ids=ids, area=data.area,
+                               options=c.treatment_options(title, footnote, rule=None))
     shown = pd.concat([rows[rows["area_code"].isin([sel.area_code, data.area.region_code, narrative.ENGLAND_CODE])]])
     out = _indicator_table(shown, data)
     out.insert(0, "Indicator", shown["indicator_name"].to_numpy())
@@ -437,8 +437,7 @@ def unmet_need_cascade(data: AreaData, *, district: str | None = None, period: s
                          for v in mine["count"]]
     note = ("" if len(need) else "No prevalence estimate is held for this area, so the cascade starts at the number in treatment. ")
     footnote = c.view_footnote(data, extra=note + f"Adults, {sel.group_label}.")
-    chart = charts.cascade_chart(mine, period=sel.period, title=title, value_title="Adults", source=c.TREATMENT_SOURCE,
-                                 footnote=footnote, rule=c.NDTMS)
+    chart = charts.cascade_chart(mine, period=sel.period, value_title="Adults", options=c.treatment_options(title, footnote))
     table = pd.DataFrame({"Stage": mine["stage"], "Adults": [fmt.format_count(v, d) for v, d in zip(mine["count"], mine["count_display"])],
                           "Share of the first stage": [c.share_text(v) for v in mine["share_pct"]]})
     findings = []

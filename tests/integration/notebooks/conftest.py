@@ -111,6 +111,20 @@ def vegalite_specs(outputs: list[Any]) -> list[dict[str, Any]]:
     return [dict(value) for o in outputs for mime, value in o.get("data", {}).items() if _VEGALITE.match(mime)]
 
 
+def spec_rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every data row a chart's spec carries (its datasets, and those of its layers and side-by-side parts)."""
+    rows = [row for rows in spec.get("datasets", {}).values() for row in rows]
+    for part in spec.get("hconcat", []) + spec.get("layer", []):
+        rows += spec_rows(part)
+    return rows
+
+
+def spec_title(spec: dict[str, Any]) -> str:
+    """A chart's title as the reader sees it."""
+    title = spec.get("title", {})
+    return title.get("text", "") if isinstance(title, dict) else str(title)
+
+
 def error_outputs(nb: Any) -> list[Any]:
     """Outputs of type ``error`` anywhere in the notebook (there should be none)."""
     return [o for cell in nb.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
@@ -174,9 +188,31 @@ def stream_text_fixture() -> Callable[..., str]:
     return stream_text
 
 
+@pytest.fixture(name="spec_rows")
+def spec_rows_fixture() -> Callable[[dict[str, Any]], list[dict[str, Any]]]:
+    return spec_rows
+
+
+@pytest.fixture(name="spec_title")
+def spec_title_fixture() -> Callable[[dict[str, Any]], str]:
+    return spec_title
+
+
 @pytest.fixture(name="error_outputs")
 def error_outputs_fixture() -> Callable[[Any], list[Any]]:
     return error_outputs
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test taking ``run`` runs once for each of its module's ``AREAS``."""
+    if "run" in metafunc.fixturenames:
+        metafunc.parametrize("run", metafunc.module.AREAS, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def run(request: pytest.FixtureRequest, run_area_notebook: Callable[[Path, str], tuple[Any, Any]]) -> tuple[Any, Any]:
+    """The module's ``NOTEBOOK`` run as the batch runs it for one of its ``AREAS``: (executed node, AreaData)."""
+    return run_area_notebook(request.module.NOTEBOOK, request.param)
 
 
 @pytest.fixture(scope="session")

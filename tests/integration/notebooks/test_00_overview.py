@@ -9,18 +9,7 @@ from suna.presentation import narrative
 
 pytestmark = pytest.mark.notebook
 NOTEBOOK = paths.notebooks_dir() / "00_overview.ipynb"
-
-
-@pytest.fixture(scope="module", params=["worcestershire", "halton"])
-def run(request, run_area_notebook):
-    return run_area_notebook(NOTEBOOK, request.param)
-
-
-def _rows(spec):
-    rows = [row for rows in spec.get("datasets", {}).values() for row in rows]
-    for part in spec.get("hconcat", []) + spec.get("layer", []):
-        rows += _rows(part)
-    return rows
+AREAS = ["worcestershire", "halton"]  # the notebook runs for each (conftest's ``run``)
 
 
 def test_runs_without_errors(run, error_outputs):
@@ -28,10 +17,10 @@ def test_runs_without_errors(run, error_outputs):
     assert error_outputs(nb) == []
 
 
-def test_rug_shows_the_protected_values_for_every_district(run, output_data, outputs_by_tag, vegalite_specs):
+def test_rug_shows_the_protected_values_for_every_district(run, output_data, outputs_by_tag, vegalite_specs, spec_rows):
     nb, data = run
     spec = vegalite_specs(outputs_by_tag(nb, "rug"))[0]
-    cells = _rows(spec)
+    cells = spec_rows(spec)
     names = {c["area_label"] for c in cells if "area_label" in c}
     assert set(data.area.district_names().values()) <= names
     html = "\n".join(output_data(outputs_by_tag(nb, "rug"), "text/html"))
@@ -40,10 +29,10 @@ def test_rug_shows_the_protected_values_for_every_district(run, output_data, out
     assert all(c["cell_text"] == "*" for c in suppressed)  # labelled, never a zero
 
 
-def test_spine_has_a_row_per_indicator(run, outputs_by_tag, vegalite_specs):
+def test_spine_has_a_row_per_indicator(run, outputs_by_tag, vegalite_specs, spec_rows):
     nb, data = run
     spec = vegalite_specs(outputs_by_tag(nb, "spine"))[0]
-    indicators = {c["indicator"] for c in _rows(spec) if "indicator" in c}
+    indicators = {c["indicator"] for c in spec_rows(spec) if "indicator" in c}
     t = data.table
     own = narrative.headline_rows(t[(t["area_code"] == data.area.code) & (t["measure"] != "count")])
     shown = {i.rsplit(" (", 1)[0] for i in indicators}

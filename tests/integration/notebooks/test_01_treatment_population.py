@@ -12,20 +12,7 @@ pytestmark = pytest.mark.notebook
 NOTEBOOK = paths.notebooks_dir() / "01_treatment_population.ipynb"
 SECTIONS = ["trend_chart", "new_presentations", "age_sex", "ethnicity", "rate_chart", "rate_map", "time_in_treatment",
             "exits", "completion", "cascade"]
-
-
-@pytest.fixture(scope="module", params=["essex", "halton"])
-def run(request, run_area_notebook):
-    return run_area_notebook(NOTEBOOK, request.param)
-
-
-def _rows(spec):
-    return [row for rows in spec.get("datasets", {}).values() for row in rows]
-
-
-def _title(spec):
-    title = spec.get("title", {})
-    return title.get("text", "") if isinstance(title, dict) else str(title)
+AREAS = ["essex", "halton"]  # the notebook runs for each (conftest's ``run``)
 
 
 def _people_in_treatment(records: pd.DataFrame) -> pd.DataFrame:
@@ -57,28 +44,28 @@ def test_every_section_says_something(run, tag, output_data, outputs_by_tag):
     assert output_data(outputs_by_tag(nb, tag), "text/markdown"), f"section {tag} shows no findings"
 
 
-def test_trend_chart_plots_the_numbers_in_treatment(run, outputs_by_tag, vegalite_specs):
+def test_trend_chart_plots_the_numbers_in_treatment(run, outputs_by_tag, vegalite_specs, spec_rows, spec_title):
     nb, data = run
     specs = vegalite_specs(outputs_by_tag(nb, "trend_chart"))
     assert len(specs) == 1
-    assert data.area.name in _title(specs[0])
+    assert data.area.name in spec_title(specs[0])
     people = _people_in_treatment(data.tables["treatment"])
     people = people[people["utla_code"] == data.area.code]
     by_group = people["substance_group"].value_counts()
     labels = {"opiate": "Opiate", "non_opiate_only": "Non-opiate only", "non_opiate_and_alcohol": "Non-opiate and alcohol",
               "alcohol_only": "Alcohol only"}
-    plotted = {r["substance_group"]: r["count"] for r in _rows(specs[0]) if r.get("period") == "2023/24"}
+    plotted = {r["substance_group"]: r["count"] for r in spec_rows(specs[0]) if r.get("period") == "2023/24"}
     assert plotted["All substance groups"] == len(people)
     for code, label in labels.items():
         if plotted.get(label) is not None:
             assert plotted[label] == by_group.get(code, 0), label
 
 
-def test_no_suppressed_count_is_plotted(run, outputs_by_tag, vegalite_specs):
+def test_no_suppressed_count_is_plotted(run, outputs_by_tag, vegalite_specs, spec_rows):
     nb, _ = run
     for tag in ("trend_chart", "new_presentations", "age_sex", "time_in_treatment", "cascade"):
         for spec in vegalite_specs(outputs_by_tag(nb, tag)):
-            for row in _rows(spec):
+            for row in spec_rows(spec):
                 count = row.get("count")
                 if isinstance(count, (int, float)) and count == count:
                     assert not 1 <= count <= 4, f"{tag} plots a count of {count}"
@@ -86,24 +73,24 @@ def test_no_suppressed_count_is_plotted(run, outputs_by_tag, vegalite_specs):
                     assert row.get("count") is None or row.get("count") != row.get("count"), f"{tag} plots a suppressed count"
 
 
-def test_pyramid_counts_men_and_women(run, outputs_by_tag, vegalite_specs):
+def test_pyramid_counts_men_and_women(run, outputs_by_tag, vegalite_specs, spec_rows):
     nb, data = run
     people = _people_in_treatment(data.tables["treatment"])
     people = people[people["utla_code"] == data.area.code]
     spec = vegalite_specs(outputs_by_tag(nb, "age_sex"))[0]
-    shown = [r for r in _rows(spec) if r.get("sex") in ("Male", "Female") and r.get("age_band") == "30-39"]
+    shown = [r for r in spec_rows(spec) if r.get("sex") in ("Male", "Female") and r.get("age_band") == "30-39"]
     in_band = people[(people["age_years"] >= 30) & (people["age_years"] < 40)]
     for row in shown:
         if row.get("count") is not None:
             assert row["count"] == int((in_band["sex"] == row["sex"]).sum())
 
 
-def test_rate_chart_shows_the_protected_rates(run, outputs_by_tag, vegalite_specs):
+def test_rate_chart_shows_the_protected_rates(run, outputs_by_tag, vegalite_specs, spec_rows):
     nb, data = run
     t = data.table
     rows = t[(t["indicator_id"] == "treatment_rate") & (t["period"] == "2023/24") & (t["sex"] == "Persons") & t["category_type"].isna()]
     spec = vegalite_specs(outputs_by_tag(nb, "rate_chart"))[0]
-    plotted = [r for r in _rows(spec) if r.get("area_code") in data.area.district_codes and r.get("value") is not None]
+    plotted = [r for r in spec_rows(spec) if r.get("area_code") in data.area.district_codes and r.get("value") is not None]
     assert plotted
     for r in plotted:
         assert r["value"] == pytest.approx(float(rows.loc[rows["area_code"] == r["area_code"], "value"].iloc[0]))

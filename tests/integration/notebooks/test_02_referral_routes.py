@@ -10,20 +10,7 @@ from suna.core import paths, reference
 pytestmark = pytest.mark.notebook
 NOTEBOOK = paths.notebooks_dir() / "02_referral_routes.ipynb"
 SECTIONS = ["sources_by_group", "sources_by_sex", "young_people", "cj_trend", "waiting", "flow", "districts"]
-
-
-@pytest.fixture(scope="module", params=["worcestershire", "sefton"])
-def run(request, run_area_notebook):
-    return run_area_notebook(NOTEBOOK, request.param)
-
-
-def _rows(spec):
-    return [row for rows in spec.get("datasets", {}).values() for row in rows]
-
-
-def _title(spec):
-    title = spec.get("title", {})
-    return title.get("text", "") if isinstance(title, dict) else str(title)
+AREAS = ["worcestershire", "sefton"]  # the notebook runs for each (conftest's ``run``)
 
 
 def _new_adults(data):
@@ -49,33 +36,33 @@ def test_every_section_says_something(run, tag, output_data, outputs_by_tag):
     assert output_data(outputs_by_tag(nb, tag), "text/markdown"), f"section {tag} shows no findings"
 
 
-def test_route_shares_are_the_records_shares(run, outputs_by_tag, vegalite_specs):
+def test_route_shares_are_the_records_shares(run, outputs_by_tag, vegalite_specs, spec_rows, spec_title):
     nb, data = run
     spec = vegalite_specs(outputs_by_tag(nb, "sources_by_group"))[0]
-    assert data.area.name in _title(spec)
+    assert data.area.name in spec_title(spec)
     people = _new_adults(data)
     routes = people["referral_source"].map(reference.referral_route_groups())
-    plotted = [r for r in _rows(spec) if r.get("substance_group") == "All substance groups" and r.get("series") == data.area.name]
+    plotted = [r for r in spec_rows(spec) if r.get("substance_group") == "All substance groups" and r.get("series") == data.area.name]
     assert plotted
     for r in plotted:
         if r.get("share_pct") is not None:
             assert r["share_pct"] == pytest.approx((routes == r["route"]).mean() * 100)
 
 
-def test_criminal_justice_trend_ends_with_this_years_share(run, outputs_by_tag, vegalite_specs):
+def test_criminal_justice_trend_ends_with_this_years_share(run, outputs_by_tag, vegalite_specs, spec_rows):
     nb, data = run
     spec = vegalite_specs(outputs_by_tag(nb, "cj_trend"))[0]
     people = _new_adults(data)
     share = (people["referral_source"].map(reference.referral_route_groups()) == "Criminal justice").mean() * 100
-    last = [r for r in _rows(spec) if r.get("period") == "2023/24" and r.get("area_code") == data.area.code and r.get("value") is not None]
+    last = [r for r in spec_rows(spec) if r.get("period") == "2023/24" and r.get("area_code") == data.area.code and r.get("value") is not None]
     assert last and last[0]["value"] == pytest.approx(share)
 
 
-def test_no_suppressed_count_is_drawn(run, outputs_by_tag, vegalite_specs):
+def test_no_suppressed_count_is_drawn(run, outputs_by_tag, vegalite_specs, spec_rows):
     nb, _ = run
     for tag in SECTIONS:
         for spec in vegalite_specs(outputs_by_tag(nb, tag)):
-            for row in _rows(spec):
+            for row in spec_rows(spec):
                 count = row.get("count")
                 if isinstance(count, (int, float)) and count == count:
                     assert not 1 <= count <= 4, f"{tag} draws a count of {count}"

@@ -8,15 +8,7 @@ from suna.core import paths
 
 pytestmark = pytest.mark.notebook
 NOTEBOOK = paths.notebooks_dir() / "04_drug_deaths_map.ipynb"
-
-
-@pytest.fixture(scope="module", params=["worcestershire", "halton"])
-def run(request, run_area_notebook):
-    return run_area_notebook(NOTEBOOK, request.param)
-
-
-def _rows(spec):
-    return [row for rows in spec.get("datasets", {}).values() for row in rows]
+AREAS = ["worcestershire", "halton"]  # the notebook runs for each (conftest's ``run``)
 
 
 def test_runs_without_errors(run, error_outputs):
@@ -24,11 +16,11 @@ def test_runs_without_errors(run, error_outputs):
     assert error_outputs(nb) == []
 
 
-def test_trend_chart_shows_the_protected_pooled_values(run, outputs_by_tag, vegalite_specs):
+def test_trend_chart_shows_the_protected_pooled_values(run, outputs_by_tag, vegalite_specs, spec_rows):
     nb, data = run
     t = data.table
     rows = t[(t["indicator_id"] == "drug_misuse_deaths") & (t["area_code"] == data.area.code) & (t["sex"] == "Persons")]
-    plotted = [r for r in _rows(vegalite_specs(outputs_by_tag(nb, "misuse_trend"))[0])
+    plotted = [r for r in spec_rows(vegalite_specs(outputs_by_tag(nb, "misuse_trend"))[0])
                if r.get("area_code") == data.area.code and r.get("value") is not None]
     assert plotted
     for r in plotted:
@@ -37,10 +29,10 @@ def test_trend_chart_shows_the_protected_pooled_values(run, outputs_by_tag, vega
 
 
 @pytest.mark.parametrize("tag", ["misuse_map", "poisoning_map"])
-def test_map_has_every_district_and_labels_suppressed_ones(run, tag, output_data, outputs_by_tag, vegalite_specs):
+def test_map_has_every_district_and_labels_suppressed_ones(run, tag, output_data, outputs_by_tag, vegalite_specs, spec_rows):
     nb, data = run
     spec = vegalite_specs(outputs_by_tag(nb, tag))[0]
-    drawn = {r["district_code"]: r for r in _rows(spec) if "district_code" in r and "fill_label" in r}
+    drawn = {r["district_code"]: r for r in spec_rows(spec) if "district_code" in r and "fill_label" in r}
     assert set(data.area.district_codes) <= set(drawn)
     ind_id = "drug_misuse_deaths" if tag.startswith("misuse") else "drug_poisoning_deaths"
     t = data.table

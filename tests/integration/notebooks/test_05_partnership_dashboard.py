@@ -14,11 +14,7 @@ from suna.views import partnership
 
 pytestmark = pytest.mark.notebook
 NOTEBOOK = paths.notebooks_dir() / "05_partnership_dashboard.ipynb"
-
-
-@pytest.fixture(scope="module", params=["sefton", "halton"])
-def run(request, run_area_notebook):
-    return run_area_notebook(NOTEBOOK, request.param)
+AREAS = ["sefton", "halton"]  # the notebook runs for each (conftest's ``run``)
 
 
 def _html(nb, tag, output_data, outputs_by_tag):

@@ -3,7 +3,9 @@
 One module per kind of chart: ``trends`` (an indicator over time; counts by category over years),
 ``bars`` (areas compared; one place broken down), ``funnel``, ``spine`` (area profile and tartan rug),
 ``shares`` (share bars, pyramid, flows, cascade); ``base`` holds what they share. The public names
-are all here, so ``from suna.presentation import charts`` and ``charts.trend_chart(...)`` read as before.
+are all here, so ``from suna import charts`` and ``charts.trend_chart(...)`` read as before. What a caller
+chooses for any chart (title, source, footnote, palette, disclosure rule, size) is one ``ChartOptions``,
+passed as ``options=``.
 
 Every chart here:
 - refuses a frame that has not passed disclosure control (``suna.disclosure.assert_protected``);
@@ -38,6 +40,7 @@ from suna.presentation.charts.base import (
     SEQUENTIAL,
     SERIES_COLOURS,
     SERIES_DASHES,
+    ChartOptions,
     assert_protected,
     caption,
     stack_charts,
@@ -57,7 +60,7 @@ from suna.presentation.charts.spine import (
 from suna.presentation.charts.trends import category_trend_chart, trend_chart
 
 __all__ = [
-    "CAPTION_KEY", "CATEGORICAL", "DEFAULT_SOURCE", "ENGLAND_CODE", "FUNNEL_LIMITS", "LATEST_EACH", "NARROW_LABEL_CHARS",
+    "CAPTION_KEY", "CATEGORICAL", "ChartOptions", "DEFAULT_SOURCE", "ENGLAND_CODE", "FUNNEL_LIMITS", "LATEST_EACH", "NARROW_LABEL_CHARS",
     "OUTLINE", "PALETTES", "PRIVACY_WORDS", "RUG_COLUMNS", "RUG_NARROW_COLUMNS", "SEQUENTIAL", "SERIES_COLOURS",
     "SERIES_DASHES", "SPINE_DOMAIN", "SPREAD_COLUMNS", "assert_protected", "breakdown_chart", "caption", "cascade_chart",
     "category_trend_chart", "compare_areas_chart", "flow_chart", "funnel_chart", "overview_rug", "population_pyramid",

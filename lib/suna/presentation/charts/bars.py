@@ -12,16 +12,14 @@ import pandas as pd
 from suna.model import formatting as fmt
 from suna.presentation import narrative
 from suna.presentation.charts.base import (
-    DEFAULT_SOURCE,
     ENGLAND_CODE,
     OUTLINE,
+    ChartOptions,
     _alt,
-    _caption,
     _chart,
     _colour_scale,
     _default_footnote,
     _display_frame,
-    _finish,
     _indicator_rows,
     _latest_period,
     _measure_title,
@@ -58,12 +56,7 @@ def compare_areas_chart(
     *,
     benchmark_code: str = ENGLAND_CODE,
     area: Area | None = None,
-    title: str | None = None,
-    source: str = DEFAULT_SOURCE,
-    footnote: str | None = None,
-    palette: str = "accessible",
-    rule: str | None = None,
-    width: int = 480,
+    options: ChartOptions = ChartOptions(),
 ) -> alt.LayerChart:
     """Districts ranked by value, bars coloured by significance against England, with 95% CIs.
 
@@ -72,7 +65,7 @@ def compare_areas_chart(
     in the table that is not England or a region.
     """
     alt = _alt()
-    assert_protected(indicators, rule)
+    assert_protected(indicators, options.rule)
     rows = _indicator_rows(indicators, indicator_id)
     if period is None:
         candidates = rows[~rows["area_code"].isin([ENGLAND_CODE]) & ~rows["area_code"].astype(str).str.startswith(narrative.REGION_PREFIX)]
@@ -104,7 +97,7 @@ def compare_areas_chart(
     x_title = _measure_title(rows)
     bars = _chart(bars_data).mark_bar(stroke=OUTLINE, strokeWidth=0.75).encode(
         x=alt.X("value:Q", title=x_title), y=y,
-        fill=alt.Fill("outcome:N", scale=_colour_scale(bars_data["outcome"], palette), title="Compared with England"),
+        fill=alt.Fill("outcome:N", scale=_colour_scale(bars_data["outcome"], options.palette), title="Compared with England"),
         tooltip=tips,
     )
     errors = _chart(bars_data.dropna(subset=["value_lower_ci95", "value_upper_ci95"])).mark_errorbar(
@@ -121,11 +114,11 @@ def compare_areas_chart(
         layers += _benchmark_line(bench, btips)
     else:
         log.info("Compare areas chart: no benchmark value for %s", benchmark_code)
-    chart = alt.layer(*layers).properties(width=width, height=alt.Step(22))
-    foot = footnote if footnote is not None else _default_footnote(shown)
-    describe = (f"Bar chart ranking {len(order)} areas by {name} in {fmt.format_period(period)}, coloured by comparison with "
+    chart = alt.layer(*layers).properties(**options.size(480, alt.Step(22)))
+    when = fmt.format_period(period)
+    describe = (f"Bar chart ranking {len(order)} areas by {name} in {when}, coloured by comparison with "
                 "England, with 95% confidence intervals; the figures are in the table below.")
-    return _finish(chart, title or f"{name}, {fmt.format_period(period)}", _caption(source, fmt.format_period(period), foot), describe)
+    return options.finish(chart, f"{name}, {when}", when, options.note(_default_footnote(shown)), describe)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -141,12 +134,7 @@ def breakdown_chart(
     compared_title: str = "Compared with England",
     value_title: str | None = None,
     period: str | None = None,
-    title: str = "Breakdown",
-    source: str = DEFAULT_SOURCE,
-    footnote: str | None = None,
-    palette: str = "accessible",
-    rule: str | None = None,
-    width: int = 480,
+    options: ChartOptions = ChartOptions(),
 ) -> alt.LayerChart:
     """One place's groups (e.g. age groups) as bars with 95% CIs, in their own order, coloured by significance.
 
@@ -156,7 +144,7 @@ def breakdown_chart(
     suppressed or missing group keeps its row, labelled "suppressed" / "not available", with no bar.
     """
     alt = _alt()
-    assert_protected(rows, rule)
+    assert_protected(rows, options.rule)
     _require_columns(rows, (group, "value", compared), "breakdown")
     shown = _display_frame(rows)
     shown["group_label"] = shown[group].astype(str)
@@ -171,7 +159,7 @@ def breakdown_chart(
     layers = [
         _chart(bars_data).mark_bar(stroke=OUTLINE, strokeWidth=0.75).encode(
             x=alt.X("value:Q", title=x_title), y=y, tooltip=tips,
-            fill=alt.Fill("outcome:N", scale=_colour_scale(bars_data["outcome"], palette), title=compared_title)),
+            fill=alt.Fill("outcome:N", scale=_colour_scale(bars_data["outcome"], options.palette), title=compared_title)),
         _chart(bars_data.dropna(subset=["value_lower_ci95", "value_upper_ci95"])).mark_errorbar(ticks=True, color="#000000").encode(
             x=alt.X("value_lower_ci95:Q", title=x_title), x2="value_upper_ci95:Q", y=y, tooltip=tips),
     ]
@@ -185,9 +173,8 @@ def breakdown_chart(
         bench = bench.assign(bench_text=[f"{label} {value}" for label, value in zip(bench[group].astype(str), bench["value_label"])])
         btips = _tooltip(("bench_text", "Benchmark"), ("ci_label", "Confidence interval"))
         layers += _benchmark_line(bench, btips)
-    chart = alt.layer(*layers).properties(width=width, height=alt.Step(22))
+    chart = alt.layer(*layers).properties(**options.size(480, alt.Step(22)))
     when = fmt.format_period(period) if period is not None else _period_text(rows["period"])
-    foot = footnote if footnote is not None else _default_footnote(shown, "group_label")
     describe = (f"Bar chart of {len(order)} groups ({', '.join(map(str, order))}) in their own order, with 95% confidence "
                 "intervals; the figures are in the table below.")
-    return _finish(chart, title, _caption(source, when, foot), describe)
+    return options.finish(chart, "Breakdown", when, options.note(_default_footnote(shown, "group_label")), describe)

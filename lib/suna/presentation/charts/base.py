@@ -1,12 +1,14 @@
 """What every SUNA chart shares: the disclosure gate, palettes, captions, titles, tooltips and the display frame.
 
 The chart modules (trends, bars, funnel, spine, shares) draw; this one holds the rules they all keep
-(see ``suna.presentation.charts``). ``stack_charts`` puts finished charts one above the other.
+(see ``suna.presentation.charts``). ``ChartOptions`` is what a caller chooses for any chart (title, source, footnote,
+palette, disclosure rule, size) and applies them; ``stack_charts`` puts finished charts one above the other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -197,6 +199,13 @@ def _caption(source: str, period: str, footnote: str | None) -> list[str]:
     return lines
 
 
+def _shown_period(frame: pd.DataFrame, period: Any = None) -> str:
+    """The period a caption names: the one the caller gave, else those of the frame's ``period`` column."""
+    if period:
+        return fmt.format_period(period)
+    return _period_text(frame["period"]) if "period" in frame.columns else fmt.NOT_AVAILABLE
+
+
 def _title(title: str) -> Any:
     return _alt().TitleParams(text=title, anchor="start", fontSize=15, limit=0)
 
@@ -224,6 +233,45 @@ def _finish(chart: Any, title: str, caption: list[str], describe: str = "", narr
                           columns=3)
         .configure_title(subtitleFontSize=11)
     )
+
+
+@dataclass(frozen=True)
+class ChartOptions:
+    """What a caller chooses for a chart of any kind: the words around it, its colours, the disclosure
+    rule its counts are checked against, and its size. Every chart (and ``suna.presentation.maps``) takes these
+    alike, and ``finish`` applies them in one place.
+
+    Attributes:
+        title: the heading; None gives the chart's own, from what it shows.
+        source: publisher, title and year: the caption's first line.
+        footnote: the caption's note; None lets the chart name what was suppressed or is not available.
+        palette: significance colours, "accessible" or "fingertips" (see ``suna.presentation.charts``).
+        rule: the disclosure rule for every row; None checks each row by its ``disclosure_rule``.
+        width, height: the plot's size in pixels; None keeps the chart's designed size.
+    """
+
+    title: str | None = None
+    source: str = DEFAULT_SOURCE
+    footnote: str | None = None
+    palette: str = "accessible"
+    rule: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+    def size(self, width: Any, height: Any = None) -> dict[str, Any]:
+        """The plot's ``properties``: the caller's width and height, else the chart's designed ones."""
+        chosen = {"width": self.width or width, "height": self.height or height}
+        return {key: value for key, value in chosen.items() if value is not None}
+
+    def note(self, default: str | None) -> str | None:
+        """The caller's footnote, else the chart's own (``default``, e.g. from ``_default_footnote``)."""
+        return self.footnote if self.footnote is not None else default
+
+    def finish(self, chart: Any, title: str, period: str, note: str | None, describe: str,
+               more: Sequence[str] = (), narrow: Any = None) -> Any:
+        """The finished chart: the caller's title (else ``title``), the caption (source, ``period``, ``note``,
+        then the chart's ``more`` lines on how to read it), the description and the quiet defaults."""
+        return _finish(chart, self.title or title, [*_caption(self.source, period, note), *more], describe, narrow)
 
 
 def caption(chart_or_spec: Any) -> list[str]:

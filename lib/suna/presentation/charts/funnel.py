@@ -10,19 +10,17 @@ from suna.core.errors import SunaError
 from suna.model import formatting as fmt
 from suna.presentation import narrative
 from suna.presentation.charts.base import (
-    DEFAULT_SOURCE,
     OUTLINE,
+    ChartOptions,
     _alt,
-    _caption,
     _chart,
     _colour_scale,
     _default_footnote,
     _display_frame,
-    _finish,
     _measure_title,
     _outcome_label,
-    _period_text,
     _require_columns,
+    _shown_period,
     _tooltip,
     assert_protected,
 )
@@ -66,13 +64,7 @@ def funnel_chart(
     x_title: str | None = None,
     y_title: str | None = None,
     area: Area | None = None,
-    title: str | None = None,
-    source: str = DEFAULT_SOURCE,
-    footnote: str | None = None,
-    palette: str = "accessible",
-    rule: str | None = None,
-    width: int = 520,
-    height: int = 340,
+    options: ChartOptions = ChartOptions(),
 ) -> alt.LayerChart:
     """Areas' values against their size, inside 95% and 99.8% control limits computed elsewhere.
 
@@ -83,7 +75,7 @@ def funnel_chart(
     cannot be placed and are named in the caption instead.
     """
     alt = _alt()
-    assert_protected(points, rule)
+    assert_protected(points, options.rule)
     _require_columns(points, (x, y), "funnel points")
     if limits_x is None:
         limits_x = next((c for c in ("Population", "Events", "Observed_events", "denominator", "events", x) if c in limits.columns), None)
@@ -139,18 +131,16 @@ def funnel_chart(
     )
     dots = _chart(placed).mark_point(filled=True, size=80, stroke=OUTLINE, strokeWidth=1, opacity=1).encode(
         x=f"{x}:Q", y=f"{y}:Q",
-        fill=alt.Fill("outcome:N", scale=_colour_scale(placed["outcome"], palette), title="Compared with the average"),
+        fill=alt.Fill("outcome:N", scale=_colour_scale(placed["outcome"], options.palette), title="Compared with the average"),
         tooltip=_tooltip(("area_label", "Area"), ("value_label", "Value"), ("x_label", x_title or x.replace("_", " ").capitalize()),
                          ("count_label", "Count"), ("position", "Position")),
     )
-    chart = alt.layer(lines, dots).properties(width=width, height=height)
-    foot = footnote if footnote is not None else _default_footnote(shown)
+    chart = alt.layer(lines, dots).properties(**options.size(520, 340))
+    foot = options.note(_default_footnote(shown))
     if len(hidden):
         names = ", ".join(f"{label} ({value})" for label, value in zip(hidden["area_label"], hidden["value_label"]))
         foot = f"{foot + ' ' if foot else ''}Not plotted: {names}."
-    period = _period_text(shown["period"]) if "period" in shown.columns else fmt.NOT_AVAILABLE
-    if title is None:
-        names = shown["indicator_name"].dropna() if "indicator_name" in shown.columns else pd.Series(dtype=object)
-        title = f"{names.iloc[0]}: funnel plot" if len(names) else "Funnel plot"
+    names = shown["indicator_name"].dropna() if "indicator_name" in shown.columns else pd.Series(dtype=object)
+    title = f"{names.iloc[0]}: funnel plot" if len(names) else "Funnel plot"
     describe = "Funnel plot of each area's value against its size, inside 95% and 99.8% control limits; the figures are in the table below."
-    return _finish(chart, title, _caption(source, period, foot), describe)
+    return options.finish(chart, title, _shown_period(shown), foot, describe)

@@ -12,28 +12,24 @@ from suna.core.errors import SunaError
 from suna.model import formatting as fmt
 from suna.presentation.charts.base import (
     CATEGORICAL,
-    DEFAULT_SOURCE,
     OUTLINE,
     SEQUENTIAL,
+    ChartOptions,
     _alt,
-    _caption,
     _chart,
     _count_column,
     _default_footnote,
-    _finish,
     _gate,
-    _period_text,
     _require_columns,
     _share_display,
+    _shown_period,
     _tooltip,
     assert_protected,
-    caption,
 )
 
 if TYPE_CHECKING:
     import altair as alt
 
-    from suna.model.areas import Area
 
 
 def share_chart(
@@ -45,11 +41,7 @@ def share_chart(
     group: str | None = None,
     category_order: Sequence[str] | None = None,
     period: str | None = None,
-    title: str = "Shares",
-    source: str = DEFAULT_SOURCE,
-    footnote: str | None = None,
-    rule: str | None = None,
-    width: int = 260,
+    options: ChartOptions = ChartOptions(),
 ) -> alt.Chart:
     """Percentage shares by category (e.g. referral source), side by side for the area and England,
     one panel per ``group`` (e.g. substance group).
@@ -58,7 +50,7 @@ def share_chart(
     its row, labelled "suppressed".
     """
     alt = _alt()
-    assert_protected(shares, rule)  # the counts behind the shares (a share alone cannot be checked)
+    assert_protected(shares, options.rule)  # the counts behind the shares (a share alone cannot be checked)
     _require_columns(shares, [c for c in (category, share, series, group) if c], "shares")
     data = _share_display(shares, share)
     data["share_label"] = [fmt.SUPPRESSED if s else fmt.format_value(v, "proportion")
@@ -78,13 +70,12 @@ def share_chart(
         color=colour, tooltip=tips)
     notes = base.transform_filter("datum.is_suppressed").mark_text(align="left", dx=4, fontSize=10, fontStyle="italic", color=OUTLINE).encode(
         x=alt.value(0), y=y, yOffset="series_label:N", text="share_label:N", tooltip=tips)
-    layered = alt.layer(bars, notes).properties(width=width, height=alt.Step(14))
+    layered = alt.layer(bars, notes).properties(**options.size(260, alt.Step(14)))
     chart = layered.facet(column=alt.Column(f"{group}:N", title=None, sort=list(dict.fromkeys(data[group].astype(str))))) if group else layered
-    foot = footnote if footnote is not None else (_default_footnote(data.assign(area_label=data[category].astype(str))))
-    shown_period = fmt.format_period(period) if period else (_period_text(data["period"]) if "period" in data.columns else fmt.NOT_AVAILABLE)
+    foot = options.note(_default_footnote(data.assign(area_label=data[category].astype(str))))
     describe = (f"Bar chart of percentages by {len(order)} categories" + (f" for {', '.join(series_order)}" if series else "")
                 + "; the figures are in the table below.")
-    return _finish(chart, title, _caption(source, shown_period, foot), describe)
+    return options.finish(chart, "Shares", _shown_period(data, period), foot, describe)
 
 
 def _age_start(label: str) -> float:
@@ -102,19 +93,15 @@ def population_pyramid(
     comparison_label: str = "England",
     value_title: str = "People",
     period: str | None = None,
-    title: str = "Population by age and sex",
-    source: str = DEFAULT_SOURCE,
-    footnote: str | None = None,
-    rule: str | None = None,
-    width: int = 220,
+    options: ChartOptions = ChartOptions(),
 ) -> alt.LayerChart:
-    """Males to the left, females to the right, by age band (youngest at the bottom).
+    """Males to the left, females to the right, by age band (youngest at the bottom), 220 pixels a side.
 
     ``comparison`` (same columns, e.g. England's percentages) is drawn as black ticks. A
     suppressed band shows the word "suppressed".
     """
     alt = _alt()
-    _gate(population, value, rule)
+    _gate(population, value, options.rule)
     _require_columns(population, (age, sex, value), "population")
     data = _share_display(population, value)
     data["age_label"] = data[age].astype(str)
@@ -149,13 +136,12 @@ def population_pyramid(
         comp["series"] = comparison_label
         layers.append(_chart(comp).mark_tick(color="#000000", thickness=2, size=16).encode(
             x="signed:Q", y=y, tooltip=_tooltip(("series", "Comparator"), ("age_label", "Age"), ("sex_label", "Sex"), ("value_label", value_title))))
-    chart = alt.layer(*layers).properties(width=width * 2, height=alt.Step(16))
-    foot = footnote if footnote is not None else _default_footnote(data.assign(area_label=data["sex_label"] + " " + data["age_label"]))
+    chart = alt.layer(*layers).properties(**options.size(2 * 220, alt.Step(16)))
+    foot = options.note(_default_footnote(data.assign(area_label=data["sex_label"] + " " + data["age_label"])))
     if comparison is not None:
         foot = f"{foot + ' ' if foot else ''}Black ticks: {comparison_label}."
-    shown_period = fmt.format_period(period) if period else (_period_text(data["period"]) if "period" in data.columns else fmt.NOT_AVAILABLE)
     describe = f"Population pyramid of {value_title.lower()} by age band, males to the left and females to the right; the figures are in the table below."
-    return _finish(chart, title, _caption(source, shown_period, foot), describe)
+    return options.finish(chart, "Population by age and sex", _shown_period(data, period), foot, describe)
 
 
 def flow_chart(
@@ -166,10 +152,7 @@ def flow_chart(
     step_col: str = "step",
     count: str = "count",
     period: str | None = None,
-    title: str = "Referral routes, substances and treatment exits",
-    source: str = DEFAULT_SOURCE,
-    footnote: str | None = None,
-    rule: str | None = None,
+    options: ChartOptions = ChartOptions(),
 ) -> alt.VConcatChart:
     """Flows between stages (referral source -> substance group -> exit reason) as one heat map per step.
 
@@ -179,7 +162,7 @@ def flow_chart(
     Suppressed cells are white and marked "*".
     """
     alt = _alt()
-    _gate(links, count, rule)
+    _gate(links, count, options.rule)
     _require_columns(links, (source_col, target_col, step_col, count), "flows")
     data = _share_display(links, count)
     data["cell_text"] = ["*" if s else label for label, s in zip(data["count_label"], data["is_suppressed"])]
@@ -200,12 +183,10 @@ def flow_chart(
             x=x, y=y, text="cell_text:N", color=alt.Color("text_colour:N", scale=None), tooltip=tips)
         panels.append(alt.layer(cells, blanks, text).properties(title=str(step), width=alt.Step(56), height=alt.Step(24)))
     chart = alt.vconcat(*panels, spacing=24).resolve_scale(fill="shared")
-    foot = footnote if footnote is not None else _default_footnote(data.assign(area_label=data[source_col].astype(str) + " to " + data[target_col].astype(str)))
-    shown_period = fmt.format_period(period) if period else (_period_text(data["period"]) if "period" in data.columns else fmt.NOT_AVAILABLE)
-    caption = _caption(source, shown_period, foot)
-    caption.append("* not shown to protect privacy.")
+    foot = options.note(_default_footnote(data.assign(area_label=data[source_col].astype(str) + " to " + data[target_col].astype(str))))
     describe = "Grids of counts of people moving between stages, one grid per step; the figures are in the table below."
-    return _finish(chart, title, caption, describe)
+    return options.finish(chart, "Referral routes, substances and treatment exits", _shown_period(data, period), foot, describe,
+                          ["* not shown to protect privacy."])
 
 
 def cascade_chart(
@@ -217,12 +198,8 @@ def cascade_chart(
     is_estimate: str | None = "is_estimate",
     share_meaning: str = "the percentage of the stage before",
     period: str | None = None,
-    title: str = "Treatment cascade",
     value_title: str = "People",
-    source: str = DEFAULT_SOURCE,
-    footnote: str | None = None,
-    rule: str | None = None,
-    width: int = 420,
+    options: ChartOptions = ChartOptions(),
 ) -> alt.LayerChart:
     """The treatment cascade (estimated need -> in treatment -> successful completion) as bars, in row order.
 
@@ -231,7 +208,7 @@ def cascade_chart(
     percentage of need met, computed upstream) is printed on the bar's label when present.
     """
     alt = _alt()
-    _gate(cascade, value, rule)
+    _gate(cascade, value, options.rule)
     _require_columns(cascade, (stage, value), "cascade")
     data = _share_display(cascade, value)
     data["stage_label"] = data[stage].astype(str)
@@ -275,16 +252,16 @@ def cascade_chart(
             x=x, y=alt.Y("value_lower_ci95:Q", title=value_title, axis=y_axis, scale=y_scale), y2="value_upper_ci95:Q", tooltip=tips))
     layers.append(labels.transform_filter("isValid(datum['%s'])" % value))
     gaps = data[data[value].isna()]
+    size = options.size(420, 300)
     if len(gaps):
         layers.append(_chart(gaps).mark_text(baseline="bottom", dy=-4, fontStyle="italic", fontSize=11, color=OUTLINE).encode(
-            x=x, y=alt.value(300 - 4), text="value_label:N", tooltip=tips))
-    chart = alt.layer(*layers).properties(width=width, height=300)
-    foot = footnote if footnote is not None else _default_footnote(data.assign(area_label=data["stage_label"]))
-    shown_period = fmt.format_period(period) if period else (_period_text(data["period"]) if "period" in data.columns else fmt.NOT_AVAILABLE)
-    caption = _caption(source, shown_period, foot)
+            x=x, y=alt.value(size["height"] - 4), text="value_label:N", tooltip=tips))
+    chart = alt.layer(*layers).properties(**size)
+    foot = options.note(_default_footnote(data.assign(area_label=data["stage_label"])))
+    reading = []
     if has_share and data[share].notna().any():
-        caption.append(f"Percentages in brackets: {share_meaning}.")
+        reading.append(f"Percentages in brackets: {share_meaning}.")
     if (data["kind"] == "Estimate").any():
-        caption.append("Lighter bars are estimates" + (", with their 95% confidence interval." if has_ci else "."))
+        reading.append("Lighter bars are estimates" + (", with their 95% confidence interval." if has_ci else "."))
     describe = f"Bar chart of {len(order)} stages of the treatment cascade, in order: {', '.join(order)}; the figures are in the table below."
-    return _finish(chart, title, caption, describe)
+    return options.finish(chart, "Treatment cascade", _shown_period(data, period), foot, describe, reading)

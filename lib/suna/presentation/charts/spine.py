@@ -13,16 +13,14 @@ from suna.core.errors import SunaError, UnknownAreaError
 from suna.model import formatting as fmt
 from suna.presentation import narrative, responsive
 from suna.presentation.charts.base import (
-    DEFAULT_SOURCE,
     ENGLAND_CODE,
     OUTLINE,
+    ChartOptions,
     _alt,
-    _caption,
     _chart,
     _colour_scale,
     _default_footnote,
     _display_frame,
-    _finish,
     _latest_period,
     _palette,
     _period_text,
@@ -31,7 +29,6 @@ from suna.presentation.charts.base import (
     _text_colour,
     _tooltip,
     assert_protected,
-    caption,
 )
 
 if TYPE_CHECKING:
@@ -92,12 +89,7 @@ def spine_chart(
     england_spread: pd.DataFrame | None = None,
     indicator_ids: Sequence[Any] | None = None,
     area: Area | None = None,
-    title: str | None = None,
-    source: str = DEFAULT_SOURCE,
-    footnote: str | None = None,
-    palette: str = "accessible",
-    rule: str | None = None,
-    width: int = 320,
+    options: ChartOptions = ChartOptions(),
 ) -> alt.HConcatChart:
     """A Fingertips-style area profile: one row per indicator, England at the centre line.
 
@@ -112,7 +104,7 @@ def spine_chart(
     significance against England. ``district_codes`` is kept for callers; the districts are the rug's.
     """
     alt = _alt()
-    table = _headline_rows(indicators, rule, indicator_ids)
+    table = _headline_rows(indicators, options.rule, indicator_ids)
     if area_code not in set(table["area_code"]):
         raise UnknownAreaError(area_code, sorted(table["area_code"].astype(str).unique()), kind="area code in the indicators table")
     rows = []
@@ -180,7 +172,7 @@ def spine_chart(
     marked = spine.dropna(subset=["area_pos"])
     layers.append(_chart(marked).mark_point(filled=True, size=130, stroke=OUTLINE, strokeWidth=1, opacity=1).encode(
         x=alt.X("area_pos:Q", scale=scale, axis=None), y=y,
-        fill=alt.Fill("outcome:N", scale=_colour_scale(marked["outcome"], palette), title="Compared with England"),
+        fill=alt.Fill("outcome:N", scale=_colour_scale(marked["outcome"], options.palette), title="Compared with England"),
         tooltip=tips,
     ))
     gaps = spine[spine["area_pos"].isna()].assign(
@@ -188,7 +180,7 @@ def spine_chart(
     if len(gaps):
         layers.append(_chart(gaps).mark_text(align="left", dx=6, fontStyle="italic", color=OUTLINE, fontSize=11).encode(
             x=alt.value(0), y=y, text="gap_text:N", tooltip=tips))
-    spine_layer = alt.layer(*layers).properties(width=width, height=alt.Step(26), title="Worst or lowest ← England → best or highest")
+    spine_layer = alt.layer(*layers).properties(width=options.width or 320, height=alt.Step(26), title="Worst or lowest ← England → best or highest")
 
     def column(field: str, heading: str) -> Any:
         return _chart(spine).mark_text(align="right", fontSize=11).encode(
@@ -197,21 +189,22 @@ def spine_chart(
 
     area_name = spine["area_label"].iloc[0]
     chart = alt.hconcat(column("value_label", area_name), column("england_label", "England"), spine_layer, spacing=8)
-    narrow = _spine_narrow(spine, order, spread_rows, tips, palette)
-    foot = footnote if footnote is not None else _default_footnote(spine.assign(area_label=spine["indicator"]), "area_label")
-    caption = _caption(source, _period_text(spine["period"], spine["sort_key"]) if spine["period"].nunique() == 1 else LATEST_EACH, foot)
+    narrow = _spine_narrow(spine, order, spread_rows, tips, options.palette)
+    foot = options.note(_default_footnote(spine.assign(area_label=spine["indicator"]), "area_label"))
+    period = _period_text(spine["period"], spine["sort_key"]) if spine["period"].nunique() == 1 else LATEST_EACH
+    reading = []
     if len(spread_rows):
-        caption.append(_spread_caption(spread_rows))
+        reading.append(_spread_caption(spread_rows))
     if len(spread_rows) < len(spine):
-        caption.append(f"{len(spine) - len(spread_rows)} of {len(spine)} indicators have no published figures for every "
+        reading.append(f"{len(spine) - len(spread_rows)} of {len(spine)} indicators have no published figures for every "
                        "English authority: those rows show the area against "
                        "England only, the marker's distance from the centre line being its difference as a share of "
                        "England's value.")
-    caption.append("Marker: the area, filled by its significance against England (95%).")
+    reading.append("Marker: the area, filled by its significance against England (95%).")
     describe = (f"Spine chart of {len(order)} indicators: {area_name}'s value against England's"
                 + (f", with the spread of England's authorities for {len(spread_rows)} of them" if len(spread_rows) else "")
                 + "; the figures are in the table below.")
-    return _finish(chart, title or f"Area profile: {area_name}", caption, describe, narrow=narrow)
+    return options.finish(chart, f"Area profile: {area_name}", period, foot, describe, reading, narrow=narrow)
 
 
 NARROW_LABEL_CHARS = 50  # characters of a spine row's name a line on a phone (11 px text in 340 px)
@@ -258,11 +251,7 @@ def overview_rug(
     *,
     indicator_ids: Sequence[Any] | None = None,
     area: Area | None = None,
-    title: str = "Overview: indicators compared with England",
-    source: str = DEFAULT_SOURCE,
-    footnote: str | None = None,
-    palette: str = "accessible",
-    rule: str | None = None,
+    options: ChartOptions = ChartOptions(),
 ) -> alt.LayerChart:
     """A Fingertips "tartan rug": indicators (rows) by areas (columns), each cell coloured by its
     significance against England and showing its value; England's column is the benchmark.
@@ -270,12 +259,12 @@ def overview_rug(
     Suppressed cells show "*" (explained in the caption and tooltip); cells with no value "n/a".
     """
     alt = _alt()
-    table = _headline_rows(indicators, rule, indicator_ids)
+    table = _headline_rows(indicators, options.rule, indicator_ids)
     if area_codes is None:
         codes = table["area_code"].astype(str)
         area_codes = list(dict.fromkeys(codes[codes != ENGLAND_CODE]))
     columns = [ENGLAND_CODE, *[c for c in area_codes if c != ENGLAND_CODE]]
-    colours = _palette(palette)
+    colours = _palette(options.palette)
     cells = []
     for _, group in table.groupby("indicator_id", sort=False):
         chosen = str(period) if period is not None else _latest_period(group)
@@ -301,7 +290,7 @@ def overview_rug(
     y_order = list(dict.fromkeys(rug["indicator"]))
     tips = _tooltip(("indicator", "Indicator"), ("area_label", "Area"), ("value_label", "Value"),
                     ("ci_label", "Confidence interval"), ("outcome", "Compared with England"))
-    fill_scale = _colour_scale(rug["outcome"], palette)
+    fill_scale = _colour_scale(rug["outcome"], options.palette)
 
     def panels(size: int, label_limit: int, step: int, angle: int) -> Any:
         y = alt.Y("indicator:N", sort=y_order, title=None, axis=alt.Axis(labelLimit=label_limit))
@@ -316,14 +305,14 @@ def overview_rug(
             drawn.append(alt.layer(rects, text).properties(width=alt.Step(step), height=alt.Step(26)))
         return drawn[0] if len(drawn) == 1 else alt.vconcat(*drawn, spacing=16)
 
-    foot = footnote if footnote is not None else _default_footnote(rug)
-    caption = _caption(source, _period_text(rug["period"]) if rug["period"].nunique() == 1 else LATEST_EACH, foot)
-    caption.append("* not shown to protect privacy; n/a not available. Significance at 95% against England's value.")
+    period = _period_text(rug["period"]) if rug["period"].nunique() == 1 else LATEST_EACH
+    reading = ["* not shown to protect privacy; n/a not available. Significance at 95% against England's value."]
     describe = (f"Grid of {len(y_order)} indicators by {len(x_order)} areas, each cell coloured by comparison with England; "
                 "the figures are in the table below.")
     # On a phone: four areas a panel beside England, names cut shorter, column names upright.
     narrow = panels(RUG_NARROW_COLUMNS, responsive.LABEL_LIMIT, 36, -90)
-    return _finish(panels(RUG_COLUMNS, 340, 48, -40), title, caption, describe, narrow=narrow)
+    return options.finish(panels(RUG_COLUMNS, 340, 48, -40), "Overview: indicators compared with England", period,
+                          options.note(_default_footnote(rug)), describe, reading, narrow=narrow)
 
 
 RUG_COLUMNS = 14  # areas in one panel of a tartan rug: with its labels it fits a 1280 px page at full size

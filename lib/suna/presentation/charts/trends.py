@@ -13,18 +13,16 @@ from suna.core.errors import UnknownAreaError
 from suna.model import formatting as fmt
 from suna.presentation.charts.base import (
     CATEGORICAL,
-    DEFAULT_SOURCE,
     ENGLAND_CODE,
     OUTLINE,
     SERIES_COLOURS,
     SERIES_DASHES,
+    ChartOptions,
     _alt,
-    _caption,
     _chart,
     _colour_scale,
     _default_footnote,
     _display_frame,
-    _finish,
     _gate,
     _indicator_rows,
     _measure_title,
@@ -34,7 +32,6 @@ from suna.presentation.charts.base import (
     _sort_key,
     _tooltip,
     assert_protected,
-    caption,
 )
 
 if TYPE_CHECKING:
@@ -52,13 +49,7 @@ def trend_chart(
     comparators: Sequence[str] = (ENGLAND_CODE,),
     *,
     area: Area | None = None,
-    title: str | None = None,
-    source: str = DEFAULT_SOURCE,
-    footnote: str | None = None,
-    palette: str = "accessible",
-    rule: str | None = None,
-    width: int = 560,
-    height: int = 300,
+    options: ChartOptions = ChartOptions(),
 ) -> alt.LayerChart:
     """Value over time with 95% confidence intervals, against England and region lines.
 
@@ -66,7 +57,7 @@ def trend_chart(
     word "suppressed" along the foot of the chart, never a zero.
     """
     alt = _alt()
-    assert_protected(indicators, rule)
+    assert_protected(indicators, options.rule)
     rows = _indicator_rows(indicators, indicator_id)
     codes = [area_code, *[c for c in comparators if c != area_code]]
     if area_code not in set(rows["area_code"]):
@@ -102,22 +93,22 @@ def trend_chart(
     ).encode(x=x, y="value_lower_ci95:Q", y2="value_upper_ci95:Q", tooltip=tips)
     points = _chart(local_plotted).mark_point(filled=True, size=90, stroke=OUTLINE, strokeWidth=1, opacity=1).encode(
         x=x, y="value:Q",
-        fill=alt.Fill("outcome:N", scale=_colour_scale(local_plotted["outcome"], palette), title="Compared with England"),
+        fill=alt.Fill("outcome:N", scale=_colour_scale(local_plotted["outcome"], options.palette), title="Compared with England"),
         tooltip=tips,
     )
     gaps = local[local["is_suppressed"] | local["value"].isna()]
+    size = options.size(560, 300)
     notes = _chart(gaps).mark_text(angle=270, align="left", baseline="middle", fontSize=11, color=OUTLINE).encode(
-        x=x, y=alt.value(height - 6), text="value_label:N", tooltip=tips,
+        x=x, y=alt.value(size["height"] - 6), text="value_label:N", tooltip=tips,
     )
     layers = [lines, errors, points] + ([notes] if len(gaps) else [])
-    chart = alt.layer(*layers).properties(width=width, height=height)
+    chart = alt.layer(*layers).properties(**size)
     area_name = local["area_label"].iloc[0]
-    foot = footnote if footnote is not None else _default_footnote(local)
-    caption = _caption(source, _period_text(rows["period"], rows["sort_key"]), foot)
+    period = _period_text(rows["period"], rows["sort_key"])
     others = " and ".join(series_order[1:])
     describe = (f"Line chart of {name} in {area_name}" + (f" beside {others}" if others else "")
-                + f", {_period_text(rows['period'], rows['sort_key'])}, with 95% confidence intervals; the figures are in the table below.")
-    return _finish(chart, title or f"{name}: {area_name}", caption, describe)
+                + f", {period}, with 95% confidence intervals; the figures are in the table below.")
+    return options.finish(chart, f"{name}: {area_name}", period, options.note(_default_footnote(local)), describe)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -131,12 +122,7 @@ def category_trend_chart(
     period_col: str = "period",
     category_order: Sequence[str] | None = None,
     value_title: str = "People",
-    title: str = "Counts over time",
-    source: str = DEFAULT_SOURCE,
-    footnote: str | None = None,
-    rule: str | None = None,
-    width: int = 560,
-    height: int = 300,
+    options: ChartOptions = ChartOptions(),
 ) -> alt.LayerChart:
     """Counts over financial years, one line per category (e.g. substance group), for one area.
 
@@ -145,7 +131,7 @@ def category_trend_chart(
     is not drawn and its period is listed as "suppressed" in the tooltip and the footnote.
     """
     alt = _alt()
-    _gate(counts, value, rule)
+    _gate(counts, value, options.rule)
     _require_columns(counts, (category, value, period_col), "counts")
     data = _share_display(counts, value)
     data["series"] = data[category].astype(str)
@@ -166,8 +152,9 @@ def category_trend_chart(
     points = _chart(plotted).mark_point(filled=True, size=40).encode(
         x=x, y=f"{value}:Q", color=alt.Color("series:N", sort=series_order, scale=alt.Scale(domain=series_order, range=colours), title=None),
         tooltip=tips)
-    chart = alt.layer(lines, points).properties(width=width, height=height)
-    foot = footnote if footnote is not None else _default_footnote(data.assign(area_label=data["series"] + " " + data["period_label"]))
+    chart = alt.layer(lines, points).properties(**options.size(560, 300))
+    foot = options.note(_default_footnote(data.assign(area_label=data["series"] + " " + data["period_label"])))
+    period = _period_text(data[period_col])
     describe = (f"Line chart of {value_title.lower()} by {len(series_order)} groups ({', '.join(series_order)}), "
-                f"{_period_text(data[period_col])}; the figures are in the table below.")
-    return _finish(chart, title, _caption(source, _period_text(data[period_col]), foot), describe)
+                f"{period}; the figures are in the table below.")
+    return options.finish(chart, "Counts over time", period, foot, describe)
