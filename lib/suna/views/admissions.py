@@ -18,6 +18,7 @@ import pandas as pd
 from suna import charts, indicators, narrative, reference, stats
 from suna import formatting as fmt
 from suna.errors import UnknownAreaError
+from suna.views.saved import saved_view
 from suna.views import common, View
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def _what(indicator: str) -> str:
     return INDICATORS[indicator]
 
 
+@saved_view
 @common.needs_records("admissions", "Hospital admissions")
 def trend(data: AreaData, *, district: str | None = None, period: str | None = None,
           substance_group: str | None = None, indicator: str = DEFAULT_INDICATOR) -> View:
@@ -47,6 +49,7 @@ def trend(data: AreaData, *, district: str | None = None, period: str | None = N
     return common.indicator_trend(data, indicator, _what(indicator), district=district, period=period)
 
 
+@saved_view
 @common.needs_records("admissions", "Hospital admissions")
 def districts_ranked(data: AreaData, *, district: str | None = None, period: str | None = None,
                      substance_group: str | None = None, indicator: str = DEFAULT_INDICATOR) -> View:
@@ -54,6 +57,7 @@ def districts_ranked(data: AreaData, *, district: str | None = None, period: str
     return common.indicator_ranked(data, indicator, _what(indicator), district=district, period=period)
 
 
+@saved_view
 @common.needs_records("admissions", "Hospital admissions")
 def funnel(data: AreaData, *, district: str | None = None, period: str | None = None,
            substance_group: str | None = None, indicator: str = DEFAULT_INDICATOR) -> View:
@@ -61,6 +65,7 @@ def funnel(data: AreaData, *, district: str | None = None, period: str | None = 
     return common.indicator_funnel(data, indicator, _what(indicator), district=district, period=period)
 
 
+@saved_view
 @common.needs_records("admissions", "Hospital admissions")
 def by_sex_age(data: AreaData, *, district: str | None = None, period: str | None = None,
                substance_group: str | None = None, indicator: str = DEFAULT_INDICATOR) -> View:
@@ -180,6 +185,7 @@ VIEWS = {
 }
 
 
+@saved_view(reads_boundaries=True)
 @common.needs_records("admissions", "Hospital admissions")
 def district_map(data: AreaData, *, district: str | None = None, period: str | None = None,
                  substance_group: str | None = None, indicator: str = DEFAULT_INDICATOR) -> View:

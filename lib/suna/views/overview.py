@@ -15,6 +15,7 @@ import pandas as pd
 from suna import charts, narrative, national, published_indicators, stats
 from suna import formatting as fmt
 from suna.periods import end_year
+from suna.views.saved import saved_view
 from suna.views import common, View
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ def _comparable(table: pd.DataFrame) -> pd.DataFrame:
     return common.meaningful(table[table["measure"].astype(str) != "count"])
 
 
+@saved_view
 def spine(data: AreaData, *, district: str | None = None, period: str | None = None,
           substance_group: str | None = None) -> View:
     """Area profile: one row per indicator, the area's value against England and, where published figures
@@ -95,6 +97,7 @@ def _outcome_summary(latest: pd.DataFrame, place: str) -> list[str]:
     return out
 
 
+@saved_view
 def rug(data: AreaData, *, district: str | None = None, period: str | None = None,
         substance_group: str | None = None) -> View:
     """Tartan rug: every indicator (rows) for England, the region, the area and each district (columns),
@@ -131,6 +134,7 @@ def _worse_districts(latest: pd.DataFrame, data: AreaData) -> list[str]:
     return [f"{name} is significantly worse than England on {len(v)} indicators: {common._join(v)}." for name, v in several.items()]
 
 
+@saved_view
 def headline_findings(data: AreaData, *, district: str | None = None, period: str | None = None,
                       substance_group: str | None = None, indicators: Iterable[str] | None = None) -> View:
     """Every indicator's latest figure for the area (or a district) in plain English, against England
@@ -147,6 +151,7 @@ def headline_findings(data: AreaData, *, district: str | None = None, period: st
     return View(title=title, chart=None, table=pd.DataFrame(), footnote=common.rows_footnote(data, mine), findings=findings)
 
 
+@saved_view
 def similar_authorities(data: AreaData, *, district: str | None = None, period: str | None = None,
                         substance_group: str | None = None) -> View:
     """Similar authorities: the area's drug-poisoning death rate beside the ten English authorities most like

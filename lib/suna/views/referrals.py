@@ -20,6 +20,7 @@ from suna import formatting as fmt
 from suna.disclosure import counts as disclosure_counts
 from suna.disclosure.cohorts import NOT_RECORDED
 from suna.periods import financial_years
+from suna.views.saved import saved_view
 from suna.views import cohorts, View
 from suna.views import common as c
 from suna.views.treatment import _category_rows, _narrative
@@ -46,6 +47,7 @@ def _england_shares(data: Any, sex: str = "Persons") -> pd.DataFrame:
     return rows
 
 
+@saved_view
 @c.needs_records("treatment")
 def referral_sources(data: Any, *, district: str | None = None, period: str | None = None,
                      substance_group: str | None = None) -> View:
@@ -127,6 +129,7 @@ def _against_england(row: pd.Series, england: float) -> str:
     return f"significantly {outcome.lower()} than {england_text}, 95% confidence"
 
 
+@saved_view
 @c.needs_records("treatment")
 def referral_sources_by_sex(data: Any, *, district: str | None = None, period: str | None = None,
                             substance_group: str | None = None) -> View:
@@ -164,6 +167,7 @@ def _routes_by_sex(data: Any, sel: c.Selection, cohort: Any, title: str, noun: s
                 footnote=footnote, findings=findings)
 
 
+@saved_view
 @c.needs_records("treatment")
 def young_people_routes(data: Any, *, district: str | None = None, period: str | None = None,
                         substance_group: str | None = None) -> View:
@@ -178,6 +182,7 @@ def young_people_routes(data: Any, *, district: str | None = None, period: str |
                           "Young people aged under 18 starting treatment in the year.")
 
 
+@saved_view
 @c.needs_records("treatment")
 def criminal_justice_trend(data: Any, *, district: str | None = None, period: str | None = None,
                            substance_group: str | None = None) -> View:
@@ -252,6 +257,7 @@ def _trend_findings(mine: pd.DataFrame, sel: c.Selection, years: list[str]) -> l
     return out
 
 
+@saved_view
 @c.needs_records("treatment")
 def waiting_times(data: Any, *, district: str | None = None, period: str | None = None,
                   substance_group: str | None = None) -> View:
@@ -291,6 +297,7 @@ def waiting_times(data: Any, *, district: str | None = None, period: str | None 
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
 
 
+@saved_view
 @c.needs_records("treatment")
 def referral_flow(data: Any, *, district: str | None = None, period: str | None = None,
                   substance_group: str | None = None) -> View:
@@ -339,6 +346,7 @@ def _flow_findings(mine: pd.DataFrame, sel: c.Selection) -> list[str]:
     return out
 
 
+@saved_view
 @c.needs_records("treatment")
 def referral_mix_by_district(data: Any, *, district: str | None = None, period: str | None = None,
                              substance_group: str | None = None) -> View:
@@ -398,6 +406,7 @@ def _district_differences(rows: pd.DataFrame, data: Any, sel: c.Selection, route
 FINDINGS_INDICATORS = ("referral_source_share", "waiting_within_3_weeks")
 
 
+@saved_view
 @c.needs_records("treatment")
 def findings(data: Any, *, district: str | None = None, period: str | None = None,
              substance_group: str | None = None) -> View:

@@ -22,6 +22,7 @@ from suna import charts, narrative, population, reference, stats
 from suna import formatting as fmt
 from suna.disclosure import SUPPRESSED
 from suna.periods import financial_years
+from suna.views.saved import saved_view
 from suna.views import cohorts, View
 from suna.views import common as c
 
@@ -75,6 +76,7 @@ def _trend_findings(mine: pd.DataFrame, sel: c.Selection, years: list[str], noun
     return out
 
 
+@saved_view
 @c.needs_records("treatment")
 def numbers_in_treatment(data: Any, *, district: str | None = None, period: str | None = None,
                          substance_group: str | None = None) -> View:
@@ -84,6 +86,7 @@ def numbers_in_treatment(data: Any, *, district: str | None = None, period: str 
                                        "adults were in structured treatment")
 
 
+@saved_view
 @c.needs_records("treatment")
 def new_presentations(data: Any, *, district: str | None = None, period: str | None = None,
                       substance_group: str | None = None) -> View:
@@ -93,6 +96,7 @@ def new_presentations(data: Any, *, district: str | None = None, period: str | N
                                        "adults started treatment")
 
 
+@saved_view
 @c.needs_records("treatment")
 def age_sex_profile(data: Any, *, district: str | None = None, period: str | None = None,
                     substance_group: str | None = None) -> View:
@@ -138,6 +142,7 @@ def _age_sex_findings(mine: pd.DataFrame, sel: c.Selection) -> list[str]:
     return out
 
 
+@saved_view
 @c.needs_records("treatment")
 def ethnicity_profile(data: Any, *, district: str | None = None, period: str | None = None,
                       substance_group: str | None = None) -> View:
@@ -246,6 +251,7 @@ def _ethnicity_finding(cohort: str, counts: pd.DataFrame, residents: pd.DataFram
     return text + f", against {fmt.format_number(resident_pct, 1)}% of residents (Census 2021): {verdict}."
 
 
+@saved_view
 @c.needs_records("treatment")
 def treatment_rate_by_district(data: Any, *, district: str | None = None, period: str | None = None,
                                substance_group: str | None = None) -> View:
@@ -304,6 +310,7 @@ def _narrative(rows: pd.DataFrame, sel: c.Selection) -> list[str]:
         f"No figures for {sel.place} in {fmt.format_period(sel.period)}."]
 
 
+@saved_view
 @c.needs_records("treatment")
 def time_in_treatment(data: Any, *, district: str | None = None, period: str | None = None,
                       substance_group: str | None = None) -> View:
@@ -340,6 +347,7 @@ def time_in_treatment(data: Any, *, district: str | None = None, period: str | N
 SUCCESSFUL = cohorts.SUCCESSFUL
 
 
+@saved_view
 @c.needs_records("treatment")
 def exits_by_reason(data: Any, *, district: str | None = None, period: str | None = None,
                     substance_group: str | None = None) -> View:
@@ -374,6 +382,7 @@ def exits_by_reason(data: Any, *, district: str | None = None, period: str | Non
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
 
 
+@saved_view
 @c.needs_records("treatment")
 def successful_completion(data: Any, *, district: str | None = None, period: str | None = None,
                           substance_group: str | None = None) -> View:
@@ -402,6 +411,7 @@ def successful_completion(data: Any, *, district: str | None = None, period: str
     return View(title=title, chart=chart, table=out, footnote=footnote, findings=findings)
 
 
+@saved_view
 @c.needs_records("treatment")
 def unmet_need_cascade(data: Any, *, district: str | None = None, period: str | None = None,
                        substance_group: str | None = None) -> View:
@@ -473,6 +483,7 @@ def _need_rows(data: Any, sel: c.Selection) -> pd.DataFrame:
     return out
 
 
+@saved_view(reads_boundaries=True)
 @c.needs_records("treatment")
 def treatment_rate_map(data: Any, *, district: str | None = None, period: str | None = None,
                        substance_group: str | None = None) -> View:
@@ -488,6 +499,7 @@ FINDINGS_INDICATORS = ("adults_in_treatment", "new_presentations", "treatment_ra
                        "successful_exits", "completion_no_representation", "unmet_need_opiate_crack", "unmet_need_alcohol")
 
 
+@saved_view
 @c.needs_records("treatment")
 def findings(data: Any, *, district: str | None = None, period: str | None = None,
              substance_group: str | None = None) -> View:
