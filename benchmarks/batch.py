@@ -11,8 +11,10 @@ Runs, for the chosen areas x notebooks (force, so nothing is skipped), each time
   warm1  run_batch --jobs 1, each worker reusing one warm kernel (the default);
   warm2  run_batch --jobs 2 (the default).
 Then what a notebook run pays before its own work: a bare kernel start, a trivial notebook through
-papermill, SUNA's imports; and the time spent in cells that load an area's data
-(``load_area_data``), which a warm kernel pays once per area instead of once per notebook.
+papermill, SUNA's imports; the time spent in cells that load an area's data (``load_area_data``),
+which a warm kernel pays once per area instead of once per notebook; and, for the last run_batch
+mode, the per-report floor: what one report costs and where it goes (compute in cells, HTML export,
+kernel reset and papermill, kernel start shared out), and warm2's wall against the target (--target).
 """
 
 from __future__ import annotations
@@ -131,8 +133,8 @@ def _slowest_cells(executed: list[Path], top: int = 8) -> list[tuple[float, str]
     return sorted(((s, k) for k, s in totals.items()), reverse=True)[:top]
 
 
-def _run_batch(mode: str, areas: list[str] | None, notebooks: list[Path], out: Path) -> tuple[float, float, float, int, int]:
-    """wall, summed cell time, data-load cell time, kernels started, failures of one run_batch mode."""
+def _run_batch(mode: str, areas: list[str] | None, notebooks: list[Path], out: Path) -> tuple[float, float, float, int, int, list]:
+    """wall, summed cell time, data-load cell time, kernels started, failures, and the jobs that ran, of one run_batch mode."""
     import nbformat
 
     from suna import batch
@@ -147,7 +149,26 @@ def _run_batch(mode: str, areas: list[str] | None, notebooks: list[Path], out: P
     for job in result.failures:
         print(f"      ({mode}: {job.area}/{job.notebook} failed: {job.error.message if job.error else ''})", flush=True)
     kernels = min(jobs, len(result.jobs)) if warm else len(result.jobs)  # warm: one per worker unless one died
-    return result.duration_s, cells, load, kernels, len(result.failures)
+    return result.duration_s, cells, load, kernels, len(result.failures), result.ran
+
+
+def _floor(mode: str, ran: list, wall: float, kernels: int, per_kernel: float) -> None:
+    """What one report costs, on average, and where it goes: the figure to watch for the next slowdown."""
+    if not ran:
+        return
+    n = len(ran)
+    duration = sum(j.duration_s or 0.0 for j in ran) / n
+    cells = sum(j.cell_seconds or 0.0 for j in ran) / n
+    export = sum(j.export_seconds or 0.0 for j in ran) / n
+    starts = kernels * per_kernel / n
+    rest = duration - cells - export
+    print(f"\n   Per report in the {mode} run ({n} reports; worker seconds, so jobs running side by side each count):")
+    print(f"   wall per report (batch wall / reports):         {wall / n:6.2f} s")
+    print(f"   worker time per report:                         {duration:6.2f} s")
+    print(f"     compute (time in cells):                      {cells:6.2f} s")
+    print(f"     HTML export (nbconvert, offline charts):      {export:6.2f} s")
+    print(f"     kernel reset, papermill and writing files:    {rest:6.2f} s")
+    print(f"   kernel start + imports, shared out:            ~{starts:6.2f} s  ({kernels} kernel{'s' if kernels != 1 else ''})", flush=True)
 
 
 def main() -> int:
@@ -156,6 +177,7 @@ def main() -> int:
     parser.add_argument("--area", action="append", help="only these areas (default: every params/*.yaml)")
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated subset of {', '.join(MODES)}")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each kernel-start measurement")
+    parser.add_argument("--target", type=float, default=40.0, help="seconds the warm2 run should take (issue 16: 40 s for 24 reports)")
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
     unknown = sorted(set(modes) - set(MODES))
@@ -190,6 +212,7 @@ def main() -> int:
 
         print("\n2. The whole batch (each line: wall; time in cells; of that, cells loading an area's data)")
         walls: dict[str, float] = {}
+        floors: dict[str, tuple[list, float, int]] = {}
         for mode in modes:
             if mode == "loop":
                 (tmp_path / "loop").mkdir()
@@ -198,7 +221,8 @@ def main() -> int:
                 wall_cores = wall
                 label = "plain papermill loop (sequential, no HTML)"
             else:
-                wall, cells, load, kernels, failures = _run_batch(mode, args.area, notebooks, tmp_path / mode)
+                wall, cells, load, kernels, failures, ran = _run_batch(mode, args.area, notebooks, tmp_path / mode)
+                floors[mode] = (ran, wall, kernels)
                 wall_cores = wall * int(mode[-1])
                 label = {"fresh1": "run_batch --jobs 1, fresh kernels", "warm1": "run_batch --jobs 1, warm kernel", "warm2": "run_batch --jobs 2, warm kernels"}[mode]
             walls[mode] = wall
@@ -211,6 +235,7 @@ def main() -> int:
 
         last = next((m for m in reversed(modes) if m != "loop"), None)
         if last:
+            _floor(last, *floors[last], per_kernel)
             print(f"\n   Slowest cells in the {last} run, summed over areas (what is left once kernels are warm):")
             for seconds, where in _slowest_cells(sorted((tmp_path / last).glob("*/*.ipynb"))):
                 print(f"   {seconds:7.1f} s  {where}")
@@ -222,6 +247,8 @@ def main() -> int:
         for a, b, what in pairs:
             if a in walls and b in walls:
                 print(f"   {a} / {b}: {walls[a] / walls[b]:5.2f}  ({what})")
+        if "warm2" in walls:
+            print(f"   warm2 / target: {walls['warm2'] / args.target:5.2f}  ({walls['warm2']:.1f} s against {args.target:.0f} s; above 1.00 misses it)")
     print(f"\nLoad average at end: {', '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the machine inflates every figure)")
     return 0
 

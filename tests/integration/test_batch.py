@@ -185,6 +185,10 @@ def test_second_run_skips_up_to_date_jobs_and_force_reruns(env):
 
     forced = batch.run_batch(notebooks=[CHART_NB], areas=["essex"], force=True, out_dir=out, params_dir=params, progress=False)
     assert [j.status for j in forced.jobs] == ["ok"]
+    # where its time went is recorded (benchmarks/batch.py prints it): the export is part of the job, not of its cells
+    job = forced.jobs[0]
+    assert 0 < job.export_seconds < job.duration_s and job.cell_seconds + job.export_seconds <= job.duration_s
+    assert batch.read_stamp(job.html_path.with_name(f"{CHART_NB.stem}{batch.STAMP_SUFFIX}"))["result"]["export_seconds"] == job.export_seconds
     assert html.stat().st_mtime_ns != before
 
     # a changed params file reruns that area's reports only

@@ -120,6 +120,7 @@ class JobResult:
     data_source: str = ""
     duration_s: float | None = None
     cell_seconds: float | None = None  # time spent executing cells; the rest is kernel start and I/O
+    export_seconds: float | None = None  # time making the HTML page from the executed notebook
     finished_at: datetime | None = None
     error: JobError | None = None
     worker: str = ""  # "<host> pid <pid>" of the process that ran it (this machine or a Dask worker)
@@ -472,8 +473,11 @@ def run_job(spec: JobSpec, kernel: WarmKernel | None = None) -> JobResult:
     try:
         nb = execute_notebook(spec.notebook_path, tmp_ipynb, spec.parameters, spec.notebook_path.parent, spec.kernel_name, kernel)
         title = publish.notebook_title(nb, default=spec.stem)
+        cells = _cell_seconds(nb)
+        exporting = time.perf_counter()
         bundle = publish.vega_bundle(spec.vega_cache_dir)
-        page = publish.notebook_to_html(nb, title=title, bundle=bundle)
+        page = publish.notebook_to_html(nb, title=title, bundle=bundle, keep=False)  # written already
+        exported = time.perf_counter() - exporting
         publish.atomic_write_text(tmp_html, page)
         os.replace(tmp_ipynb, spec.ipynb_path)
         os.replace(tmp_html, spec.html_path)
@@ -483,7 +487,8 @@ def run_job(spec: JobSpec, kernel: WarmKernel | None = None) -> JobResult:
             status="ok",
             title=title,
             duration_s=time.perf_counter() - started,
-            cell_seconds=_cell_seconds(nb),
+            cell_seconds=cells,
+            export_seconds=exported,
             finished_at=datetime.now().astimezone(),
             worker=_worker_name(),
         )

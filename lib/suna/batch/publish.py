@@ -165,42 +165,56 @@ def notebook_title(nb: Any, default: str = "SUNA report") -> str:
     return default
 
 
-def notebook_to_html(nb_path_or_node: Path | str | Any, title: str | None = None, bundle: str | None = None) -> str:
+def notebook_to_html(nb_path_or_node: Path | str | Any, title: str | None = None, bundle: str | None = None,
+                     keep: bool = True) -> str:
     """A self-contained HTML report of an executed notebook: no code, charts drawn offline.
 
     Args:
-        nb_path_or_node: an executed ``.ipynb`` path, or an nbformat node (not modified).
+        nb_path_or_node: an executed ``.ipynb`` path, or an nbformat node.
         title: the page title; by default the notebook's first H1.
         bundle: the Vega JavaScript to inline (default ``vega_bundle()``); only used if the
             notebook has charts.
+        keep: leave a given node as it was (it is copied first); False lets the export rewrite it
+            in place (the batch, which has written it already, saves the copy).
 
     Returns:
         The HTML page as text. Code cells' source, prompts, and any CDN ``<script>``/``<link>`` are
         left out; each Altair chart is drawn by Vega-Embed from the page's one inline bundle.
     """
-    import jinja2
     import nbformat
-    from nbconvert import HTMLExporter
 
     if isinstance(nb_path_or_node, (str, Path)):
         nb = nbformat.read(str(nb_path_or_node), as_version=4)
     else:
-        nb = copy.deepcopy(nb_path_or_node)
+        nb = copy.deepcopy(nb_path_or_node) if keep else nb_path_or_node
     chart_count = offline_charts(nb)
     nb.metadata["title"] = title or notebook_title(nb)
-    exporter = HTMLExporter(
-        template_name="lab",
-        extra_loaders=[jinja2.DictLoader({"suna_report.html.j2": _REPORT_TEMPLATE})],
-        template_file="suna_report.html.j2",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-    )
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _exporter().from_notebook_node(nb)
     if chart_count:
         body = body.replace("</head>", bundle_script(bundle) + "</head>", 1)
     return strip_remote_assets(body)
+
+
+_EXPORTERS = threading.local()  # one per thread: an exporter registers filters on itself while it converts
+
+
+def _exporter() -> Any:
+    """This thread's HTML exporter, made once: its templates are compiled on first use, not for every report."""
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        import jinja2
+        from nbconvert import HTMLExporter
+
+        exporter = _EXPORTERS.html = HTMLExporter(
+            template_name="lab",
+            extra_loaders=[jinja2.DictLoader({"suna_report.html.j2": _REPORT_TEMPLATE})],
+            template_file="suna_report.html.j2",
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+        )
+    return exporter
 
 
 def bundle_script(bundle: str | None = None) -> str:

@@ -22,6 +22,7 @@ from suna.indicators import stats
 from suna.model import formatting as fmt
 from suna.presentation import charts, narrative
 from suna.views import View, common
+from suna.views.saved import saved_view
 
 if TYPE_CHECKING:
     from suna.pipeline import AreaData
@@ -43,6 +44,7 @@ def _what(indicator: str) -> str:
     return INDICATORS[indicator]
 
 
+@saved_view
 @common.needs_records("admissions", "Hospital admissions")
 def trend(data: AreaData, *, district: str | None = None, period: str | None = None,
           substance_group: str | None = None, indicator: str = DEFAULT_INDICATOR) -> View:
@@ -50,6 +52,7 @@ def trend(data: AreaData, *, district: str | None = None, period: str | None = N
     return common.indicator_trend(data, indicator, _what(indicator), district=district, period=period)
 
 
+@saved_view
 @common.needs_records("admissions", "Hospital admissions")
 def districts_ranked(data: AreaData, *, district: str | None = None, period: str | None = None,
                      substance_group: str | None = None, indicator: str = DEFAULT_INDICATOR) -> View:
@@ -57,6 +60,7 @@ def districts_ranked(data: AreaData, *, district: str | None = None, period: str
     return common.indicator_ranked(data, indicator, _what(indicator), district=district, period=period)
 
 
+@saved_view
 @common.needs_records("admissions", "Hospital admissions")
 def funnel(data: AreaData, *, district: str | None = None, period: str | None = None,
            substance_group: str | None = None, indicator: str = DEFAULT_INDICATOR) -> View:
@@ -64,6 +68,7 @@ def funnel(data: AreaData, *, district: str | None = None, period: str | None = 
     return common.indicator_funnel(data, indicator, _what(indicator), district=district, period=period)
 
 
+@saved_view
 @common.needs_records("admissions", "Hospital admissions")
 def by_sex_age(data: AreaData, *, district: str | None = None, period: str | None = None,
                substance_group: str | None = None, indicator: str = DEFAULT_INDICATOR) -> View:
@@ -184,6 +189,7 @@ VIEWS = {
 }
 
 
+@saved_view(reads_boundaries=True)
 @common.needs_records("admissions", "Hospital admissions")
 def district_map(data: AreaData, *, district: str | None = None, period: str | None = None,
                  substance_group: str | None = None, indicator: str = DEFAULT_INDICATOR) -> View:

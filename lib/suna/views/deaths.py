@@ -31,6 +31,7 @@ from suna.pipeline import AreaData
 from suna.presentation import charts, maps
 from suna.sources import shapes
 from suna.views import View, common
+from suna.views.saved import saved_view
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ def _indicator(data: AreaData, indicator: str | None) -> tuple[str | None, str]:
     return found, INDICATORS.get(chosen, "Drug deaths")
 
 
+@saved_view
 @_from_death_records
 def trend(data: AreaData, *, district: str | None = None, period: str | None = None,
           substance_group: str | None = None, indicator: str | None = None) -> View:
@@ -78,6 +80,7 @@ def trend(data: AreaData, *, district: str | None = None, period: str | None = N
     return _with_registration_note(view)
 
 
+@saved_view
 @_from_death_records
 def districts_ranked(data: AreaData, *, district: str | None = None, period: str | None = None,
                      substance_group: str | None = None, indicator: str | None = None) -> View:
@@ -87,6 +90,7 @@ def districts_ranked(data: AreaData, *, district: str | None = None, period: str
     return common.indicator_ranked(data, found, what, district=district, period=period)
 
 
+@saved_view
 @_from_death_records
 def funnel(data: AreaData, *, district: str | None = None, period: str | None = None,
            substance_group: str | None = None, indicator: str | None = None) -> View:
@@ -95,6 +99,7 @@ def funnel(data: AreaData, *, district: str | None = None, period: str | None = 
     return common.indicator_funnel(data, found, what, district=district, period=period)
 
 
+@saved_view
 @_from_death_records
 def by_sex(data: AreaData, *, district: str | None = None, period: str | None = None,
            substance_group: str | None = None, indicator: str | None = None) -> View:
@@ -103,6 +108,7 @@ def by_sex(data: AreaData, *, district: str | None = None, period: str | None = 
     return common.indicator_breakdown(data, found, what, district=district, period=period)
 
 
+@saved_view(reads_boundaries=True)
 @_from_death_records
 def district_map(data: AreaData, *, district: str | None = None, period: str | None = None,
                  substance_group: str | None = None, indicator: str | None = None) -> View:
@@ -114,6 +120,7 @@ def district_map(data: AreaData, *, district: str | None = None, period: str | N
     return _with_registration_note(common.indicator_map(data, found, what, district=district, period=period))
 
 
+@saved_view(reads_boundaries=True)
 def region_map(data: AreaData, *, district: str | None = None, period: str | None = None) -> View:
     """A unitary authority among its region's authorities: ONS's drug-poisoning death rates on a map.
 
@@ -165,6 +172,7 @@ def _delay_band(registered: pd.Series, occurred: pd.Series) -> pd.Series:
     return pd.Series(pd.cut(gap, [-1, 0, 1, 10_000], labels=list(DELAY_BANDS)).astype(object), index=registered.index)
 
 
+@saved_view
 @common.needs_records("deaths")
 def registration_delay(data: AreaData, *, district: str | None = None, period: str | None = None,
                        substance_group: str | None = None, years: int = 6) -> View:

@@ -18,6 +18,7 @@ from suna.model import formatting as fmt
 from suna.model.periods import end_year
 from suna.presentation import charts, narrative
 from suna.views import View, common
+from suna.views.saved import saved_view
 
 if TYPE_CHECKING:
     from suna.pipeline import AreaData
@@ -48,6 +49,7 @@ def _comparable(table: pd.DataFrame) -> pd.DataFrame:
     return common.meaningful(table[table["measure"].astype(str) != "count"])
 
 
+@saved_view
 def spine(data: AreaData, *, district: str | None = None, period: str | None = None,
           substance_group: str | None = None) -> View:
     """Area profile: one row per indicator, the area's value against England and, where published figures
@@ -97,6 +99,7 @@ def _outcome_summary(latest: pd.DataFrame, place: str) -> list[str]:
     return out
 
 
+@saved_view
 def rug(data: AreaData, *, district: str | None = None, period: str | None = None,
         substance_group: str | None = None) -> View:
     """Tartan rug: every indicator (rows) for England, the region, the area and each district (columns),
@@ -133,6 +136,7 @@ def _worse_districts(latest: pd.DataFrame, data: AreaData) -> list[str]:
     return [f"{name} is significantly worse than England on {len(v)} indicators: {common._join(v)}." for name, v in several.items()]
 
 
+@saved_view
 def headline_findings(data: AreaData, *, district: str | None = None, period: str | None = None,
                       substance_group: str | None = None, indicators: Iterable[str] | None = None) -> View:
     """Every indicator's latest figure for the area (or a district) in plain English, against England
@@ -149,6 +153,7 @@ def headline_findings(data: AreaData, *, district: str | None = None, period: st
     return View(title=title, chart=None, table=pd.DataFrame(), footnote=common.rows_footnote(data, mine), findings=findings)
 
 
+@saved_view
 def similar_authorities(data: AreaData, *, district: str | None = None, period: str | None = None,
                         substance_group: str | None = None) -> View:
     """Similar authorities: the area's drug-poisoning death rate beside the ten English authorities most like

@@ -25,6 +25,7 @@ from suna.pipeline import AreaData, cohorts
 from suna.presentation import charts, narrative
 from suna.views import View
 from suna.views import common as c
+from suna.views.saved import saved_view
 from suna.views.treatment import _category_rows, _narrative
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def _england_shares(data: AreaData, sex: str = "Persons") -> pd.DataFrame:
     return rows
 
 
+@saved_view
 @c.needs_records("treatment")
 def referral_sources(data: AreaData, *, district: str | None = None, period: str | None = None,
                      substance_group: str | None = None) -> View:
@@ -130,6 +132,7 @@ def _against_england(row: pd.Series, england: float) -> str:
     return f"significantly {outcome.lower()} than {england_text}, 95% confidence"
 
 
+@saved_view
 @c.needs_records("treatment")
 def referral_sources_by_sex(data: AreaData, *, district: str | None = None, period: str | None = None,
                             substance_group: str | None = None) -> View:
@@ -167,6 +170,7 @@ def _routes_by_sex(data: AreaData, sel: c.Selection, cohort: Any, title: str, no
                 footnote=footnote, findings=findings)
 
 
+@saved_view
 @c.needs_records("treatment")
 def young_people_routes(data: AreaData, *, district: str | None = None, period: str | None = None,
                         substance_group: str | None = None) -> View:
@@ -181,6 +185,7 @@ def young_people_routes(data: AreaData, *, district: str | None = None, period: 
                           "Young people aged under 18 starting treatment in the year.")
 
 
+@saved_view
 @c.needs_records("treatment")
 def criminal_justice_trend(data: AreaData, *, district: str | None = None, period: str | None = None,
                            substance_group: str | None = None) -> View:
@@ -255,6 +260,7 @@ def _trend_findings(mine: pd.DataFrame, sel: c.Selection, years: list[str]) -> l
     return out
 
 
+@saved_view
 @c.needs_records("treatment")
 def waiting_times(data: AreaData, *, district: str | None = None, period: str | None = None,
                   substance_group: str | None = None) -> View:
@@ -294,6 +300,7 @@ def waiting_times(data: AreaData, *, district: str | None = None, period: str | 
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
 
 
+@saved_view
 @c.needs_records("treatment")
 def referral_flow(data: AreaData, *, district: str | None = None, period: str | None = None,
                   substance_group: str | None = None) -> View:
@@ -342,6 +349,7 @@ def _flow_findings(mine: pd.DataFrame, sel: c.Selection) -> list[str]:
     return out
 
 
+@saved_view
 @c.needs_records("treatment")
 def referral_mix_by_district(data: AreaData, *, district: str | None = None, period: str | None = None,
                              substance_group: str | None = None) -> View:
@@ -401,6 +409,7 @@ def _district_differences(rows: pd.DataFrame, data: AreaData, sel: c.Selection, 
 FINDINGS_INDICATORS = ("referral_source_share", "waiting_within_3_weeks")
 
 
+@saved_view
 @c.needs_records("treatment")
 def findings(data: AreaData, *, district: str | None = None, period: str | None = None,
              substance_group: str | None = None) -> View:

@@ -28,6 +28,7 @@ from suna.pipeline import AreaData, cohorts
 from suna.presentation import charts, narrative
 from suna.views import View
 from suna.views import common as c
+from suna.views.saved import saved_view
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ def _trend_findings(mine: pd.DataFrame, sel: c.Selection, years: list[str], noun
     return out
 
 
+@saved_view
 @c.needs_records("treatment")
 def numbers_in_treatment(data: AreaData, *, district: str | None = None, period: str | None = None,
                          substance_group: str | None = None) -> View:
@@ -88,6 +90,7 @@ def numbers_in_treatment(data: AreaData, *, district: str | None = None, period:
                                        "adults were in structured treatment")
 
 
+@saved_view
 @c.needs_records("treatment")
 def new_presentations(data: AreaData, *, district: str | None = None, period: str | None = None,
                       substance_group: str | None = None) -> View:
@@ -97,6 +100,7 @@ def new_presentations(data: AreaData, *, district: str | None = None, period: st
                                        "adults started treatment")
 
 
+@saved_view
 @c.needs_records("treatment")
 def age_sex_profile(data: AreaData, *, district: str | None = None, period: str | None = None,
                     substance_group: str | None = None) -> View:
@@ -142,6 +146,7 @@ def _age_sex_findings(mine: pd.DataFrame, sel: c.Selection) -> list[str]:
     return out
 
 
+@saved_view
 @c.needs_records("treatment")
 def ethnicity_profile(data: AreaData, *, district: str | None = None, period: str | None = None,
                       substance_group: str | None = None) -> View:
@@ -250,6 +255,7 @@ def _ethnicity_finding(cohort: str, counts: pd.DataFrame, residents: pd.DataFram
     return text + f", against {fmt.format_number(resident_pct, 1)}% of residents (Census 2021): {verdict}."
 
 
+@saved_view
 @c.needs_records("treatment")
 def treatment_rate_by_district(data: AreaData, *, district: str | None = None, period: str | None = None,
                                substance_group: str | None = None) -> View:
@@ -308,6 +314,7 @@ def _narrative(rows: pd.DataFrame, sel: c.Selection) -> list[str]:
         f"No figures for {sel.place} in {fmt.format_period(sel.period)}."]
 
 
+@saved_view
 @c.needs_records("treatment")
 def time_in_treatment(data: AreaData, *, district: str | None = None, period: str | None = None,
                       substance_group: str | None = None) -> View:
@@ -344,6 +351,7 @@ def time_in_treatment(data: AreaData, *, district: str | None = None, period: st
 SUCCESSFUL = cohorts.SUCCESSFUL
 
 
+@saved_view
 @c.needs_records("treatment")
 def exits_by_reason(data: AreaData, *, district: str | None = None, period: str | None = None,
                     substance_group: str | None = None) -> View:
@@ -378,6 +386,7 @@ def exits_by_reason(data: AreaData, *, district: str | None = None, period: str 
     return View(title=title, chart=chart, table=table, footnote=footnote, findings=findings)
 
 
+@saved_view
 @c.needs_records("treatment")
 def successful_completion(data: AreaData, *, district: str | None = None, period: str | None = None,
                           substance_group: str | None = None) -> View:
@@ -406,6 +415,7 @@ def successful_completion(data: AreaData, *, district: str | None = None, period
     return View(title=title, chart=chart, table=out, footnote=footnote, findings=findings)
 
 
+@saved_view
 @c.needs_records("treatment")
 def unmet_need_cascade(data: AreaData, *, district: str | None = None, period: str | None = None,
                        substance_group: str | None = None) -> View:
@@ -476,6 +486,7 @@ def _need_rows(data: AreaData, sel: c.Selection) -> pd.DataFrame:
     return out
 
 
+@saved_view(reads_boundaries=True)
 @c.needs_records("treatment")
 def treatment_rate_map(data: AreaData, *, district: str | None = None, period: str | None = None,
                        substance_group: str | None = None) -> View:
@@ -491,6 +502,7 @@ FINDINGS_INDICATORS = ("adults_in_treatment", "new_presentations", "treatment_ra
                        "successful_exits", "completion_no_representation", "unmet_need_opiate_crack", "unmet_need_alcohol")
 
 
+@saved_view
 @c.needs_records("treatment")
 def findings(data: AreaData, *, district: str | None = None, period: str | None = None,
              substance_group: str | None = None) -> View:
