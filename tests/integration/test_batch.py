@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from suna import __version__, batch
-from suna.batch import publish
+from suna.batch import publish, scheduler
 from suna.core import paths
 from suna.core.errors import ParametersError, UnknownAreaError
 
@@ -344,7 +344,7 @@ def _spec(area: str, i: int) -> batch.JobSpec:
     return batch.JobSpec(area, Path(f"0{i}_nb.ipynb"), Path(f"{area}.yaml"), {}, Path("out"), "python3", "hash", "sample")
 
 
-def _waits(queue: batch._AreaQueue, area: str | None) -> tuple[threading.Thread, list]:
+def _waits(queue: scheduler._AreaQueue, area: str | None) -> tuple[threading.Thread, list]:
     """A second worker asking for a job; returns its thread (alive while it waits) and what it got."""
     got: list = []
     thread = threading.Thread(target=lambda: got.append(queue.next(area)), daemon=True)
@@ -354,12 +354,12 @@ def _waits(queue: batch._AreaQueue, area: str | None) -> tuple[threading.Thread,
 
 
 def test_area_queue_keeps_workers_on_their_area_and_helps_only_when_it_pays():
-    two = batch._AreaQueue([_spec("x", 1), _spec("y", 1), _spec("x", 2), _spec("y", 2)])
+    two = scheduler._AreaQueue([_spec("x", 1), _spec("y", 1), _spec("x", 2), _spec("y", 2)])
     assert two.next(None).area == "x" and two.next(None).area == "y"  # one area each
     assert two.next("y").area == "y"  # a worker keeps to its area
 
     # one area, two workers: the second waits until finished jobs say whether a second data load pays
-    costly = batch._AreaQueue([_spec("x", i) for i in range(5)])
+    costly = scheduler._AreaQueue([_spec("x", i) for i in range(5)])
     costly.next(None)
     helper, got = _waits(costly, None)
     assert helper.is_alive() and not got  # no estimate yet
@@ -374,7 +374,7 @@ def test_area_queue_keeps_workers_on_their_area_and_helps_only_when_it_pays():
     helper.join(5)
     assert got == [None]  # all done: the waiting worker stops
 
-    cheap = batch._AreaQueue([_spec("x", i) for i in range(5)])
+    cheap = scheduler._AreaQueue([_spec("x", i) for i in range(5)])
     cheap.next(None)
     cheap.finished("x", 6.0, first=True)  # loading costs 1 s
     cheap.next("x")
