@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("figures", ("indicators", "national", "published_indicators", "shapes", "localities", "area_registry", "result_cache",
                  "targets")),
     ("disclosure", ("disclosure", "secondary", "optimal_suppression")),
-    ("presentation", ("charts", "narrative", "maps", "responsive", "sparklines")),
+    ("presentation", ("charts", "narrative", "maps", "responsive", "sparklines", "chart_svg")),
     ("pipeline", ("pipeline",)),
     ("views", ("views",)),
     ("apps", ("app_cache", "app_pack", "output_column", "widgets", "batch", "publish", "board_pack", "app_server", "cli")),

@@ -56,6 +56,18 @@ def _words_and_chart_labels(outputs) -> tuple[str, set]:
     return "\n".join(words), labels
 
 
+def _chart_names(outputs) -> list[str]:
+    """The accessible name of each chart the outputs draw (server-drawn SVG), in order."""
+    found = [re.search(r'<svg [^>]*aria-roledescription="visualization" aria-label="([^"]*)"', o["data"].get("text/html", ""))
+             for o in outputs]
+    return [html.unescape(m.group(1)) for m in found if m]
+
+
+def _svg_widths(outputs) -> list[float]:
+    """The designed width (px) of each server-drawn chart in the outputs."""
+    return [float(w) for o in outputs for w in re.findall(r'<svg [^>]*class="marks" width="([\d.]+)"', o["data"].get("text/html", ""))]
+
+
 def _recording(calls: list, name: str):
     real = REGISTRY[name]
 
@@ -217,10 +229,10 @@ def test_a_district_change_sends_only_the_outputs_that_changed(data):
         slot.observe(lambda change: sent.extend(change["new"]), names="outputs")
     app.district_choice.value = second.code
 
-    charts = [o["data"]["text/plain"] for o in column.outputs if widgets.VEGALITE_MIME in o["data"]]
+    charts = _chart_names(column.outputs)
     similar = [title for title in charts if "similar authorities" in title]
     assert similar and any(second.name in title for title in charts), charts
-    sent_charts = [o["data"]["text/plain"] for o in sent if widgets.VEGALITE_MIME in o["data"]]
+    sent_charts = _chart_names(sent)
     assert any(second.name in title for title in sent_charts), "the district's own chart is sent"
     assert not set(similar) & set(sent_charts), "the whole authority's chart, the same for both districts, is not sent again"
     assert second.name in _heading(app) and first.name not in _heading(app)
@@ -523,31 +535,45 @@ def _specs(app, key="overview"):
 
 def test_a_phone_gets_each_charts_narrow_form_and_a_page_the_designed_one(data):
     """Issue 15.1 in the app: the page's script says the screen is phone-wide (the hidden form choice) and
-    the charts are redrawn in their narrow form (suna.responsive), as the reports draw them on a phone."""
-    from suna import responsive
+    the charts are drawn in their narrow form (suna.responsive), as the reports draw them on a phone;
+    on the server, to SVG (suna.chart_svg), as the app draws every chart."""
+    from suna import chart_svg, responsive
 
     app = widgets.DistrictExplorer(AREA, views=_views(["overview.spine"]))
     designed = REGISTRY["overview.spine"](data).chart.to_dict()
     assert responsive.NARROW_KEY in designed["usermeta"], "the spine chart has a phone design of its own"
-    page = _specs(app)
-    assert len(page) == 1 and responsive.NARROW_KEY not in page[0]["usermeta"], "the page is not sent the phone design"
+    assert app.renderer == "svg" and not _specs(app), "the app's charts are drawn on the server"
+    page = [o for o in app.outputs["overview"].outputs if "suna-chart" in o["data"].get("text/html", "")]
+    assert len(page) == 1 and page[0]["data"]["text/html"] == chart_svg.chart_html(responsive.without_narrow(designed))
     renders = app.renders
     app.form_choice.value = widgets.PHONE
+    phone = [o for o in app.outputs["overview"].outputs if "suna-chart" in o["data"].get("text/html", "")]
+    assert app.renders == renders + 1 and app.renderer == "svg-phone"
+    assert phone[0]["data"]["text/html"] == chart_svg.chart_html(responsive.narrow_spec(designed))
+    assert _svg_widths(phone) and max(_svg_widths(phone)) <= responsive.NARROW_WIDTH < min(_svg_widths(page))
+    assert _chart_names(phone) == _chart_names(page) and len(_chart_names(page)[0]) >= 30, "named by its description"
+    app.form_choice.value = widgets.PAGE
+    assert app.renderer == "svg" and app.outputs["overview"].outputs[1] == page[0]
+
+
+def test_an_app_drawn_by_the_browsers_vega_also_follows_the_phone(data):
+    """renderer="vega" (the Vega-Lite bundle, drawn in the browser) has the same two forms."""
+    from suna import responsive
+
+    app = widgets.DistrictExplorer(AREA, views=_views(["overview.spine"]), renderer="vega")
+    designed = REGISTRY["overview.spine"](data).chart.to_dict()
+    page = _specs(app)
+    assert len(page) == 1 and responsive.NARROW_KEY not in page[0]["usermeta"], "the page is not sent the phone design"
+    app.form_choice.value = widgets.PHONE
     phone = _specs(app)
-    assert app.renders == renders + 1 and app.renderer == "vega-phone"
+    assert app.renderer == "vega-phone"
+
     def unversioned(spec):
         return {k: v for k, v in spec.items() if k != "$schema"}
 
     assert unversioned(phone[0]) == unversioned(responsive.narrow_spec(designed))
-    assert phone[0] != page[0]
     app.form_choice.value = widgets.PAGE
-    assert _specs(app) == page
-
-
-def test_a_server_drawn_app_keeps_its_one_form(data):
-    app = widgets.DistrictExplorer(AREA, views=_views(["overview.headline_findings"]), renderer="svg")
-    app.form_choice.value = widgets.PHONE
-    assert app.renderer == "svg"
+    assert app.renderer == "vega" and _specs(app) == page
 
 
 def test_drawing_ahead_files_each_form_under_its_own_key_when_the_form_changes_meanwhile(data, tmp_path):
@@ -563,8 +589,7 @@ def test_drawing_ahead_files_each_form_under_its_own_key_when_the_form_changes_m
     district = data.area.district_codes[0]
     kwargs = app._view_choice(panel, {**app.choice, "district": district})
     app.draw_ahead(order=[(panel, kwargs)], job=job)
-    page = cache.get(app._key("overview.spine", kwargs, job[0], "vega"))
-    phone = cache.get(app._key("overview.spine", kwargs, job[0], "vega-phone"))
+    page = cache.get(app._key("overview.spine", kwargs, job[0], "svg"))
+    phone = cache.get(app._key("overview.spine", kwargs, job[0], "svg-phone"))
     assert page is not None and phone is None, "drawn once, for the page it was begun for"
-    spec = next(o["data"][widgets.VEGALITE_MIME] for o in page if widgets.VEGALITE_MIME in o["data"])
-    assert responsive.NARROW_KEY not in spec["usermeta"], "the page's form, without the phone design"
+    assert min(_svg_widths(page)) > responsive.NARROW_WIDTH, "the page's form, not the phone design"
