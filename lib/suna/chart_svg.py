@@ -22,6 +22,8 @@ import html
 import re
 from typing import Any
 
+from suna.outputs import chart_title
+
 _ROOT = re.compile(r"<svg\b([^>]*)>")
 # a mark Vega labels (role graphics-symbol), written as an empty element: <path aria-label="..." .../>
 _LABELLED_MARK = re.compile(r'<(path|line|rect|circle|ellipse|image)\b([^>]*?\baria-label="([^"]*)"[^>]*?)\s*/>')
@@ -29,12 +31,7 @@ _LABELLED_MARK = re.compile(r'<(path|line|rect|circle|ellipse|image)\b([^>]*?\ba
 
 def chart_name(spec: dict[str, Any]) -> str:
     """What names the chart for a screen reader: its description, else its title's words."""
-    title = spec.get("title")
-    if isinstance(title, dict):
-        title = title.get("text")
-    if isinstance(title, list):
-        title = " ".join(str(line) for line in title)
-    return str(spec.get("description") or title or "Chart")
+    return str(spec.get("description") or chart_title(spec) or "Chart")
 
 
 def svg_markup(spec: dict[str, Any]) -> str:
