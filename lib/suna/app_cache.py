@@ -34,9 +34,10 @@ CLAIM_SECONDS = 300.0  # a claim older than this is a kernel that stopped mid-dr
 
 
 def drawing_version() -> int:
-    """Changes when the code that turns a view into outputs (``suna.widgets``, this module) changes."""
+    """Changes when the code that turns a view into outputs (``suna.widgets``, ``suna.chart_svg``, this
+    module) changes."""
     here = Path(__file__).resolve().parent
-    return sum((here / name).stat().st_mtime_ns for name in ("widgets.py", "app_cache.py"))
+    return sum((here / name).stat().st_mtime_ns for name in ("widgets.py", "chart_svg.py", "app_cache.py"))
 
 
 class OutputCache:
