@@ -745,6 +745,7 @@ body .suna-explorer a:link, body .suna-explorer a:visited { text-decoration: und
 .suna-explorer .suna-page-note { border-left: 4px solid #12436D; padding: 0.3em 0.8em; background: #F3F6FA; }
 .suna-explorer .jp-RenderedVegaCommon5 { overflow: visible; }  /* a scroll box here has no keyboard access (WCAG 2.1.1) */
 .suna-explorer .suna-chart svg.marks { max-width: none; height: auto; }  /* drawn at its designed size, as Vega draws it */
+.suna-explorer .suna-chart-svg { display: inline-block; }  /* its box as wide as the chart, as Vega's is */
 .suna-explorer .jp-RenderedHTMLCommon:has(> .suna-chart-svg) { padding-right: 0; overflow: visible; }  /* a chart's output as wide as Vega's, and no scroll box */
 .suna-explorer .lm-TabBar-tab { background: #E8EEF4; opacity: 1; }
 .suna-explorer .lm-TabBar-tab.lm-mod-current { background: #FFFFFF; }
