@@ -48,7 +48,7 @@ ERROR_TEXT = re.compile(r"Traceback|Error:|Exception|could not be drawn|Javascri
 DRAWN = """(after) => {
     const m = document.querySelector('.suna-rendered');
     if (!m || Number(m.dataset.renders) <= after) return false;
-    return [...document.querySelectorAll('.suna-explorer .jp-RenderedVegaCommon5')].every(c => c.querySelector('svg, canvas'));
+    return [...document.querySelectorAll('.suna-explorer .jp-RenderedVegaCommon5, .suna-explorer .suna-chart')].every(c => c.querySelector('svg, canvas'));
 }"""
 TARGETS = {"first_render_s": 3.0, "change_median_ms": 200.0, "change_busy_median_ms": 500.0,
            "payload_bytes": 2 * 1024 * 1024}

@@ -66,7 +66,7 @@ window.__sunaLoad = {drawn: null};
 const __sunaLoadPoll = setInterval(() => {
   const m = document.querySelector('.suna-rendered');
   if (!m || Number(m.dataset.renders) < 1) return;
-  const charts = [...document.querySelectorAll('.suna-explorer .jp-RenderedVegaCommon5')];
+  const charts = [...document.querySelectorAll('.suna-explorer .jp-RenderedVegaCommon5, .suna-explorer .suna-chart')];
   if (charts.every(c => c.querySelector('svg, canvas'))) {
     window.__sunaLoad.drawn = performance.now();
     clearInterval(__sunaLoadPoll);
@@ -113,7 +113,7 @@ CHANGE = """
     const poll = setInterval(() => {
       const now = performance.now();
       if (rec.drawn === null) {
-        const charts = [...document.querySelectorAll('.suna-explorer .jp-RenderedVegaCommon5')];
+        const charts = [...document.querySelectorAll('.suna-explorer .jp-RenderedVegaCommon5, .suna-explorer .suna-chart')];
         if (renders() > before && charts.every(c => c.querySelector('svg, canvas'))) rec.drawn = now;
       } else if (now - Math.max(rec.last || 0, rec.drawn) >= quiet) {
         clearInterval(poll); observer.disconnect();

@@ -26,6 +26,7 @@ from suna.views import REGISTRY, View
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
 
 AREA = "worcestershire"  # six districts: the smallest county, quickest to load
+ENGLAND = "E92000001"
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +55,18 @@ def _words_and_chart_labels(outputs) -> tuple[str, set]:
             rows = [r for dataset in content.get("datasets", {}).values() for r in dataset]
             labels |= {r.get("value_label") for r in rows} - {None}  # the place's own figure, not England's
     return "\n".join(words), labels
+
+
+def _chart_names(outputs) -> list[str]:
+    """The accessible name of each chart the outputs draw (server-drawn SVG), in order."""
+    found = [re.search(r'<svg [^>]*aria-roledescription="visualization" aria-label="([^"]*)"', o["data"].get("text/html", ""))
+             for o in outputs]
+    return [html.unescape(m.group(1)) for m in found if m]
+
+
+def _svg_widths(outputs) -> list[float]:
+    """The designed width (px) of each server-drawn chart in the outputs."""
+    return [float(w) for o in outputs for w in re.findall(r'<svg [^>]*class="marks" width="([\d.]+)"', o["data"].get("text/html", ""))]
 
 
 def _recording(calls: list, name: str):
@@ -217,10 +230,10 @@ def test_a_district_change_sends_only_the_outputs_that_changed(data):
         slot.observe(lambda change: sent.extend(change["new"]), names="outputs")
     app.district_choice.value = second.code
 
-    charts = [o["data"]["text/plain"] for o in column.outputs if widgets.VEGALITE_MIME in o["data"]]
+    charts = _chart_names(column.outputs)
     similar = [title for title in charts if "similar authorities" in title]
     assert similar and any(second.name in title for title in charts), charts
-    sent_charts = [o["data"]["text/plain"] for o in sent if widgets.VEGALITE_MIME in o["data"]]
+    sent_charts = _chart_names(sent)
     assert any(second.name in title for title in sent_charts), "the district's own chart is sent"
     assert not set(similar) & set(sent_charts), "the whole authority's chart, the same for both districts, is not sent again"
     assert second.name in _heading(app) and first.name not in _heading(app)
@@ -307,9 +320,10 @@ def test_drawn_views_are_keyed_by_the_data_fingerprint(data, tmp_path):
     cache = widgets.OutputCache(folder=tmp_path)
     app = widgets.DistrictExplorer(AREA, views=_views(["overview.headline_findings"]), cache=cache, warm=False)
     choice = {"area": data.area.code, **app.choice, "substance_group": None}
-    key = widgets.OutputCache.key(data.fingerprint, "overview.headline_findings", choice, "vega")
+    key = widgets.OutputCache.key(data.fingerprint, "overview.headline_findings", choice, app.renderer)
     assert (tmp_path / f"{key}.json").is_file()
-    assert widgets.OutputCache.key("new-data", "overview.headline_findings", choice, "vega") != key
+    assert widgets.OutputCache.key("new-data", "overview.headline_findings", choice, app.renderer) != key
+    assert widgets.OutputCache.key(data.fingerprint, "overview.headline_findings", choice, "svg-phone") != key, "each form its own"
 
 
 # ---------------------------------------------------------------- the server command
@@ -351,9 +365,10 @@ def test_the_server_gzips_what_it_sends(tmp_path):
 
 
 def test_no_choice_shows_a_figure_disclosure_control_hid(data):
-    """Attack: for the whole area and every district, the profile and findings the app shows must not
-    contain the raw value of any indicator that disclosure control suppressed there (unless the same
-    words are another figure's, shown legitimately: 100.0% is common)."""
+    """Attack: for the whole area and every district, the profile and findings the app shows (the charts'
+    drawn text and labels included) must not contain the raw value of any indicator that disclosure
+    control suppressed there (unless the same words are another figure's, the place's own or England's,
+    shown legitimately: 100.0% is common)."""
     from suna.model import formatting as fmt
     from suna.presentation import narrative
 
@@ -370,8 +385,9 @@ def test_no_choice_shows_a_figure_disclosure_control_hid(data):
         app.district_choice.value = district or widgets.WHOLE_AREA
         shown, labels = _words_and_chart_labels(app.outputs["overview"].outputs)
         code = district or data.area.code
-        mine = protected[protected["area_code"] == code]
-        legitimate = {narrative.value_text(r) for r in mine.to_dict("records") if not narrative.is_suppressed(r)}
+        # the place's own figures, and England's, which the charts draw beside them (as drawn text in the SVG)
+        shown_rows = protected[protected["area_code"].isin([code, ENGLAND])]
+        legitimate = {narrative.value_text(r) for r in shown_rows.to_dict("records") if not narrative.is_suppressed(r)}
         for row in joined[joined["area_code"] == code].to_dict("records"):
             if fmt.is_missing(row.get("value")):
                 continue
@@ -524,31 +540,45 @@ def _specs(app, key="overview"):
 
 def test_a_phone_gets_each_charts_narrow_form_and_a_page_the_designed_one(data):
     """Issue 15.1 in the app: the page's script says the screen is phone-wide (the hidden form choice) and
-    the charts are redrawn in their narrow form (suna.presentation.responsive), as the reports draw them on a phone."""
-    from suna.presentation import responsive
+    the charts are drawn in their narrow form (suna.presentation.responsive), as the reports draw them on a phone;
+    on the server, to SVG (suna.presentation.chart_svg), as the app draws every chart."""
+    from suna.presentation import chart_svg, responsive
 
     app = widgets.DistrictExplorer(AREA, views=_views(["overview.spine"]))
     designed = REGISTRY["overview.spine"](data).chart.to_dict()
     assert responsive.NARROW_KEY in designed["usermeta"], "the spine chart has a phone design of its own"
-    page = _specs(app)
-    assert len(page) == 1 and responsive.NARROW_KEY not in page[0]["usermeta"], "the page is not sent the phone design"
+    assert app.renderer == "svg" and not _specs(app), "the app's charts are drawn on the server"
+    page = [o for o in app.outputs["overview"].outputs if "suna-chart" in o["data"].get("text/html", "")]
+    assert len(page) == 1 and page[0]["data"]["text/html"] == chart_svg.chart_html(responsive.without_narrow(designed))
     renders = app.renders
     app.form_choice.value = widgets.PHONE
+    phone = [o for o in app.outputs["overview"].outputs if "suna-chart" in o["data"].get("text/html", "")]
+    assert app.renders == renders + 1 and app.renderer == "svg-phone"
+    assert phone[0]["data"]["text/html"] == chart_svg.chart_html(responsive.narrow_spec(designed))
+    assert _svg_widths(phone) and max(_svg_widths(phone)) <= responsive.NARROW_WIDTH < min(_svg_widths(page))
+    assert _chart_names(phone) == _chart_names(page) and len(_chart_names(page)[0]) >= 30, "named by its description"
+    app.form_choice.value = widgets.PAGE
+    assert app.renderer == "svg" and app.outputs["overview"].outputs[1] == page[0]
+
+
+def test_an_app_drawn_by_the_browsers_vega_also_follows_the_phone(data):
+    """renderer="vega" (the Vega-Lite bundle, drawn in the browser) has the same two forms."""
+    from suna.presentation import responsive
+
+    app = widgets.DistrictExplorer(AREA, views=_views(["overview.spine"]), renderer="vega")
+    designed = REGISTRY["overview.spine"](data).chart.to_dict()
+    page = _specs(app)
+    assert len(page) == 1 and responsive.NARROW_KEY not in page[0]["usermeta"], "the page is not sent the phone design"
+    app.form_choice.value = widgets.PHONE
     phone = _specs(app)
-    assert app.renders == renders + 1 and app.renderer == "vega-phone"
+    assert app.renderer == "vega-phone"
+
     def unversioned(spec):
         return {k: v for k, v in spec.items() if k != "$schema"}
 
     assert unversioned(phone[0]) == unversioned(responsive.narrow_spec(designed))
-    assert phone[0] != page[0]
     app.form_choice.value = widgets.PAGE
-    assert _specs(app) == page
-
-
-def test_a_server_drawn_app_keeps_its_one_form(data):
-    app = widgets.DistrictExplorer(AREA, views=_views(["overview.headline_findings"]), renderer="svg")
-    app.form_choice.value = widgets.PHONE
-    assert app.renderer == "svg"
+    assert app.renderer == "vega" and _specs(app) == page
 
 
 def test_drawing_ahead_files_each_form_under_its_own_key_when_the_form_changes_meanwhile(data, tmp_path):
@@ -564,8 +594,7 @@ def test_drawing_ahead_files_each_form_under_its_own_key_when_the_form_changes_m
     district = data.area.district_codes[0]
     kwargs = app._view_choice(panel, {**app.choice, "district": district})
     app.draw_ahead(order=[(panel, kwargs)], job=job)
-    page = cache.get(app._key("overview.spine", kwargs, job[0], "vega"))
-    phone = cache.get(app._key("overview.spine", kwargs, job[0], "vega-phone"))
+    page = cache.get(app._key("overview.spine", kwargs, job[0], "svg"))
+    phone = cache.get(app._key("overview.spine", kwargs, job[0], "svg-phone"))
     assert page is not None and phone is None, "drawn once, for the page it was begun for"
-    spec = next(o["data"][widgets.VEGALITE_MIME] for o in page if widgets.VEGALITE_MIME in o["data"])
-    assert responsive.NARROW_KEY not in spec["usermeta"], "the page's form, without the phone design"
+    assert min(_svg_widths(page)) > responsive.NARROW_WIDTH, "the page's form, not the phone design"

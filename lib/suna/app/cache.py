@@ -34,9 +34,11 @@ CLAIM_SECONDS = 300.0  # a claim older than this is a kernel that stopped mid-dr
 
 
 def drawing_version() -> int:
-    """Changes when the code that turns a view into outputs (``suna.app.widgets``, this module) changes."""
-    here = Path(__file__).resolve().parent
-    return sum((here / name).stat().st_mtime_ns for name in ("widgets.py", "cache.py"))
+    """Changes when the code that turns a view into outputs (``suna.app.widgets``, ``suna.presentation.chart_svg``,
+    this module) changes."""
+    app = Path(__file__).resolve().parent
+    files = (app / "widgets.py", app / "cache.py", app.parent / "presentation" / "chart_svg.py")
+    return sum(path.stat().st_mtime_ns for path in files)
 
 
 class OutputCache:

@@ -7,11 +7,13 @@ rules suppress, whatever combination of choices a viewer makes.
 
 Why the app is built the way it is:
 
-- Charts go to the browser as the ``application/vnd.vegalite.v5+json`` mimebundle. Voilà 0.5 ships
-  JupyterLab's Vega renderer (Vega 5, Vega-Lite 5) in its own static files, so charts draw with no
-  network and keep their tooltips. Altair 6's own renderers do not work there offline: "default"
-  and "html" load Vega from a CDN, "mimetype" emits a Vega-Lite 6 mimetype Voilà does not know, and
-  "jupyter" needs anywidget. ``renderer="svg"`` (vl-convert on the server) is the fallback.
+- Charts are drawn on the server, once, to SVG (``suna.presentation.chart_svg``, vl-convert) and kept with the
+  other outputs; the browser only inserts the markup. Fifty browsers each parsing Vega-Lite and drawing
+  every changed chart on the server's two cores were what made a district change slow (issue 18). The
+  markup keeps the chart's name and each mark's label (which is also its hover title: the tooltip).
+  ``renderer="vega"`` sends the ``application/vnd.vegalite.v5+json`` mimebundle instead, which Voilà's
+  bundled JupyterLab Vega renderer draws in the browser with no network (Altair 6's own renderers do
+  not work there offline).
 - A change of local authority changes the district and period lists; a guard (``_busy``) stops those
   list changes firing updates for a half-changed choice, so each change redraws once, consistently.
 - Speed: the sections are tabs and only the open one is drawn (a browser redrawing every chart of
@@ -51,7 +53,7 @@ from suna.app.cache import OutputCache
 from suna.app.output_column import OutputColumn
 from suna.core.errors import UnknownAreaError
 from suna.model import areas
-from suna.presentation import responsive
+from suna.presentation import chart_svg, responsive
 from suna.presentation.outputs import (
     VEGALITE_MIME,
     caption_html,
@@ -77,9 +79,12 @@ _FINANCIAL_YEAR = re.compile(r"^\d{4}/\d{2}$")
 # charts (``suna.presentation.outputs.chart_output``) do not carry it.
 NO_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 # The chart form a viewer's screen takes (``DistrictExplorer.form_choice``, set by the page's own script from
-# its width): the designed charts on a page, their narrow form (suna.presentation.responsive) on a phone.
+# its width): the designed charts on a page, their narrow form (suna.presentation.responsive) on a phone. Each way of
+# drawing (on the server to SVG, the app's own; in the browser by Vega) has a renderer name per form.
 PAGE, PHONE = "page", "phone"
+SVG_BY_FORM = {PAGE: "svg", PHONE: "svg-phone"}
 RENDERERS_BY_FORM = {PAGE: "vega", PHONE: "vega-phone"}
+_FORMS = (SVG_BY_FORM, RENDERERS_BY_FORM)
 PHONE_MAX_PX = 600  # the width below which the page asks for the phone form (the reports' own breakpoint)
 
 
@@ -120,7 +125,11 @@ def view_outputs(view: Any, renderer: str = "vega", table_open: bool = False) ->
 
     outputs = []
     spec = None
-    if view.chart is not None:  # the chart carries the title (SUNA's charts title themselves)
+    if view.chart is not None and renderer in SVG_BY_FORM.values():  # drawn here, once: the browser inserts it
+        spec = view.chart.to_dict()
+        form = responsive.narrow_spec(spec) if renderer == SVG_BY_FORM[PHONE] else responsive.without_narrow(spec)
+        outputs.append(_html_output(chart_svg.chart_html(form)))
+    elif view.chart is not None:  # the chart carries the title (SUNA's charts title themselves)
         drawn = chart_output(view.chart, "vega" if renderer in RENDERERS_BY_FORM.values() else renderer)
         spec = drawn["data"].get(VEGALITE_MIME) or view.chart.to_dict()
         if VEGALITE_MIME in drawn["data"]:
@@ -219,7 +228,7 @@ def notes_html(data: Any) -> str:
     return '<div class="suna-notes"><h2>Notes</h2>' + "".join(notes) + "</div>"
 
 
-def prepare(area: str, period: str | None = None, data_dir: str = "", renderer: str = "vega") -> int:
+def prepare(area: str, period: str | None = None, data_dir: str = "", renderer: str = "svg") -> int:
     """Draw every view of an area's year (every district, section and substance group) before a meeting,
     so that no viewer waits for one (``suna app --prepare AREA``). How many views were drawn now."""
     explorer = DistrictExplorer(area, period, data_dir, renderer=renderer, warm=False)
@@ -247,7 +256,8 @@ class DistrictExplorer:
         period: financial year shown first (default the area's own).
         data_dir: folder of the council's extracts ("" for the embedded sample); fixed for the session.
         area_definition: the params mapping papermill passes (used for the first area only).
-        renderer: "vega" or "svg" (see :func:`chart_output`).
+        renderer: "svg" (charts drawn on the server, ``suna.presentation.chart_svg``) or "vega" (in the browser); either
+            follows the viewer's screen into its phone form ("svg-phone", "vega-phone").
         views: view functions by name (default ``suna.views.REGISTRY``); tests pass their own.
         loader: the data loader (default :func:`load_app_data`, ``suna.pipeline.load_area_data``
             kept on disk).
@@ -264,7 +274,7 @@ class DistrictExplorer:
         data_dir: str = "",
         area_definition: dict[str, Any] | None = None,
         *,
-        renderer: str = "vega",
+        renderer: str = "svg",
         views: dict[str, Callable[..., Any]] | None = None,
         loader: Callable[..., Any] | None = None,
         cache: OutputCache | None = None,
@@ -446,10 +456,12 @@ class DistrictExplorer:
 
     def _on_form(self, change: dict[str, Any]) -> None:
         """The screen changed between a page and a phone: the charts redrawn in the form that fits it
-        (their kept drawings are per form); a server-drawn (svg) app keeps its one form."""
-        if self.renderer in RENDERERS_BY_FORM.values():
-            self.renderer = RENDERERS_BY_FORM[change["new"]]
-            self.update()
+        (their kept drawings are per form)."""
+        for forms in _FORMS:
+            if self.renderer in forms.values():
+                self.renderer = forms[change["new"]]
+                self.update()
+                return
 
     def _on_section(self, change: dict[str, Any]) -> None:
         """A tab opened: draw it if it does not show the current choice yet."""
@@ -741,6 +753,9 @@ body .suna-explorer a:link, body .suna-explorer a:visited { text-decoration: und
 .suna-explorer .suna-caption p { margin: 0.1em 0; }
 .suna-explorer .suna-page-note { border-left: 4px solid #12436D; padding: 0.3em 0.8em; background: #F3F6FA; }
 .suna-explorer .jp-RenderedVegaCommon5 { overflow: visible; }  /* a scroll box here has no keyboard access (WCAG 2.1.1) */
+.suna-explorer .suna-chart svg.marks { max-width: none; height: auto; }  /* drawn at its designed size, as Vega draws it */
+.suna-explorer .suna-chart-svg { display: inline-block; }  /* its box as wide as the chart, as Vega's is */
+.suna-explorer .jp-RenderedHTMLCommon:has(> .suna-chart-svg) { padding-right: 0; overflow: visible; }  /* a chart's output as wide as Vega's, and no scroll box */
 .suna-explorer .lm-TabBar-tab { background: #E8EEF4; opacity: 1; }
 .suna-explorer .lm-TabBar-tab.lm-mod-current { background: #FFFFFF; }
 .suna-explorer .lm-TabBar-tab .lm-TabBar-tabLabel { color: #1B1B1B; }

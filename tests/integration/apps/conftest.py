@@ -88,7 +88,7 @@ class ExplorerPage:
             """(after) => {
                 const m = document.querySelector('.suna-rendered');
                 if (!m || Number(m.dataset.renders) <= after) return false;
-                const charts = document.querySelectorAll('.suna-explorer .jp-RenderedVegaCommon5');
+                const charts = document.querySelectorAll('.suna-explorer .jp-RenderedVegaCommon5, .suna-explorer .suna-chart');
                 return [...charts].every(c => c.querySelector('svg, canvas'));
             }""",
             arg=after,

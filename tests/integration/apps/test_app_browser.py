@@ -53,7 +53,8 @@ def test_first_render_shows_every_view_offline(explorer):
     for key in SECTIONS:
         assert "could not be drawn" not in _shown(explorer, key), f"panel {key} failed"
         assert explorer.panel(key).locator("h2").count() == 1, f"panel {key} has no heading"
-        charts += explorer.panel(key).locator(".jp-RenderedVegaCommon5 svg").count()
+        charts += explorer.panel(key).locator(".suna-chart svg.marks").count()
+        assert explorer.panel(key).locator(".jp-RenderedVegaCommon5").count() == 0, f"{key}: a chart left to the browser's Vega"
         explorer.screenshot(f"app-01-first-render-{key}")
     assert charts >= 6
     assert "synthetic" in page.locator(".suna-notes").inner_text().lower()
@@ -99,29 +100,30 @@ def test_district_year_and_area_changes_show_the_right_figures(explorer):
     explorer.guarded.assert_clean()
 
 
-# Counts every drawing of a chart (Vega's root <svg class="marks">) from now on, by chart element, and
-# marks the charts on the page now, so that afterwards a chart left as it was can be told from a new one.
+# Counts every chart put on the page (its drawing's root <svg class="marks">, drawn on the server) from now
+# on, by chart element, and marks the charts on the page now, so that afterwards a chart left as it was can
+# be told from a new one.
 COUNT_DRAWINGS = """() => {
   const drawings = window.__sunaDrawings = new Map();
-  document.querySelectorAll('.suna-explorer .jp-RenderedVegaCommon5').forEach(c => { c.dataset.sunaBefore = '1'; });
+  document.querySelectorAll('.suna-explorer .suna-chart').forEach(c => { c.dataset.sunaBefore = '1'; });
   new MutationObserver(records => {
     for (const record of records) for (const node of record.addedNodes) {
       if (node.nodeType !== 1) continue;
       const svgs = node.matches('svg.marks') ? [node] : [...node.querySelectorAll('svg.marks')];
       for (const svg of svgs) {
-        const chart = svg.closest('.jp-RenderedVegaCommon5');
+        const chart = svg.closest('.suna-chart');
         if (chart) drawings.set(chart, (drawings.get(chart) || 0) + 1);
       }
     }
   }).observe(document.querySelector('.suna-explorer'), {subtree: true, childList: true});
 }"""
-DRAWINGS = """() => [...document.querySelectorAll('.suna-explorer .jp-RenderedVegaCommon5')].map(c => ({
+DRAWINGS = """() => [...document.querySelectorAll('.suna-explorer .suna-chart')].map(c => ({
   kept: c.dataset.sunaBefore === '1', drawn: window.__sunaDrawings.get(c) || 0,
   label: (c.querySelector('svg.marks') || {getAttribute: () => ''}).getAttribute('aria-label') || ''}))"""
 
 
 def test_a_district_change_draws_each_changed_chart_once_and_leaves_the_others(explorer):
-    """Issue 18: a choice redraws only the charts that differ, each once (no redrawing to make a PNG of it)."""
+    """Issue 18: a choice puts on the page only the charts that differ, each once, drawn already (no Vega in the browser)."""
     page = explorer.page
     explorer.choose("District", "Harlow")
     page.wait_for_timeout(1500)  # let any late redrawing of Harlow's charts end before counting
@@ -148,6 +150,8 @@ def test_deaths_map_highlights_the_chosen_district_and_a_click_chooses_one(explo
 
     explorer.choose("District", "Basildon")
     assert outlined.count() == 1 and "District: Basildon;" in outlined.get_attribute("aria-label")
+    # the tooltip: each district's figures are its shape's title, which the browser shows on hover
+    assert "District: Basildon;" in outlined.locator("title").text_content() and "Value:" in outlined.locator("title").text_content()
     explorer.screenshot("app-05-deaths-map-basildon", panel="deaths")
 
     before = explorer.rendered()
@@ -192,7 +196,7 @@ def test_every_section_passes_axe_at_a_laptop_and_a_phone(explorer):
                 found += [f"{where}: {p}" for p in explorer.guarded.readability_problems()]
                 explorer.screenshot(f"app-a11y-{(choice or 'essex').lower()}-{key}-{width}")
             explorer.resize(1280)
-            names = explorer.panel(key).locator(".jp-RenderedVegaCommon5 [aria-roledescription='visualization']").evaluate_all(
+            names = explorer.panel(key).locator(".suna-chart [aria-roledescription='visualization']").evaluate_all(
                 "els => els.map(e => e.getAttribute('aria-label') || '')")
             found += [f"{choice or 'Essex'} / {key}: a chart has no description ({n!r})" for n in names if len(n) < 30]
     assert "How figures are protected" in page.locator(".suna-notes").inner_text()
