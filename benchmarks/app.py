@@ -1,6 +1,6 @@
 """How fast and how heavy the district explorer is, measured in a real browser against a real Voilà.
 
-    .venv/bin/python benchmarks/app.py [--changes 24] [--viewers 10] [--renderer vega]
+    .venv/bin/python benchmarks/app.py [--changes 24] [--viewers 10]
 
 Prints, against the targets of issues 4 and 15 (as ratios: below 1.00 meets the target):
 - first full render with a preheated kernel (page request to every chart of the open section drawn), target 3 s;

@@ -18,7 +18,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from suna import __version__
-from suna.batch import BatchResult, JobError, JobResult, publish
+from suna.batch import BatchResult, JobResult, publish
+from suna.batch.jobs import JobError
 
 pytestmark = pytest.mark.slow  # loads or computes the sample areas' protected indicators: not in `make test-fast`
 
