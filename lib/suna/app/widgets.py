@@ -756,6 +756,12 @@ body .suna-explorer a:link, body .suna-explorer a:visited { text-decoration: und
 .suna-explorer .suna-chart svg.marks { max-width: none; height: auto; }  /* drawn at its designed size, as Vega draws it */
 .suna-explorer .suna-chart-svg { display: inline-block; }  /* its box as wide as the chart, as Vega's is */
 .suna-explorer .jp-RenderedHTMLCommon:has(> .suna-chart-svg) { padding-right: 0; overflow: visible; }  /* a chart's output as wide as Vega's, and no scroll box */
+@media (max-width: 600px) {  /* a phone: the page's margins narrowed so a chart's 340 px phone form fits whole (not cut off by its panel) */
+  body.jp-Notebook .lm-BoxPanel-child { padding-left: 4px; padding-right: 4px; }
+  .jp-OutputArea-output:has(.suna-explorer) { margin-left: 0; }
+  .suna-explorer .jupyter-widget-TabPanel-tabContents { padding: 8px 4px; }
+  .suna-explorer .jp-RenderedHTMLCommon { margin-left: 0; }
+}
 .suna-explorer .lm-TabBar-tab { background: #E8EEF4; opacity: 1; }
 .suna-explorer .lm-TabBar-tab.lm-mod-current { background: #FFFFFF; }
 .suna-explorer .lm-TabBar-tab .lm-TabBar-tabLabel { color: #1B1B1B; }

@@ -63,9 +63,15 @@ _CHART_SIZES = """() => [...document.querySelectorAll('svg.marks')].filter(svg =
         .map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
     const box = svg.closest('.suna-chart') || svg.parentElement;
     const page = document.documentElement.clientWidth;
+    const right = svg.getBoundingClientRect().right;
+    let cut = false;  // an ancestor that hides what overflows it (a tab panel) ends before the chart does
+    for (let el = box.parentElement; el && el !== document.body; el = el.parentElement) {
+        const style = getComputedStyle(el);
+        if (['hidden', 'clip'].includes(style.overflowX) && right > el.getBoundingClientRect().right + 1) { cut = true; break; }
+    }
     return {label: svg.getAttribute('aria-label') || '', designed, drawn, scale,
             smallest_text: sizes.length ? Math.min(...sizes) : null,
-            scrolls: box.scrollWidth > box.clientWidth + 1 || svg.getBoundingClientRect().right > page + 1};
+            scrolls: box.scrollWidth > box.clientWidth + 1 || right > page + 1, cut};
 })"""
 
 # The smallest visible HTML text on the page (outside the charts' SVG), with an example of it.
@@ -144,14 +150,16 @@ class GuardedPage:
         return self.page.evaluate(_SMALLEST_HTML_TEXT)
 
     def readability_problems(self) -> list[str]:
-        """Charts drawn under 60% of their size, wider than the page (scrolling sideways) or with text under
-        10 px, and page text under 10 px."""
+        """Charts drawn under 60% of their size, wider than the page (scrolling sideways), cut off by a panel
+        that hides what overflows it, or with text under 10 px, and page text under 10 px."""
         problems = []
         for chart in self.chart_sizes():
             if chart["scale"] < MIN_CHART_SCALE - 1e-6:
                 problems.append(f"chart drawn at {chart['scale']:.0%} of its size: {chart['label'][:90]!r}")
             if chart.get("scrolls"):
                 problems.append(f"chart {chart['designed']:.0f} px wide scrolls sideways: {chart['label'][:90]!r}")
+            if chart.get("cut"):
+                problems.append(f"chart {chart['designed']:.0f} px wide is cut off by its panel: {chart['label'][:90]!r}")
             if chart["smallest_text"] is not None and chart["smallest_text"] < MIN_TEXT_PX - 0.05:
                 problems.append(f"chart text {chart['smallest_text']:.1f} px: {chart['label'][:90]!r}")
         smallest = self.smallest_html_text()
