@@ -757,9 +757,9 @@ body .suna-explorer a:link, body .suna-explorer a:visited { text-decoration: und
 .suna-explorer .suna-chart-svg { display: inline-block; }  /* its box as wide as the chart, as Vega's is */
 .suna-explorer .jp-RenderedHTMLCommon:has(> .suna-chart-svg) { padding-right: 0; overflow: visible; }  /* a chart's output as wide as Vega's, and no scroll box */
 @media (max-width: 600px) {  /* a phone: the page's margins narrowed so a chart's 340 px phone form fits whole (not cut off by its panel) */
-  body.jp-Notebook .lm-BoxPanel-child { padding-left: 4px; padding-right: 4px; }
+  body.jp-Notebook .lm-BoxPanel-child { padding-left: 4px !important; padding-right: 4px !important; }
   .jp-OutputArea-output:has(.suna-explorer) { margin-left: 0; }
-  .suna-explorer .jupyter-widget-TabPanel-tabContents { padding: 8px 4px; }
+  .suna-explorer .jupyter-widget-TabPanel-tabContents { padding: 8px 4px !important; }
   .suna-explorer .jp-RenderedHTMLCommon { margin-left: 0; }
 }
 .suna-explorer .lm-TabBar-tab { background: #E8EEF4; opacity: 1; }
