@@ -54,15 +54,8 @@ from suna.app.output_column import OutputColumn
 from suna.core.errors import UnknownAreaError
 from suna.model import areas
 from suna.presentation import chart_svg, responsive
-from suna.presentation.outputs import (
-    VEGALITE_MIME,
-    caption_html,
-    caption_lines,
-    chart_output,
-    page_note_html,
-    table_region_html,
-    table_toggle_html,
-)
+from suna.presentation.outputs import (VEGALITE_MIME, caption_html, caption_lines, chart_output, page_note_html,
+                                       table_region_html, table_toggle_html)
 from suna.presentation.outputs import html_output as _html_output
 
 log = logging.getLogger(__name__)

@@ -36,23 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from suna.batch import board_pack, publish
-from suna.batch.jobs import (
-    NOTEBOOK_PATTERN,
-    STAMP_SUFFIX,
-    BatchResult,
-    JobResult,
-    JobSpec,
-    _source_title,
-    _undeclared_parameter,
-    data_folders,
-    declared_parameters,
-    find_notebooks,
-    find_params,
-    inputs_hash,
-    is_up_to_date,
-    read_job_parameters,
-    read_stamp,
-)
+from suna.batch.jobs import (NOTEBOOK_PATTERN, STAMP_SUFFIX, BatchResult, JobResult, JobSpec, _source_title,
+                             _undeclared_parameter, data_folders, declared_parameters, find_notebooks, find_params,
+                             inputs_hash, is_up_to_date, read_job_parameters, read_stamp)
 from suna.batch.kernels import WarmKernel, _refused, execute_notebook  # noqa: F401 (the batch's API)
 from suna.batch.scheduler import _run_locally, _run_on_dask
 from suna.core import paths

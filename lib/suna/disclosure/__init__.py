@@ -50,17 +50,8 @@ from suna.core.errors import DisclosureError
 from suna.disclosure.cells import whole_area_cost
 from suna.disclosure.guard import assert_protected, safe_count_text
 from suna.disclosure.indicator_table import METHODS, protect_indicators
-from suna.disclosure.rules import (
-    COMPARISON_COLUMNS,
-    MEASURES,
-    RECORD_COLUMNS,
-    SUPPRESSED,
-    VALUE_COLUMNS,
-    Protected,
-    Rule,
-    footnote,
-    rule,
-)
+from suna.disclosure.rules import (COMPARISON_COLUMNS, MEASURES, RECORD_COLUMNS, SUPPRESSED, VALUE_COLUMNS, Protected,
+                                   Rule, footnote, rule)
 from suna.disclosure.tables import is_hidden_note, protect_table
 
 __all__ = [

@@ -16,17 +16,8 @@ from suna import indicators
 from suna.core.errors import DisclosureError
 from suna.disclosure import secondary
 from suna.disclosure.cells import _cell_keys, _equations, _key_list, _protect_cells, whole_area_cost
-from suna.disclosure.rules import (
-    _TOTAL_CATEGORY,
-    COMPARISON_COLUMNS,
-    MEASURES,
-    VALUE_COLUMNS,
-    Protected,
-    Rule,
-    _rate_thresholds,
-    _without_comparison_notes,
-    rule,
-)
+from suna.disclosure.rules import (_TOTAL_CATEGORY, COMPARISON_COLUMNS, MEASURES, VALUE_COLUMNS, Protected, Rule,
+                                   _rate_thresholds, _without_comparison_notes, rule)
 from suna.disclosure.secondary import Equation
 from suna.disclosure.secondary import slacks as _slacks
 from suna.disclosure.tables import _describe, _display, _hidden_note, _numeric, _record_frame, _records

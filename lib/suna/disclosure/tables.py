@@ -11,14 +11,8 @@ import numpy as np
 import pandas as pd
 
 from suna.core.errors import DisclosureError
-from suna.disclosure.cells import (
-    _cell_keys,
-    _equations,
-    _key_value,
-    _normalise_margins,
-    _protect_cells,
-    whole_area_cost,
-)
+from suna.disclosure.cells import (_cell_keys, _equations, _key_value, _normalise_margins, _protect_cells,
+                                   whole_area_cost)
 from suna.disclosure.rules import RECORD_COLUMNS, SUPPRESSED, VALUE_COLUMNS, Protected, Rule, rule
 from suna.model import formatting as fmt
 

@@ -10,29 +10,9 @@ The names most callers need are here, so ``indicators.catalogue()`` and ``indica
 read as the one API they are.
 """
 
-from suna.indicators.compute import (
-    FOLLOW_UP_NOTE,
-    NOT_COMPARED_COUNT,
-    NOT_COMPARED_NO_ENGLAND,
-    NOT_COMPARED_NO_INTERVAL,
-    NOT_COMPARED_NOTES,
-    compute_indicators,
-    primary_substance,
-    represented,
-)
-from suna.indicators.definitions import (
-    AGE_GROUP,
-    CATEGORY_TYPES,
-    DIED,
-    EXTRA_COLUMNS,
-    MEASURES,
-    PERSONS,
-    PUBLISHED,
-    age_group_label,
-    benchmarks,
-    catalogue,
-    catalogue_table,
-    citation,
-    indicator_ids,
-    prevalence_estimates,
-)
+from suna.indicators.compute import (FOLLOW_UP_NOTE, NOT_COMPARED_COUNT, NOT_COMPARED_NO_ENGLAND,
+                                     NOT_COMPARED_NO_INTERVAL, NOT_COMPARED_NOTES, compute_indicators,
+                                     primary_substance, represented)
+from suna.indicators.definitions import (AGE_GROUP, CATEGORY_TYPES, DIED, EXTRA_COLUMNS, MEASURES, PERSONS, PUBLISHED,
+                                         age_group_label, benchmarks, catalogue, catalogue_table, citation,
+                                         indicator_ids, prevalence_estimates)

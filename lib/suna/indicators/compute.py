@@ -33,27 +33,10 @@ import pandas as pd
 from suna.core import reference
 from suna.core.errors import ParametersError
 from suna.indicators import stats
-from suna.indicators.definitions import (
-    ADULT_AGE,
-    AGE_GROUP,
-    CATALOGUE_FILE,
-    CATEGORY_LISTS,
-    CATEGORY_TYPES,
-    CITATION_COLUMNS,
-    EXTRA_COLUMNS,
-    MEASURES,
-    NO_DISTRICT,
-    PERSONS,
-    PRISON_RELEASES,
-    PUBLISHED,
-    REPRESENTATION_DAYS,
-    SEXES,
-    WAIT_DAYS,
-    age_group_label,
-    benchmarks,
-    catalogue,
-    prevalence_estimates,
-)
+from suna.indicators.definitions import (ADULT_AGE, AGE_GROUP, CATALOGUE_FILE, CATEGORY_LISTS, CATEGORY_TYPES,
+                                         CITATION_COLUMNS, EXTRA_COLUMNS, MEASURES, NO_DISTRICT, PERSONS,
+                                         PRISON_RELEASES, PUBLISHED, REPRESENTATION_DAYS, SEXES, WAIT_DAYS,
+                                         age_group_label, benchmarks, catalogue, prevalence_estimates)
 from suna.model import formatting as fmt
 from suna.model import schemas
 from suna.model.areas import ENGLAND_CODE, ENGLAND_NAME, Area

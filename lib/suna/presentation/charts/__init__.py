@@ -29,34 +29,13 @@ still meet 3:1 against the page.
 from __future__ import annotations
 
 from suna.presentation.charts.bars import breakdown_chart, compare_areas_chart
-from suna.presentation.charts.base import (
-    CAPTION_KEY,
-    CATEGORICAL,
-    DEFAULT_SOURCE,
-    ENGLAND_CODE,
-    OUTLINE,
-    PALETTES,
-    PRIVACY_WORDS,
-    SEQUENTIAL,
-    SERIES_COLOURS,
-    SERIES_DASHES,
-    ChartOptions,
-    assert_protected,
-    caption,
-    stack_charts,
-)
+from suna.presentation.charts.base import (CAPTION_KEY, CATEGORICAL, DEFAULT_SOURCE, ENGLAND_CODE, OUTLINE, PALETTES,
+                                           PRIVACY_WORDS, SEQUENTIAL, SERIES_COLOURS, SERIES_DASHES, ChartOptions,
+                                           assert_protected, caption, stack_charts)
 from suna.presentation.charts.funnel import FUNNEL_LIMITS, funnel_chart
 from suna.presentation.charts.shares import cascade_chart, flow_chart, population_pyramid, share_chart
-from suna.presentation.charts.spine import (
-    LATEST_EACH,
-    NARROW_LABEL_CHARS,
-    RUG_COLUMNS,
-    RUG_NARROW_COLUMNS,
-    SPINE_DOMAIN,
-    SPREAD_COLUMNS,
-    overview_rug,
-    spine_chart,
-)
+from suna.presentation.charts.spine import (LATEST_EACH, NARROW_LABEL_CHARS, RUG_COLUMNS, RUG_NARROW_COLUMNS,
+                                            SPINE_DOMAIN, SPREAD_COLUMNS, overview_rug, spine_chart)
 from suna.presentation.charts.trends import category_trend_chart, trend_chart
 
 __all__ = [

@@ -11,24 +11,10 @@ import pandas as pd
 
 from suna.model import formatting as fmt
 from suna.presentation import narrative
-from suna.presentation.charts.base import (
-    ENGLAND_CODE,
-    OUTLINE,
-    ChartOptions,
-    _alt,
-    _chart,
-    _colour_scale,
-    _default_footnote,
-    _display_frame,
-    _indicator_rows,
-    _latest_period,
-    _measure_title,
-    _outcome_label,
-    _period_text,
-    _require_columns,
-    _tooltip,
-    assert_protected,
-)
+from suna.presentation.charts.base import (ENGLAND_CODE, OUTLINE, ChartOptions, _alt, _chart, _colour_scale,
+                                           _default_footnote, _display_frame, _indicator_rows, _latest_period,
+                                           _measure_title, _outcome_label, _period_text, _require_columns, _tooltip,
+                                           assert_protected)
 
 if TYPE_CHECKING:
     import altair as alt

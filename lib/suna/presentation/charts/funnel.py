@@ -9,21 +9,9 @@ import pandas as pd
 from suna.core.errors import SunaError
 from suna.model import formatting as fmt
 from suna.presentation import narrative
-from suna.presentation.charts.base import (
-    OUTLINE,
-    ChartOptions,
-    _alt,
-    _chart,
-    _colour_scale,
-    _default_footnote,
-    _display_frame,
-    _measure_title,
-    _outcome_label,
-    _require_columns,
-    _shown_period,
-    _tooltip,
-    assert_protected,
-)
+from suna.presentation.charts.base import (OUTLINE, ChartOptions, _alt, _chart, _colour_scale, _default_footnote,
+                                           _display_frame, _measure_title, _outcome_label, _require_columns,
+                                           _shown_period, _tooltip, assert_protected)
 
 if TYPE_CHECKING:
     import altair as alt

@@ -10,22 +10,9 @@ import pandas as pd
 
 from suna.core.errors import SunaError
 from suna.model import formatting as fmt
-from suna.presentation.charts.base import (
-    CATEGORICAL,
-    OUTLINE,
-    SEQUENTIAL,
-    ChartOptions,
-    _alt,
-    _chart,
-    _count_column,
-    _default_footnote,
-    _gate,
-    _require_columns,
-    _share_display,
-    _shown_period,
-    _tooltip,
-    assert_protected,
-)
+from suna.presentation.charts.base import (CATEGORICAL, OUTLINE, SEQUENTIAL, ChartOptions, _alt, _chart,
+                                           _count_column, _default_footnote, _gate, _require_columns, _share_display,
+                                           _shown_period, _tooltip, assert_protected)
 
 if TYPE_CHECKING:
     import altair as alt

@@ -12,24 +12,9 @@ import pandas as pd
 from suna.core.errors import SunaError, UnknownAreaError
 from suna.model import formatting as fmt
 from suna.presentation import narrative, responsive
-from suna.presentation.charts.base import (
-    ENGLAND_CODE,
-    OUTLINE,
-    ChartOptions,
-    _alt,
-    _chart,
-    _colour_scale,
-    _default_footnote,
-    _display_frame,
-    _latest_period,
-    _palette,
-    _period_text,
-    _require_columns,
-    _sort_key,
-    _text_colour,
-    _tooltip,
-    assert_protected,
-)
+from suna.presentation.charts.base import (ENGLAND_CODE, OUTLINE, ChartOptions, _alt, _chart, _colour_scale,
+                                           _default_footnote, _display_frame, _latest_period, _palette, _period_text,
+                                           _require_columns, _sort_key, _text_colour, _tooltip, assert_protected)
 
 if TYPE_CHECKING:
     import altair as alt

@@ -11,28 +11,10 @@ import pandas as pd
 
 from suna.core.errors import UnknownAreaError
 from suna.model import formatting as fmt
-from suna.presentation.charts.base import (
-    CATEGORICAL,
-    ENGLAND_CODE,
-    OUTLINE,
-    SERIES_COLOURS,
-    SERIES_DASHES,
-    ChartOptions,
-    _alt,
-    _chart,
-    _colour_scale,
-    _default_footnote,
-    _display_frame,
-    _gate,
-    _indicator_rows,
-    _measure_title,
-    _period_text,
-    _require_columns,
-    _share_display,
-    _sort_key,
-    _tooltip,
-    assert_protected,
-)
+from suna.presentation.charts.base import (CATEGORICAL, ENGLAND_CODE, OUTLINE, SERIES_COLOURS, SERIES_DASHES,
+                                           ChartOptions, _alt, _chart, _colour_scale, _default_footnote,
+                                           _display_frame, _gate, _indicator_rows, _measure_title, _period_text,
+                                           _require_columns, _share_display, _sort_key, _tooltip, assert_protected)
 
 if TYPE_CHECKING:
     import altair as alt

@@ -41,12 +41,8 @@ from suna.sources.sample.calibration import CALIBRATION_FILE, _calibrated_areas,
 from suna.sources.sample.deaths import build_deaths
 from suna.sources.sample.geography import LSOA_LOOKUP_FILE, _geography, lsoa_lookup  # noqa: F401 (the API)
 from suna.sources.sample.justice import build_crime, build_prison_releases
-from suna.sources.sample.population import (
-    _area_population,
-    build_population,
-    build_population_ethnicity,
-    calibrate_under_18,
-)
+from suna.sources.sample.population import (_area_population, build_population, build_population_ethnicity,
+                                            calibrate_under_18)
 from suna.sources.sample.treatment import build_treatment
 
 log = logging.getLogger(__name__)

@@ -11,15 +11,8 @@ import numpy as np
 import pandas as pd
 
 from suna.model.areas import Area
-from suna.sources.sample.draws import (
-    _categories,
-    _day,
-    _lookup,
-    _normal_ages,
-    _numbered,
-    _stratified_uniform,
-    _to_datetime,
-)
+from suna.sources.sample.draws import (_categories, _day, _lookup, _normal_ages, _numbered, _stratified_uniform,
+                                       _to_datetime)
 from suna.sources.sample.geography import _Geo, _place
 
 log = logging.getLogger(__name__)

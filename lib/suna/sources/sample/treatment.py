@@ -12,16 +12,8 @@ import pandas as pd
 
 from suna.model.areas import Area
 from suna.sources.sample.calibration import _CRIMINAL_JUSTICE, _DAYS_PER_YEAR, ADULT_GROUPS, YOUNG_PEOPLE
-from suna.sources.sample.draws import (
-    _categories,
-    _day,
-    _fy_of,
-    _ids,
-    _lookup,
-    _mixture_days,
-    _stratified_uniform,
-    _to_datetime,
-)
+from suna.sources.sample.draws import (_categories, _day, _fy_of, _ids, _lookup, _mixture_days, _stratified_uniform,
+                                       _to_datetime)
 from suna.sources.sample.geography import _Geo, _place
 
 log = logging.getLogger(__name__)
