@@ -120,15 +120,13 @@ def view_outputs(view: Any, renderer: str = "vega", table_open: bool = False) ->
     spec = None
     if view.chart is not None and renderer in SVG_BY_FORM.values():  # drawn here, once: the browser inserts it
         spec = view.chart.to_dict()
-        form = responsive.narrow_spec(spec) if renderer == SVG_BY_FORM[PHONE] else responsive.without_narrow(spec)
-        outputs.append(_html_output(chart_svg.chart_html(form)))
+        outputs.append(_html_output(chart_svg.chart_html(responsive.for_screen(spec, renderer == SVG_BY_FORM[PHONE]))))
     elif view.chart is not None:  # the chart carries the title (SUNA's charts title themselves)
         drawn = chart_output(view.chart, "vega" if renderer in RENDERERS_BY_FORM.values() else renderer)
         spec = drawn["data"].get(VEGALITE_MIME) or view.chart.to_dict()
         if VEGALITE_MIME in drawn["data"]:
             # the form for the viewer's screen: the chart's phone design, or the page's without it
-            phone = renderer == RENDERERS_BY_FORM[PHONE]
-            drawn["data"][VEGALITE_MIME] = responsive.narrow_spec(spec) if phone else responsive.without_narrow(spec)
+            drawn["data"][VEGALITE_MIME] = responsive.for_screen(spec, renderer == RENDERERS_BY_FORM[PHONE])
             drawn["data"]["image/png"] = NO_PNG
         outputs.append(drawn)
     else:

@@ -56,6 +56,11 @@ def without_narrow(spec: dict[str, Any]) -> dict[str, Any]:
     return {**spec, "usermeta": {k: v for k, v in meta.items() if k != NARROW_KEY}}
 
 
+def for_screen(spec: dict[str, Any], phone: bool) -> dict[str, Any]:
+    """The form one screen draws: the narrow form on a phone, else the page's without its phone design."""
+    return narrow_spec(spec) if phone else without_narrow(spec)
+
+
 def _fit(view: dict[str, Any], width: int, top: bool) -> dict[str, Any]:
     if "hconcat" in view:
         view["vconcat"] = view.pop("hconcat")
